@@ -1,0 +1,143 @@
+/**
+ * Configuration from flags and environment (flags win), validated at start: a bad value stops the process with
+ * a message naming the setting. Every setting is listed in README.md.
+ */
+export interface Config {
+  databaseUrl: string | null;
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  dataDir: string;
+  pgPort: number;
+  maxBodyBytes: number;
+  batchMaxSpans: number;
+  batchLingerMs: number;
+  writers: number;
+  retryAfterMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  parse: (raw: string, name: string) => Config[K];
+  fallback: Config[K];
+}
+
+const MiB = 1024 * 1024;
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const n = Number(raw.trim());
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return n;
+  };
+}
+
+function text(raw: string, name: string): string {
+  if (raw.trim() === '') throw new ConfigError(`${name} must not be empty`);
+  return raw.trim();
+}
+
+function databaseUrl(raw: string, name: string): string | null {
+  const v = raw.trim();
+  if (v === '') return null;
+  if (!/^postgres(ql)?:\/\//.test(v)) {
+    throw new ConfigError(`${name} must be a postgres:// or postgresql:// URL`);
+  }
+  try {
+    new URL(v);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  return v;
+}
+
+function logLevel(raw: string, name: string): string {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(raw.trim())) throw new ConfigError(`${name} must be one of ${levels.join(', ')}`);
+  return raw.trim();
+}
+
+const port = integer(0, 65535);
+
+const SETTINGS = [
+  { key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', parse: databaseUrl, fallback: null },
+  { key: 'host', env: 'TRACEBRIDGE_HOST', flag: '--host', parse: text, fallback: '127.0.0.1' },
+  { key: 'httpPort', env: 'TRACEBRIDGE_HTTP_PORT', flag: '--http-port', parse: port, fallback: 4318 },
+  { key: 'grpcPort', env: 'TRACEBRIDGE_GRPC_PORT', flag: '--grpc-port', parse: port, fallback: 4317 },
+  { key: 'dataDir', env: 'TRACEBRIDGE_DATA_DIR', flag: '--data-dir', parse: text, fallback: './.tracebridge' },
+  { key: 'pgPort', env: 'TRACEBRIDGE_PG_PORT', flag: '--pg-port', parse: port, fallback: 5433 },
+  {
+    key: 'maxBodyBytes',
+    env: 'TRACEBRIDGE_MAX_BODY_BYTES',
+    flag: '--max-body-bytes',
+    parse: integer(1024, 1024 * MiB),
+    fallback: 64 * MiB,
+  },
+  {
+    key: 'batchMaxSpans',
+    env: 'TRACEBRIDGE_BATCH_MAX_SPANS',
+    flag: '--batch-max-spans',
+    parse: integer(1, 100_000),
+    fallback: 4096,
+  },
+  {
+    key: 'batchLingerMs',
+    env: 'TRACEBRIDGE_BATCH_LINGER_MS',
+    flag: '--batch-linger-ms',
+    parse: integer(0, 10_000),
+    fallback: 5,
+  },
+  { key: 'writers', env: 'TRACEBRIDGE_WRITERS', flag: '--writers', parse: integer(1, 64), fallback: 2 },
+  {
+    key: 'retryAfterMs',
+    env: 'TRACEBRIDGE_RETRY_AFTER_MS',
+    flag: '--retry-after-ms',
+    parse: integer(0, 600_000),
+    fallback: 1000,
+  },
+  { key: 'logLevel', env: 'TRACEBRIDGE_LOG_LEVEL', flag: '--log-level', parse: logLevel, fallback: 'info' },
+] as const satisfies readonly Setting<keyof Config>[];
+
+export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag }));
+
+/** Parses `--flag value` / `--flag=value` pairs; unknown flags are an error (a typo must not be ignored). */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (!SETTINGS.some((s) => s.flag === name)) throw new ConfigError(`unknown option ${name}`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`${name} needs a value`);
+    flags.set(name, value);
+  }
+  const config: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const fromFlag = flags.get(s.flag);
+    const fromEnv = env[s.env];
+    if (fromFlag !== undefined) config[s.key] = s.parse(fromFlag, s.flag);
+    else if (fromEnv !== undefined && !(s.key === 'databaseUrl' && fromEnv === '')) config[s.key] = s.parse(fromEnv, s.env);
+    else config[s.key] = s.fallback;
+  }
+  return config as unknown as Config;
+}
+
+/** The database URL with its password masked, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}

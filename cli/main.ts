@@ -1,0 +1,61 @@
+/** `tracebridge [serve|migrate] [--flags]`: parses the command line, validates config, runs the command. */
+import { pino } from 'pino';
+import { migrate } from '../store/migrate.js';
+import { startBridge } from './bridge.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './database.js';
+
+const USAGE = `usage: tracebridge [serve|migrate] [options]
+  serve     run the OTLP receivers (default)
+  migrate   apply database migrations and exit
+Options (or environment variables): see README.md, "Configuration".`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const command = first && !first.startsWith('--') ? first : 'serve';
+  const args = first && !first.startsWith('--') ? rest : argv;
+  if (command === 'help' || args.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(args, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tracebridge: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel, base: { service: 'tracebridge' } });
+
+  if (command === 'migrate') {
+    const { db, description } = await openDatabase({ ...config, pgPort: 0 }, log);
+    try {
+      const applied = await migrate(db);
+      log.info({ applied, database: description }, applied.length ? 'migrations applied' : 'schema is up to date');
+    } finally {
+      await db.close();
+    }
+    return 0;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`tracebridge: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+    return 2;
+  }
+
+  const bridge = await startBridge(config, log);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'stopping: no new requests, committing what was accepted');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await bridge.stop();
+  return 0;
+}

@@ -1,0 +1,162 @@
+/**
+ * mapSpan: one decoded OTLP span (with its resource and scope) → one `spans` row. Pure: no I/O, no clock, no
+ * globals, so re-mapping stored raw spans after an upgrade gives exactly what live ingest would have.
+ */
+import { mergeFields } from './merge.js';
+import type { Attributes, DecodedEvent, DecodedLink, SpanInput } from './otlp.js';
+import { requestPreview, responsePreview } from './preview.js';
+import { CONVENTIONS } from './registry.js';
+import { cleanJson, cleanString } from './sanitize.js';
+import { durationMs, isoMicros, nanosColumn } from './time.js';
+import type { Json, MappedFields, SpanRow, SpanStatus, SpanType, TokenUsage } from './types.js';
+import { str } from './values.js';
+
+/** Bump when a mapping changes: rows with an older version are what `tracebridge remap` recomputes. */
+export const MAPPER_VERSION = 1;
+
+const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const STATUSES: SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
+
+export function mapSpan(input: SpanInput): SpanRow {
+  const { span, resource, scope } = input;
+  const found: MappedFields[] = [];
+  const conventions: string[] = [];
+  for (const c of CONVENTIONS) {
+    const fields = c.map(input);
+    if (fields) {
+      found.push(fields);
+      conventions.push(c.name);
+    }
+  }
+  const f = mergeFields(found);
+  const exception = span.events.find((e) => e.name === 'exception');
+  const status = STATUSES[span.status.code] ?? 'UNSET';
+  const model = f.response_model ?? f.request_model ?? null;
+  const spanType: SpanType = f.span_type && f.span_type !== 'UNKNOWN' ? f.span_type : heuristicType(f, model);
+  const tokens = tokenUsage(f);
+  const inputs = f.inputs ?? null;
+  const outputs = f.outputs ?? null;
+  const inputMessages = f.input_messages?.length ? f.input_messages : null;
+  const outputMessages = f.output_messages?.length ? f.output_messages : null;
+
+  const row: SpanRow = {
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId === '' ? null : span.parentSpanId,
+    experiment_id: '0',
+    name: span.name,
+    span_type: spanType,
+    kind: KINDS[span.kind] ?? 'UNSPECIFIED',
+    status,
+    status_message: span.status.message || (status === 'ERROR' ? exceptionMessage(exception) : null),
+    start_time: isoMicros(span.startTimeUnixNano),
+    end_time: isoMicros(span.endTimeUnixNano),
+    start_time_unix_nano: nanosColumn(span.startTimeUnixNano),
+    end_time_unix_nano: nanosColumn(span.endTimeUnixNano),
+    duration_ms: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+    inputs,
+    outputs,
+    input_messages: inputMessages,
+    output_messages: outputMessages,
+    model,
+    provider: f.provider ?? null,
+    request_params: f.request_params && Object.keys(f.request_params).length ? f.request_params : null,
+    finish_reasons: f.finish_reasons?.length ? f.finish_reasons : null,
+    response_id: f.response_id ?? null,
+    tool_name: f.tool_name ?? null,
+    tool_call_id: f.tool_call_id ?? null,
+    agent_name: f.agent_name ?? null,
+    session_id: f.session_id ?? null,
+    user_id: f.user_id ?? null,
+    error_type: f.error_type ?? (exception ? str(exception.attributes['exception.type']) : null),
+    ...tokens,
+    attributes: span.attributes,
+    events: span.events.map(eventJson),
+    links: span.links.map(linkJson),
+    resource_attributes: resource,
+    scope_name: scope.name || null,
+    scope_version: scope.version || null,
+    scope_attributes: scope.attributes,
+    trace_state: span.traceState || null,
+    flags: span.flags,
+    dropped_attributes_count: span.droppedAttributesCount,
+    dropped_events_count: span.droppedEventsCount,
+    dropped_links_count: span.droppedLinksCount,
+    request_preview: requestPreview(inputMessages, inputs),
+    response_preview: responsePreview(outputMessages, outputs),
+    trace_tags: nonEmpty({ ...resourceTags(resource), ...(f.trace_tags ?? {}) }),
+    trace_metadata: nonEmpty(f.trace_metadata ?? {}),
+    conventions,
+    mapper_version: MAPPER_VERSION,
+  };
+  return sanitizeRow(row);
+}
+
+/** Fallback typing when no convention named a type: a tool name means TOOL, a model means LLM. */
+function heuristicType(f: MappedFields, model: string | null): SpanType {
+  if (f.tool_name) return 'TOOL';
+  if (model) return 'LLM';
+  return 'UNKNOWN';
+}
+
+function tokenUsage(f: MappedFields): TokenUsage {
+  const input = f.input_tokens ?? null;
+  const output = f.output_tokens ?? null;
+  const total = f.total_tokens ?? (input !== null || output !== null ? (input ?? 0) + (output ?? 0) : null);
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    total_tokens: total,
+    cache_read_tokens: f.cache_read_tokens ?? null,
+    cache_write_tokens: f.cache_write_tokens ?? null,
+    reasoning_tokens: f.reasoning_tokens ?? null,
+  };
+}
+
+function exceptionMessage(e: DecodedEvent | undefined): string | null {
+  return e ? str(e.attributes['exception.message']) : null;
+}
+
+/** Resource attributes become trace tags, except the SDK's own bookkeeping (telemetry.sdk.*). */
+function resourceTags(resource: Attributes): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(resource)) {
+    if (k.startsWith('telemetry.sdk.') || v === null) continue;
+    out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+function eventJson(e: DecodedEvent): Json {
+  return {
+    name: e.name,
+    time_unix_nano: e.timeUnixNano.toString(),
+    attributes: e.attributes,
+    ...(e.droppedAttributesCount ? { dropped_attributes_count: e.droppedAttributesCount } : {}),
+  };
+}
+
+function linkJson(l: DecodedLink): Json {
+  return {
+    trace_id: l.traceId,
+    span_id: l.spanId,
+    ...(l.traceState ? { trace_state: l.traceState } : {}),
+    ...(l.flags ? { flags: l.flags } : {}),
+    attributes: l.attributes,
+    ...(l.droppedAttributesCount ? { dropped_attributes_count: l.droppedAttributesCount } : {}),
+  };
+}
+
+function nonEmpty<T extends object>(o: T): T | null {
+  return Object.keys(o).length ? o : null;
+}
+
+/** Every text and jsonb value of the row, cleaned for Postgres (sanitize.ts). */
+function sanitizeRow(row: SpanRow): SpanRow {
+  const r = row as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v === 'string') r[k] = cleanString(v);
+    else if (v !== null && typeof v === 'object') r[k] = cleanJson(v as Json);
+  }
+  return row;
+}

@@ -1,0 +1,28 @@
+/**
+ * The conventions, highest precedence first. Where several match one span, the explicit one wins:
+ *   mlflow.* > openinference > gen_ai (current) > vercel ai / traceloop / langfuse / google adk
+ *   > gen_ai (older, ≤ 1.36) > autogen runtime > heuristics (tool name → TOOL, model → LLM)
+ * and an explicit UNKNOWN loses to any derived type (merge.ts). docs/mapping.md lists every source per column.
+ */
+import { autogen } from './autogen.js';
+import { genaiCurrent } from './genai-current.js';
+import { genaiLegacy } from './genai-legacy.js';
+import { googleAdk } from './google-adk.js';
+import { langfuse } from './langfuse.js';
+import { mlflow } from './mlflow.js';
+import { openinference } from './openinference.js';
+import { traceloop } from './traceloop.js';
+import type { Convention } from './types.js';
+import { vercelAi } from './vercel-ai.js';
+
+export const CONVENTIONS: readonly Convention[] = [
+  mlflow,
+  openinference,
+  genaiCurrent,
+  vercelAi,
+  traceloop,
+  langfuse,
+  googleAdk,
+  genaiLegacy,
+  autogen,
+];

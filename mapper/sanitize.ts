@@ -1,0 +1,44 @@
+/**
+ * Postgres text and jsonb reject U+0000, and jsonb rejects lone surrogates when they are written as \u escapes.
+ * Every string that reaches a row passes through here. Replacement is documented in docs/schema.md:
+ * U+0000 → U+FFFD, a lone surrogate → U+FFFD (what TextDecoder does with invalid UTF-8, so all three cases look
+ * the same to a reader).
+ */
+import type { Json } from './types.js';
+
+// Matches NUL and any surrogate that is not part of a valid pair.
+const BAD_SOURCE = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+const HAS_BAD = new RegExp(BAD_SOURCE);
+const ALL_BAD = new RegExp(BAD_SOURCE, 'g');
+
+export function cleanString(s: string): string {
+  return HAS_BAD.test(s) ? s.replace(ALL_BAD, '\uFFFD') : s;
+}
+
+/** Deep-cleans keys and string values. Returns the same object when nothing needed cleaning. */
+export function cleanJson<T extends Json | undefined>(v: T): T {
+  if (typeof v === 'string') return cleanString(v) as T;
+  if (Array.isArray(v)) {
+    let out: Json[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const c = cleanJson(v[i] as Json);
+      if (c !== v[i]) {
+        out ??= v.slice();
+        out[i] = c;
+      }
+    }
+    return (out ?? v) as T;
+  }
+  if (v !== null && typeof v === 'object') {
+    let changed = false;
+    const out: { [k: string]: Json } = {};
+    for (const [k, val] of Object.entries(v)) {
+      const ck = cleanString(k);
+      const cv = cleanJson(val as Json);
+      if (ck !== k || cv !== val) changed = true;
+      out[ck] = cv;
+    }
+    return (changed ? out : v) as T;
+  }
+  return v;
+}

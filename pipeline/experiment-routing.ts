@@ -1,0 +1,29 @@
+/**
+ * Which experiment a request's spans go to, in order: header x-mlflow-experiment-id (an existing id), header
+ * x-tracebridge-experiment (a name, created on first use), resource attribute tracebridge.experiment, resource
+ * attribute service.name (unless it is the SDK's unknown_service placeholder), else Default (id 0).
+ */
+import type { Attributes } from '../mapper/otlp.js';
+
+export const DEFAULT_EXPERIMENT_ID = '0';
+
+export interface ExperimentHeaders {
+  /** x-mlflow-experiment-id */
+  experimentId?: string | undefined;
+  /** x-tracebridge-experiment */
+  experimentName?: string | undefined;
+}
+
+export type ExperimentChoice = { byId: string } | { byName: string } | { byId: typeof DEFAULT_EXPERIMENT_ID };
+
+export function chooseExperiment(headers: ExperimentHeaders, resource: Attributes): ExperimentChoice {
+  if (headers.experimentId !== undefined) return { byId: headers.experimentId };
+  if (headers.experimentName) return { byName: headers.experimentName };
+  const fromResource = resource['tracebridge.experiment'];
+  if (typeof fromResource === 'string' && fromResource.trim() !== '') return { byName: fromResource };
+  const service = resource['service.name'];
+  if (typeof service === 'string' && service.trim() !== '' && !service.startsWith('unknown_service')) {
+    return { byName: service };
+  }
+  return { byId: DEFAULT_EXPERIMENT_ID };
+}

@@ -1,0 +1,64 @@
+/** Database over node-postgres: a small pool, each transaction on one checked-out client. */
+import pg from 'pg';
+import type { Database, Queryable, QueryResult } from './db.js';
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Pool size. Writers hold one connection each during a commit; readiness checks and experiment lookups share. */
+  max?: number;
+  applicationName?: string;
+  /** Called for errors on idle clients (a restarted server); without a listener pg would crash the process. */
+  onIdleError?: (err: Error) => void;
+}
+
+export function connectPostgres(opts: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max ?? 8,
+    application_name: opts.applicationName ?? 'tracebridge',
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30000,
+  });
+  pool.on('error', (err) => opts.onIdleError?.(err));
+  return {
+    kind: 'postgres',
+    async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+      const r = await pool.query(sql, params as unknown[]);
+      return { rows: r.rows as R[] };
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<R>(sql: string, params?: unknown[]) {
+            const r = await client.query(sql, params as unknown[]);
+            return { rows: r.rows as R[] };
+          },
+          async exec(sql: string) {
+            await client.query(sql);
+          },
+        };
+        const out = await fn(tx);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        broken = await client.query('ROLLBACK').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        throw err;
+      } finally {
+        // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
