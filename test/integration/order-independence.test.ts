@@ -1,0 +1,161 @@
+/**
+ * Property: for random traces (random trees, a random mix of conventions), any permutation, chunking and
+ * duplication of delivery — including chunks sent concurrently, and through two bridges at once — yields exactly
+ * the rows that one in-order delivery yields, in `spans` and in `traces`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { RunningBridge } from '../../cli/bridge.js';
+import { postOtlp, startTestBridge } from '../support/bridge.js';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { protobufRequest, type TestAttr, type TestSpan } from '../support/otlp.js';
+
+let tdb: TestDatabase;
+let bridges: RunningBridge[];
+before(async () => {
+  tdb = await freshDatabase();
+  bridges = [await startTestBridge({ databaseUrl: tdb.url }), await startTestBridge({ databaseUrl: tdb.url })];
+});
+after(async () => {
+  for (const b of bridges) await b.stop();
+  await tdb.drop();
+});
+
+const CONVENTION_ATTRS: Record<string, TestAttr>[] = [
+  {},
+  {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.request.model': 'qwen-plus-latest',
+    'gen_ai.usage.input_tokens': 30,
+    'gen_ai.usage.output_tokens': 7,
+    'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi there' }] }]),
+    'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'hello!' }] }]),
+  },
+  { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.tool.call.arguments': '{"q":"x"}' },
+  { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner', 'gen_ai.usage.input_tokens': 60 },
+  {
+    'mlflow.spanType': '"CHAIN"',
+    'mlflow.spanInputs': '{"question": "why?"}',
+    'mlflow.spanOutputs': '"because"',
+    'mlflow.traceTag.team': 'blue',
+  },
+  {
+    'openinference.span.kind': 'LLM',
+    'llm.model_name': 'gpt-4o',
+    'llm.token_count.prompt': 11,
+    'llm.token_count.completion': 5,
+    'input.value': 'ping',
+    'session.id': 'sess-1',
+  },
+  { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'wf', 'gen_ai.usage.prompt_tokens': 9 },
+];
+
+interface GenSpan {
+  parent: number; // index of the parent in the trace's span list, -1 for the root
+  conv: number;
+  start: number;
+  dur: number;
+  status: 0 | 1 | 2;
+}
+
+const genTrace = fc
+  .array(
+    fc.record({
+      parent: fc.nat(),
+      conv: fc.nat({ max: CONVENTION_ATTRS.length - 1 }),
+      start: fc.nat({ max: 1_000_000 }),
+      dur: fc.nat({ max: 1_000_000 }),
+      status: fc.constantFrom(0 as const, 1 as const, 2 as const),
+    }),
+    { minLength: 1, maxLength: 7 },
+  )
+  .map((spans): GenSpan[] => spans.map((s, i) => ({ ...s, parent: i === 0 ? -1 : s.parent % i })));
+
+const genCase = fc.record({
+  traces: fc.array(genTrace, { minLength: 1, maxLength: 3 }),
+  seed: fc.integer(),
+  chunks: fc.integer({ min: 1, max: 5 }),
+  duplicates: fc.nat({ max: 4 }),
+  concurrent: fc.boolean(),
+});
+
+let caseNo = 0;
+
+function buildSpans(traces: GenSpan[][], prefix: string, caseId: number): TestSpan[] {
+  const out: TestSpan[] = [];
+  traces.forEach((spans, t) => {
+    const traceId = `${prefix}${caseId.toString(16).padStart(6, '0')}${t.toString(16).padStart(24, '0')}`;
+    const spanId = (i: number) => `${(i + 1).toString(16).padStart(16, '0')}`;
+    spans.forEach((s, i) => {
+      out.push({
+        traceId,
+        spanId: spanId(i),
+        ...(s.parent >= 0 ? { parentSpanId: spanId(s.parent) } : {}),
+        name: `span-${i}`,
+        start: 1_700_000_000_000_000_000n + BigInt(s.start),
+        end: 1_700_000_000_000_000_000n + BigInt(s.start + s.dur),
+        attributes: CONVENTION_ATTRS[s.conv]!,
+        status: { code: s.status, ...(s.status === 2 ? { message: 'failed' } : {}) },
+      });
+    });
+  });
+  return out;
+}
+
+/** Deterministic shuffle from a seed (fast-check shrinks seeds, not shuffles). */
+function shuffle<T>(items: T[], seed: number): T[] {
+  const a = items.slice();
+  let x = seed | 0 || 1;
+  for (let i = a.length - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = Math.abs(x) % (i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+async function send(bridge: RunningBridge, spans: TestSpan[]): Promise<void> {
+  const res = await postOtlp(bridge.httpPort, '/v1/traces', protobufRequest([{ resource: { 'service.name': 'prop' }, spans }]), {
+    'content-type': 'application/x-protobuf',
+  });
+  assert.equal(res.status, 200);
+}
+
+async function rowsFor(prefix: string, caseId: number) {
+  const like = `${prefix}${caseId.toString(16).padStart(6, '0')}%`;
+  const strip = (r: Record<string, unknown>) => {
+    const { ingested_at, created_at, updated_at, ...rest } = r;
+    return { ...rest, trace_id: String(rest.trace_id).slice(prefix.length) };
+  };
+  const spans = await tdb.db.query('SELECT * FROM spans WHERE trace_id LIKE $1 ORDER BY trace_id, span_id', [like]);
+  const traces = await tdb.db.query('SELECT * FROM traces WHERE trace_id LIKE $1 ORDER BY trace_id', [like]);
+  return { spans: spans.rows.map(strip), traces: traces.rows.map(strip) };
+}
+
+describe('order independence (property)', () => {
+  it('any permutation, chunking and duplication gives the rows of one in-order delivery', async () => {
+    await fc.assert(
+      fc.asyncProperty(genCase, async ({ traces, seed, chunks, duplicates, concurrent }) => {
+        const caseId = ++caseNo;
+        await send(bridges[0]!, buildSpans(traces, 'aa', caseId));
+
+        const spans = buildSpans(traces, 'bb', caseId);
+        const delivered = shuffle([...spans, ...shuffle(spans, seed + 1).slice(0, duplicates)], seed);
+        const size = Math.ceil(delivered.length / chunks);
+        const parts: TestSpan[][] = [];
+        for (let i = 0; i < delivered.length; i += size) parts.push(delivered.slice(i, i + size));
+        if (concurrent) await Promise.all(parts.map((p, i) => send(bridges[i % 2]!, p)));
+        else for (const p of parts) await send(bridges[0]!, p);
+
+        const expected = await rowsFor('aa', caseId);
+        const actual = await rowsFor('bb', caseId);
+        assert.equal(actual.spans.length, spans.length);
+        assert.deepEqual(actual, expected);
+      }),
+      { numRuns: 60, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2 ** 31) },
+    );
+  });
+});
