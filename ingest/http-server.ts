@@ -32,7 +32,9 @@ export interface HttpReceiverOptions {
 
 const SIGNAL_PATHS = new Set(['/v1/traces', '/v1/logs', '/v1/metrics']);
 
-export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ server: Server; port: number }> {
+export async function startHttpReceiver(
+  opts: HttpReceiverOptions,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     handle(req, res, opts).catch((err: unknown) => {
       opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in HTTP handler');
@@ -56,10 +58,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
   const path = (req.url ?? '/').split('?')[0]!;
   if (path === '/healthz' || path === '/readyz') return probe(req, res, path, opts);
   const format = payloadFormat(req.headers['content-type']) ?? 'json';
-  if (!SIGNAL_PATHS.has(path)) return drainThen(req, () => sendError(res, format, 'NOT_FOUND', `no route ${path}`));
+  if (!SIGNAL_PATHS.has(path))
+    return drainThen(req, () => sendError(res, format, 'NOT_FOUND', `no route ${path}`));
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
-    return drainThen(req, () => sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`));
+    return drainThen(req, () =>
+      sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`),
+    );
   }
   if (!payloadFormat(req.headers['content-type'])) {
     return drainThen(req, () =>
@@ -95,7 +100,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
 
   let decoded: ReturnType<typeof decodeTraceRequestProtobuf>;
   try {
-    decoded = format === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(body.toString('utf8'));
+    decoded =
+      format === 'protobuf'
+        ? decodeTraceRequestProtobuf(body)
+        : decodeTraceRequestJson(body.toString('utf8'));
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     return sendError(res, format, 'MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${err.message}`);
@@ -116,10 +124,19 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** Read and discard the body before answering, so keep-alive connections stay usable. */
 function drainThen(req: IncomingMessage, answer: () => void): void {
-  if (req.readableEnded) return answer();
+  if (req.readableEnded) {
+    answer();
+    return;
+  }
+  let answered = false;
+  const once = () => {
+    if (answered) return;
+    answered = true;
+    answer();
+  };
   req.resume();
-  req.once('end', answer);
-  req.once('error', answer);
+  req.once('end', once);
+  req.once('error', once);
 }
 
 async function probe(req: IncomingMessage, res: ServerResponse, path: string, opts: HttpReceiverOptions) {
@@ -135,8 +152,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendBody(res: ServerResponse, status: number, format: PayloadFormat, body: Uint8Array | string): void {
-  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.length);
+function sendBody(
+  res: ServerResponse,
+  status: number,
+  format: PayloadFormat,
+  body: Uint8Array | string,
+): void {
+  const buf =
+    typeof body === 'string'
+      ? Buffer.from(body, 'utf8')
+      : Buffer.from(body.buffer, body.byteOffset, body.length);
   res.writeHead(status, { 'Content-Type': CONTENT_TYPES[format], 'Content-Length': buf.length });
   res.end(buf);
 }
@@ -151,13 +176,13 @@ function sendResult(res: ServerResponse, format: PayloadFormat, result: ExportRe
     const partial = result.rejected
       ? { rejectedSpans: result.rejected.count, errorMessage: result.rejected.message }
       : undefined;
-    return sendBody(res, 200, format, encodeTraceResponse(format, partial));
-  }
-  if (result.kind === 'retryable') {
+    sendBody(res, 200, format, encodeTraceResponse(format, partial));
+  } else if (result.kind === 'retryable') {
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-    return sendError(res, format, result.code, result.message, result.retryAfterMs);
+    sendError(res, format, result.code, result.message, result.retryAfterMs);
+  } else {
+    sendError(res, format, result.code, result.message);
   }
-  sendError(res, format, result.code, result.message);
 }
 
 function sendError(
@@ -174,5 +199,10 @@ function sendError(
 }
 
 function retryableShutdown(): ExportResult {
-  return { kind: 'retryable', code: 'SHUTTING_DOWN', message: 'the bridge is shutting down', retryAfterMs: 1000 };
+  return {
+    kind: 'retryable',
+    code: 'SHUTTING_DOWN',
+    message: 'the bridge is shutting down',
+    retryAfterMs: 1000,
+  };
 }
