@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { fileCapture } from '../ingest/capture.js';
 import { startGrpcReceiver } from '../ingest/grpc-server.js';
 import { startHttpReceiver } from '../ingest/http-server.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
@@ -39,7 +40,10 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     } catch (err) {
       if (!isRetryableDbError(err)) throw err;
       log.warn({ err: (err as Error).message }, `database not reachable, retrying in ${MIGRATE_RETRY_MS} ms`);
-      migrateTimer = setTimeout(() => void tryMigrate().catch((e) => log.error({ err: e }, 'migration failed')), MIGRATE_RETRY_MS);
+      migrateTimer = setTimeout(
+        () => void tryMigrate().catch((e) => log.error({ err: e }, 'migration failed')),
+        MIGRATE_RETRY_MS,
+      );
     }
   };
   await tryMigrate();
@@ -63,6 +67,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     },
   };
 
+  const capture = config.captureDir ? fileCapture(config.captureDir) : undefined;
   let http: { server: Server; port: number };
   let grpcServer: { server: grpc.Server; port: number };
   try {
@@ -74,6 +79,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       readiness,
       lifecycle,
       log,
+      capture,
     });
     grpcServer = await startGrpcReceiver({
       host: config.host,
@@ -82,6 +88,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       traces: pipeline,
       lifecycle,
       log,
+      capture,
     });
   } catch (err) {
     await db.close();

@@ -15,6 +15,7 @@ export interface Config {
   writers: number;
   retryAfterMs: number;
   logLevel: string;
+  captureDir: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -71,7 +72,13 @@ const SETTINGS = [
   { key: 'host', env: 'TRACEBRIDGE_HOST', flag: '--host', parse: text, fallback: '127.0.0.1' },
   { key: 'httpPort', env: 'TRACEBRIDGE_HTTP_PORT', flag: '--http-port', parse: port, fallback: 4318 },
   { key: 'grpcPort', env: 'TRACEBRIDGE_GRPC_PORT', flag: '--grpc-port', parse: port, fallback: 4317 },
-  { key: 'dataDir', env: 'TRACEBRIDGE_DATA_DIR', flag: '--data-dir', parse: text, fallback: './.tracebridge' },
+  {
+    key: 'dataDir',
+    env: 'TRACEBRIDGE_DATA_DIR',
+    flag: '--data-dir',
+    parse: text,
+    fallback: './.tracebridge',
+  },
   { key: 'pgPort', env: 'TRACEBRIDGE_PG_PORT', flag: '--pg-port', parse: port, fallback: 5433 },
   {
     key: 'maxBodyBytes',
@@ -103,6 +110,7 @@ const SETTINGS = [
     fallback: 1000,
   },
   { key: 'logLevel', env: 'TRACEBRIDGE_LOG_LEVEL', flag: '--log-level', parse: logLevel, fallback: 'info' },
+  { key: 'captureDir', env: 'TRACEBRIDGE_CAPTURE_DIR', flag: '--capture-dir', parse: text, fallback: null },
 ] as const satisfies readonly Setting<keyof Config>[];
 
 export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag }));
@@ -125,7 +133,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     const fromFlag = flags.get(s.flag);
     const fromEnv = env[s.env];
     if (fromFlag !== undefined) config[s.key] = s.parse(fromFlag, s.flag);
-    else if (fromEnv !== undefined && !(s.key === 'databaseUrl' && fromEnv === '')) config[s.key] = s.parse(fromEnv, s.env);
+    else if (fromEnv !== undefined && !(s.key === 'databaseUrl' && fromEnv === ''))
+      config[s.key] = s.parse(fromEnv, s.env);
     else config[s.key] = s.fallback;
   }
   return config as unknown as Config;

@@ -34,7 +34,10 @@ export async function main(argv: string[]): Promise<number> {
     const { db, description } = await openDatabase({ ...config, pgPort: 0 }, log);
     try {
       const applied = await migrate(db);
-      log.info({ applied, database: description }, applied.length ? 'migrations applied' : 'schema is up to date');
+      log.info(
+        { applied, database: description },
+        applied.length ? 'migrations applied' : 'schema is up to date',
+      );
     } finally {
       await db.close();
     }

@@ -5,10 +5,16 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
+import type { Capture } from './capture.js';
 import { DecodeError } from './decode-error.js';
 import { decodeTraceRequestProtobuf } from './decode-protobuf.js';
 import { encodeStatus, encodeTraceResponse } from './encode-response.js';
-import { EXPERIMENT_ID_HEADER, EXPERIMENT_NAME_HEADER, type Lifecycle, type TraceReceiver } from './receiver.js';
+import {
+  EXPERIMENT_ID_HEADER,
+  EXPERIMENT_NAME_HEADER,
+  type Lifecycle,
+  type TraceReceiver,
+} from './receiver.js';
 
 export interface GrpcReceiverOptions {
   host: string;
@@ -17,6 +23,7 @@ export interface GrpcReceiverOptions {
   traces: TraceReceiver;
   lifecycle: Lifecycle;
   log: Logger;
+  capture?: Capture | undefined;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -39,7 +46,9 @@ const METRICS_SERVICE = { Export: unary('/opentelemetry.proto.collector.metrics.
 
 type Callback = grpc.sendUnaryData<Buffer>;
 
-export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<{ server: grpc.Server; port: number }> {
+export async function startGrpcReceiver(
+  opts: GrpcReceiverOptions,
+): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
@@ -57,7 +66,8 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<{ se
     },
   });
   // Accepted and not stored (yet), so exporters configured for every signal don't log errors.
-  const accept = (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: Callback) => callback(null, Buffer.alloc(0));
+  const accept = (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: Callback) =>
+    callback(null, Buffer.alloc(0));
   server.addService(LOGS_SERVICE, { Export: accept });
   server.addService(METRICS_SERVICE, { Export: accept });
 
@@ -78,6 +88,7 @@ async function exportTraces(call: grpc.ServerUnaryCall<Buffer, Buffer>, opts: Gr
       retryAfterMs: 1000,
     } satisfies ExportResult;
   }
+  opts.capture?.('traces', 'protobuf', call.request);
   let decoded: ReturnType<typeof decodeTraceRequestProtobuf>;
   try {
     decoded = decodeTraceRequestProtobuf(call.request);

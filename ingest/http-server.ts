@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import { BodyError, decodeContent, readBody } from './body.js';
+import type { Capture } from './capture.js';
 import { CONTENT_TYPES, type PayloadFormat, payloadFormat } from './content-type.js';
 import { DecodeError } from './decode-error.js';
 import { decodeTraceRequestJson } from './decode-json.js';
@@ -28,6 +29,7 @@ export interface HttpReceiverOptions {
   readiness: Readiness;
   lifecycle: Lifecycle;
   log: Logger;
+  capture?: Capture | undefined;
 }
 
 const SIGNAL_PATHS = new Set(['/v1/traces', '/v1/logs', '/v1/metrics']);
@@ -96,6 +98,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     return sendError(res, format, code, err.message);
   }
 
+  opts.capture?.(path.slice(4) as 'traces' | 'logs' | 'metrics', format, body);
   if (path !== '/v1/traces') return sendOk(res, format, path);
 
   let decoded: ReturnType<typeof decodeTraceRequestProtobuf>;

@@ -51,7 +51,9 @@ export async function sendAgentTrace(
         'gen_ai.request.temperature': 0.2,
         'gen_ai.usage.input_tokens': 42,
         'gen_ai.usage.output_tokens': 17,
-        'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: USER_MESSAGE }] }]),
+        'gen_ai.input.messages': JSON.stringify([
+          { role: 'user', parts: [{ type: 'text', content: USER_MESSAGE }] },
+        ]),
         'gen_ai.output.messages': JSON.stringify([
           { role: 'assistant', parts: [{ type: 'text', content: REPLY }], finish_reason: 'stop' },
         ]),

@@ -23,6 +23,10 @@ export async function postOtlp(
   headers: Record<string, string>,
   method = 'POST',
 ): Promise<{ status: number; headers: Headers; body: Buffer }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body: method === 'GET' ? undefined : body });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers,
+    body: method === 'GET' ? undefined : body,
+  });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }

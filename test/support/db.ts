@@ -10,7 +10,8 @@ import { connectPostgres } from '../../store/postgres.js';
 
 export function serverUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set: run tests with `npm test` (test/run.mjs starts Postgres)');
+  if (!url)
+    throw new Error('TEST_DATABASE_URL is not set: run tests with `npm test` (test/run.mjs starts Postgres)');
   return url;
 }
 

@@ -74,7 +74,8 @@ export function jsonRequest(groups: TestResourceSpans[]): Record<string, unknown
 function pbValue(v: TestAttr): Record<string, unknown> {
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: Long.fromNumber(v) } : { doubleValue: v };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { intValue: Long.fromNumber(v) } : { doubleValue: v };
   if (Array.isArray(v)) return { arrayValue: { values: v.map(pbValue) } };
   return { kvlistValue: { values: pbAttrs(v) } };
 }
@@ -104,7 +105,11 @@ export function protobufRequest(groups: TestResourceSpans[]): Uint8Array {
             startTimeUnixNano: u64(s.start),
             endTimeUnixNano: u64(s.end),
             attributes: pbAttrs(s.attributes),
-            events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: u64(e.time), attributes: pbAttrs(e.attributes) })),
+            events: (s.events ?? []).map((e) => ({
+              name: e.name,
+              timeUnixNano: u64(e.time),
+              attributes: pbAttrs(e.attributes),
+            })),
             status: s.status ?? {},
           })),
         },

@@ -51,7 +51,7 @@ export async function startPostgres({ port } = {}) {
   const pgPort = port ?? (await freePort());
   const opts = [
     `-p ${pgPort}`,
-    "-c listen_addresses=127.0.0.1",
+    '-c listen_addresses=127.0.0.1',
     `-c unix_socket_directories=${dir}`,
     '-c fsync=off',
     '-c synchronous_commit=off',

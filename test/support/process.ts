@@ -48,7 +48,11 @@ export function spawnBridge(args: string[], env: Record<string, string | undefin
 }
 
 /** Waits for a log line whose msg matches, failing if the process exits first or time runs out. */
-export async function waitForLog(proc: BridgeProcess, pattern: RegExp, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function waitForLog(
+  proc: BridgeProcess,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void proc.exited.then(() => {
@@ -58,7 +62,8 @@ export async function waitForLog(proc: BridgeProcess, pattern: RegExp, timeoutMs
     const hit = proc.logs.find((l) => typeof l.msg === 'string' && pattern.test(l.msg));
     if (hit) return hit;
     if (exited) throw new Error(`bridge exited before logging ${pattern}: ${proc.stderr}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; logs: ${JSON.stringify(proc.logs)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${pattern}; logs: ${JSON.stringify(proc.logs)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
