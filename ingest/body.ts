@@ -35,7 +35,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 }
 
 /** Undo Content-Encoding (gzip, deflate, identity), stopping at `limit` decompressed bytes. */
-export async function decodeContent(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+export async function decodeContent(
+  body: Buffer,
+  encoding: string | undefined,
+  limit: number,
+): Promise<Buffer> {
   const enc = (encoding ?? 'identity').trim().toLowerCase();
   if (enc === '' || enc === 'identity') return body;
   try {
@@ -55,7 +59,10 @@ export async function decodeContent(body: Buffer, encoding: string | undefined, 
     }
     throw new BodyError('bad_encoding', `cannot decompress ${enc} body: ${(err as Error).message}`);
   }
-  throw new BodyError('unsupported_encoding', `unsupported Content-Encoding "${encoding}" (use gzip or deflate)`);
+  throw new BodyError(
+    'unsupported_encoding',
+    `unsupported Content-Encoding "${encoding}" (use gzip or deflate)`,
+  );
 }
 
 function isTooLarge(err: unknown): boolean {

@@ -6,7 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type Capture = (signal: 'traces' | 'logs' | 'metrics', format: 'protobuf' | 'json', body: Uint8Array) => void;
+export type Capture = (
+  signal: 'traces' | 'logs' | 'metrics',
+  format: 'protobuf' | 'json',
+  body: Uint8Array,
+) => void;
 
 export function fileCapture(dir: string): Capture {
   mkdirSync(dir, { recursive: true });

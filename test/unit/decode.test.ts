@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import protobuf from 'protobufjs';
 import { DecodeError } from '../../ingest/decode-error.js';
 import { decodeLogsRequestJson, decodeTraceRequestJson } from '../../ingest/decode-json.js';
 import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from '../../ingest/decode-protobuf.js';
+import {
+  decodeLogsRequestProtobufFast,
+  decodeTraceRequestProtobufFast,
+} from '../../ingest/decode-protobuf-fast.js';
 import type { DecodedLogsRequest } from '../../ingest/decoded-logs.js';
 import {
   encodeLogsResponse,
@@ -235,16 +240,18 @@ const expected: DecodedTraceRequest = {
 function oneSpan(span: Json) {
   const doc = { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] };
   const fromJson = decodeTraceRequestJson(JSON.stringify(doc));
-  assert.deepEqual(decodeTraceRequestProtobuf(jsonToProtobuf(doc)), fromJson);
+  const wire = jsonToProtobuf(doc);
+  assert.deepEqual(decodeTraceRequestProtobuf(wire), fromJson);
+  assert.deepEqual(decodeTraceRequestProtobufFast(wire), fromJson);
   return fromJson.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
 }
 
 describe('trace decoders', () => {
   test('protobuf and JSON decode the golden request to the same, expected value', () => {
-    const fromProtobuf = decodeTraceRequestProtobuf(jsonToProtobuf(golden));
-    const fromJson = decodeTraceRequestJson(JSON.stringify(golden));
-    assert.deepEqual(fromProtobuf, expected);
-    assert.deepEqual(fromJson, expected);
+    const wire = jsonToProtobuf(golden);
+    assert.deepEqual(decodeTraceRequestProtobuf(wire), expected);
+    assert.deepEqual(decodeTraceRequestProtobufFast(wire), expected);
+    assert.deepEqual(decodeTraceRequestJson(JSON.stringify(golden)), expected);
   });
 
   test('fixed64 timestamps keep full precision up to 2^64-1', () => {
@@ -529,6 +536,7 @@ describe('trace decoders', () => {
     // Field 99 (varint 7) and field 100 (length-delimited "hi") appended at the top level.
     const withUnknown = Buffer.concat([known, Buffer.from([0x98, 0x06, 0x07, 0xa2, 0x06, 0x02, 0x68, 0x69])]);
     assert.deepEqual(decodeTraceRequestProtobuf(withUnknown), decodeTraceRequestProtobuf(known));
+    assert.deepEqual(decodeTraceRequestProtobufFast(withUnknown), decodeTraceRequestProtobuf(known));
   });
 
   test('profiles-only string_value_strindex reads as an empty value', () => {
@@ -558,6 +566,8 @@ describe('trace decoders', () => {
         (err: unknown) => err instanceof DecodeError && /invalid OTLP protobuf/.test(err.message),
       );
       assert.throws(() => decodeLogsRequestProtobuf(bytes), DecodeError);
+      assert.throws(() => decodeTraceRequestProtobufFast(bytes), DecodeError);
+      assert.throws(() => decodeLogsRequestProtobufFast(bytes), DecodeError);
     }
   });
 
@@ -611,7 +621,9 @@ describe('trace decoders', () => {
     parent.end();
     await provider.forceFlush();
     const spans = exporter.getFinishedSpans();
-    const fromProtobuf = decodeTraceRequestProtobuf(ProtobufTraceSerializer.serializeRequest(spans)!);
+    const wire = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const fromProtobuf = decodeTraceRequestProtobuf(wire);
+    assert.deepEqual(decodeTraceRequestProtobufFast(wire), fromProtobuf);
     const fromJson = decodeTraceRequestJson(
       new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!),
     );
@@ -629,6 +641,149 @@ describe('trace decoders', () => {
     assert.deepEqual(span.status, { code: 2, message: 'failed' });
     assert.equal(span.events[0]?.name, 'thinking');
     await provider.shutdown();
+  });
+});
+
+describe('protobuf decoders agree (reflection vs hand-written)', () => {
+  /** mulberry32: a small seeded PRNG, so a failure reproduces. */
+  function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function randomDoc(rand: () => number): Json {
+    const int = (n: number) => Math.floor(rand() * n);
+    const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+    const u64 = () => ((BigInt(int(2 ** 32)) << 32n) | BigInt(int(2 ** 32))).toString();
+    const i64 = () => BigInt.asIntN(64, BigInt(u64())).toString();
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
+    const idHex = (n: number) => (rand() < 0.1 ? '' : bytes(rand() < 0.1 ? int(20) : n).toString('hex'));
+    const text = () => pick(['', 'a', 'gen_ai.prompt', 'é日本🙂', 'x'.repeat(int(300)), `k${int(5)}`]);
+    const value = (depth: number): Json => {
+      switch (int(depth > 3 ? 6 : 8)) {
+        case 0:
+          return { stringValue: text() };
+        case 1:
+          return { boolValue: rand() < 0.5 };
+        case 2:
+          return { intValue: rand() < 0.5 ? String(int(1e6) - 5e5) : i64() };
+        case 3:
+          return { doubleValue: (rand() - 0.5) * 10 ** int(300) };
+        case 4:
+          return { bytesValue: bytes(int(40)).toString('base64') };
+        case 5:
+          return {};
+        case 6:
+          return { arrayValue: { values: Array.from({ length: int(4) }, () => value(depth + 1)) } };
+        default:
+          return { kvlistValue: { values: attrs(depth + 1) } };
+      }
+    };
+    const attrs = (depth: number): Json[] =>
+      Array.from({ length: int(6) }, () =>
+        rand() < 0.05 ? { key: text() } : { key: text(), value: value(depth) },
+      );
+    const span = (): Json => ({
+      traceId: idHex(16),
+      spanId: idHex(8),
+      parentSpanId: idHex(8),
+      traceState: text(),
+      flags: int(2 ** 32),
+      name: text(),
+      kind: int(7),
+      startTimeUnixNano: u64(),
+      endTimeUnixNano: u64(),
+      attributes: attrs(0),
+      droppedAttributesCount: int(3),
+      events: Array.from({ length: int(3) }, () => ({
+        timeUnixNano: u64(),
+        name: text(),
+        attributes: attrs(0),
+      })),
+      droppedEventsCount: int(3),
+      links: Array.from({ length: int(2) }, () => ({
+        traceId: idHex(16),
+        spanId: idHex(8),
+        flags: int(512),
+      })),
+      droppedLinksCount: int(3),
+      ...(rand() < 0.7 ? { status: { code: int(3), message: text() } } : {}),
+    });
+    return {
+      resourceSpans: Array.from({ length: 1 + int(2) }, () => ({
+        ...(rand() < 0.8 ? { resource: { attributes: attrs(0), droppedAttributesCount: int(2) } } : {}),
+        schemaUrl: text(),
+        scopeSpans: Array.from({ length: int(3) }, () => ({
+          ...(rand() < 0.8 ? { scope: { name: text(), version: text(), attributes: attrs(0) } } : {}),
+          schemaUrl: text(),
+          spans: Array.from({ length: int(5) }, span),
+        })),
+      })),
+    };
+  }
+
+  test('random requests: reflection, hand-written and JSON decoders give the same value', () => {
+    const rand = rng(20261124);
+    for (let i = 0; i < 300; i++) {
+      const doc = randomDoc(rand);
+      const wire = jsonToProtobuf(doc);
+      const reflected = decodeTraceRequestProtobuf(wire);
+      assert.deepEqual(decodeTraceRequestProtobufFast(wire), reflected, `case ${i}`);
+      assert.deepEqual(decodeTraceRequestJson(JSON.stringify(doc)), reflected, `case ${i}`);
+    }
+  });
+
+  test('mutated bytes: every decoder returns or throws DecodeError, nothing else', () => {
+    const rand = rng(7);
+    const base = jsonToProtobuf(randomDoc(rng(1)));
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Buffer.from(base);
+      for (let n = 1 + Math.floor(rand() * 4); n > 0; n--)
+        bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
+      const cut = rand() < 0.3 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes;
+      for (const decode of [
+        decodeTraceRequestProtobuf,
+        decodeTraceRequestProtobufFast,
+        decodeLogsRequestProtobuf,
+        decodeLogsRequestProtobufFast,
+      ]) {
+        try {
+          decode(cut);
+        } catch (err) {
+          assert.ok(err instanceof DecodeError, `${decode.name} threw ${String(err)} on case ${i}`);
+        }
+      }
+    }
+  });
+
+  test('nesting: the same message-depth limit (100) in both', () => {
+    // Built by hand: protobufjs's own encoder (fromObject) refuses to go this deep.
+    const field = (tag: number, body: Uint8Array) =>
+      protobuf.Writer.create().uint32(tag).bytes(body).finish();
+    const nested = (levels: number): Uint8Array => {
+      let value = protobuf.Writer.create().uint32(0x0a).string('leaf').finish(); // AnyValue{string_value}
+      for (let i = 0; i < levels; i++) value = field(0x2a, field(0x0a, value)); // AnyValue{array_value{values}}
+      const kv = Buffer.concat([
+        protobuf.Writer.create().uint32(0x0a).string('d').finish(),
+        field(0x12, value),
+      ]);
+      return field(0x0a, field(0x12, field(0x12, field(0x4a, kv)))); // request > resource > scope > span
+    };
+    // The span's AnyValue is message level 5; each array adds 2 (ArrayValue, AnyValue).
+    const ok = nested(47);
+    assert.deepEqual(decodeTraceRequestProtobufFast(ok), decodeTraceRequestProtobuf(ok));
+    let leaf: unknown =
+      decodeTraceRequestProtobufFast(ok).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes['d'];
+    for (let i = 0; i < 47; i++) leaf = (leaf as unknown[])[0];
+    assert.equal(leaf, 'leaf');
+    const deep = nested(48);
+    assert.throws(() => decodeTraceRequestProtobuf(deep), DecodeError);
+    assert.throws(() => decodeTraceRequestProtobufFast(deep), DecodeError);
   });
 });
 
@@ -712,6 +867,7 @@ describe('logs decoders', () => {
 
   test('protobuf and JSON decode logs to the same, expected value', () => {
     assert.deepEqual(decodeLogsRequestProtobuf(jsonToProtobuf(logsDoc, true)), want);
+    assert.deepEqual(decodeLogsRequestProtobufFast(jsonToProtobuf(logsDoc, true)), want);
     assert.deepEqual(decodeLogsRequestJson(JSON.stringify(logsDoc)), want);
   });
 

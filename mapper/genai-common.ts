@@ -1,0 +1,81 @@
+/** Helpers shared by the OTel GenAI conventions (current and legacy) and MLflow. */
+import type { Attributes, AttrValue } from './otlp.js';
+import type { Json, SpanType } from './types.js';
+import { int, str } from './values.js';
+
+/**
+ * Values frameworks put in gen_ai.system / gen_ai.provider.name that name the framework, not the model provider
+ * (AutoGen's `gen_ai.system="autogen"`, Google ADK's "gcp.vertex.agent", …). They never fill `provider`.
+ */
+const FRAMEWORKS = new Set([
+  'autogen',
+  'autogen_agentchat',
+  'langchain',
+  'langgraph',
+  'llama_index',
+  'llamaindex',
+  'crewai',
+  'semantic_kernel',
+  'haystack',
+  'dspy',
+  'agno',
+  'pydantic_ai',
+  'strands-agents',
+  'smolagents',
+  'gcp.vertex.agent',
+]);
+
+/** Pre-1.37 gen_ai.system values renamed by gen_ai.provider.name, so one provider has one spelling. */
+const RENAMED = new Map([
+  ['az.ai.openai', 'azure.ai.openai'],
+  ['az.ai.inference', 'azure.ai.inference'],
+  ['vertex_ai', 'gcp.vertex_ai'],
+  ['gemini', 'gcp.gemini'],
+  ['xai', 'x_ai'],
+]);
+
+/** Lower-cased, trimmed provider name; null for empty values and framework names. */
+export function providerName(v: AttrValue | undefined): string | null {
+  const s = str(v)?.trim().toLowerCase();
+  if (!s || FRAMEWORKS.has(s)) return null;
+  return RENAMED.get(s) ?? s;
+}
+
+/** gen_ai.operation.name → span type. Unknown operations give null: no opinion, a lower convention may type it. */
+const OPERATION_TYPES: Record<string, SpanType> = {
+  chat: 'CHAT_MODEL',
+  text_completion: 'LLM',
+  generate_content: 'LLM',
+  embeddings: 'EMBEDDING',
+  retrieval: 'RETRIEVER',
+  execute_tool: 'TOOL',
+  create_agent: 'AGENT',
+  invoke_agent: 'AGENT',
+  invoke_workflow: 'WORKFLOW',
+};
+
+export function operationType(v: AttrValue | undefined): SpanType | null {
+  const op = str(v)?.trim().toLowerCase();
+  return (op && OPERATION_TYPES[op]) || null;
+}
+
+/** The first present integer among `keys`. */
+export function firstInt(attrs: Attributes, ...keys: string[]): number | null {
+  for (const k of keys) {
+    const n = int(attrs[k]);
+    if (n !== null) return n;
+  }
+  return null;
+}
+
+/** Drops undefined / null / '' values so a convention only reports what it found. */
+export function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+  return out as Partial<T>;
+}
+
+/** An object with at least one key, else null. */
+export function nonEmpty<T extends Record<string, Json>>(o: T): T | null {
+  return Object.keys(o).length ? o : null;
+}
