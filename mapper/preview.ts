@@ -25,10 +25,16 @@ function lastWithRole(messages: ChatMessage[], roles: string[]): ChatMessage | u
 
 function messagesText(messages: ChatMessage[] | null, roles: string[]): string | null {
   if (!messages || messages.length === 0) return null;
-  const m = lastWithRole(messages, roles) ?? lastWithRole(messages, messages.map((x) => x.role));
+  const m =
+    lastWithRole(messages, roles) ??
+    lastWithRole(
+      messages,
+      messages.map((x) => x.role),
+    );
   if (m) return m.content;
   const withTools = messages.findLast((x) => x.tool_calls && x.tool_calls.length > 0);
-  if (withTools?.tool_calls) return withTools.tool_calls.map((t) => `${t.name}(${toText(t.arguments)})`).join(', ');
+  if (withTools?.tool_calls)
+    return withTools.tool_calls.map((t) => `${t.name}(${toText(t.arguments)})`).join(', ');
   return null;
 }
 

@@ -2,7 +2,7 @@
  * The mapper's output model. Column names are snake_case because a SpanRow *is* a row of the public `spans`
  * table (docs/schema.md): the store writes these objects as they are.
  */
-import type { AttrValue, Attributes } from './otlp.js';
+import type { Attributes, AttrValue } from './otlp.js';
 
 export type Json = AttrValue;
 

@@ -45,7 +45,11 @@ export class TracePipeline {
             reasons.push(reason);
             continue;
           }
-          const row = mapSpan({ span: withoutZeroParent(raw), resource: rs.resource.attributes, scope: ss.scope });
+          const row = mapSpan({
+            span: withoutZeroParent(raw),
+            resource: rs.resource.attributes,
+            scope: ss.scope,
+          });
           row.experiment_id = experimentId;
           conventions.push(row.conventions);
           records.push(row as unknown as SpanRecord);
@@ -56,9 +60,14 @@ export class TracePipeline {
 
     const outcome = await this.opts.writer.write(records);
     if (outcome.kind === 'unavailable') {
-      return retryable('STORE_UNAVAILABLE', `database unavailable: ${outcome.message}`, this.opts.retryAfterMs);
+      return retryable(
+        'STORE_UNAVAILABLE',
+        `database unavailable: ${outcome.message}`,
+        this.opts.retryAfterMs,
+      );
     }
-    if (outcome.kind === 'refused') return rejected('STORE_REFUSED', `database refused the spans: ${outcome.message}`);
+    if (outcome.kind === 'refused')
+      return rejected('STORE_REFUSED', `database refused the spans: ${outcome.message}`);
     if (reasons.length === 0) return { kind: 'accepted' };
     const shown = reasons.slice(0, 5).join('; ');
     const more = reasons.length > 5 ? ` (and ${reasons.length - 5} more)` : '';
@@ -78,7 +87,10 @@ export class TracePipeline {
       } else {
         if (!(await this.opts.experiments.exists(choice.byId))) {
           return {
-            error: rejected('EXPERIMENT_NOT_FOUND', `experiment id ${JSON.stringify(choice.byId)} does not exist`),
+            error: rejected(
+              'EXPERIMENT_NOT_FOUND',
+              `experiment id ${JSON.stringify(choice.byId)} does not exist`,
+            ),
           };
         }
         ids.set(i, choice.byId);

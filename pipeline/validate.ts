@@ -11,7 +11,8 @@ const ZERO_SPAN = '0'.repeat(16);
 
 /** Why the span can't be stored, or null when it can. */
 export function invalidSpanReason(span: DecodedSpan): string | null {
-  if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE) return `invalid trace_id "${span.traceId}"`;
+  if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE)
+    return `invalid trace_id "${span.traceId}"`;
   if (!SPAN_ID.test(span.spanId) || span.spanId === ZERO_SPAN) return `invalid span_id "${span.spanId}"`;
   if (span.parentSpanId !== '' && span.parentSpanId !== ZERO_SPAN && !SPAN_ID.test(span.parentSpanId)) {
     return `invalid parent_span_id "${span.parentSpanId}"`;

@@ -98,7 +98,10 @@ export class BatchWriter {
   private take(): Pending[] {
     const batch: Pending[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.records.length <= this.opts.maxBatchSpans)) {
+    while (
+      this.queue.length > 0 &&
+      (batch.length === 0 || n + this.queue[0]!.records.length <= this.opts.maxBatchSpans)
+    ) {
       const p = this.queue.shift()!;
       n += p.records.length;
       batch.push(p);

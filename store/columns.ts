@@ -61,4 +61,8 @@ export const SPAN_COLUMNS = [
 export type SpanColumn = (typeof SPAN_COLUMNS)[number];
 
 /** A span as the store receives it: the mapper's row, already sanitized for Postgres. */
-export type SpanRecord = { [K in SpanColumn]: unknown } & { trace_id: string; span_id: string; experiment_id: string };
+export type SpanRecord = { [K in SpanColumn]: unknown } & {
+  trace_id: string;
+  span_id: string;
+  experiment_id: string;
+};

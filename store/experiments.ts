@@ -18,8 +18,12 @@ export class Experiments {
     );
     const id =
       inserted.rows[0]?.id ??
-      (await this.db.query<{ id: string }>('SELECT experiment_id::text AS id FROM experiments WHERE name = $1', [name]))
-        .rows[0]?.id;
+      (
+        await this.db.query<{ id: string }>(
+          'SELECT experiment_id::text AS id FROM experiments WHERE name = $1',
+          [name],
+        )
+      ).rows[0]?.id;
     if (id === undefined) throw new Error(`experiment ${JSON.stringify(name)} vanished while being created`);
     this.byName.set(name, id);
     this.knownIds.add(id);

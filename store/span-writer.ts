@@ -41,7 +41,9 @@ export async function writeSpanBatch(tx: Queryable, records: SpanRecord[]): Prom
   const traceIds = [...new Set(spans.map((s) => s.trace_id))].sort();
   await tx.query(LOCK_TRACES_SQL, [traceIds]);
 
-  const existing = await tx.query<{ trace_id: string; experiment_id: string }>(EXISTING_EXPERIMENTS_SQL, [traceIds]);
+  const existing = await tx.query<{ trace_id: string; experiment_id: string }>(EXISTING_EXPERIMENTS_SQL, [
+    traceIds,
+  ]);
   const pinned = new Map(existing.rows.map((r) => [r.trace_id, r.experiment_id]));
   // New traces: the first span of the trace in this batch decides.
   for (const s of spans) if (!pinned.has(s.trace_id)) pinned.set(s.trace_id, s.experiment_id);

@@ -20,7 +20,14 @@ const RETRYABLE_CODES = new Set([
   '42P01', // undefined_table (not migrated yet)
 ]);
 
-const RETRYABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const RETRYABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 export function isRetryableDbError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

@@ -13,7 +13,8 @@ function testFiles(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
-      if (name === 'fixtures' || name === 'support' || name === 'node_modules' || name.startsWith('.')) continue;
+      if (name === 'fixtures' || name === 'support' || name === 'node_modules' || name.startsWith('.'))
+        continue;
       if ((name === 'interop') !== interop && dir === root) continue;
       out.push(...testFiles(p));
     } else if (name.endsWith('.test.ts') || name.endsWith('.test.mjs')) out.push(p);
@@ -21,7 +22,9 @@ function testFiles(dir) {
   return out;
 }
 
-const files = testFiles(root).filter((f) => process.argv.slice(2).every((a) => a.startsWith('--') || f.includes(a)));
+const files = testFiles(root).filter((f) =>
+  process.argv.slice(2).every((a) => a.startsWith('--') || f.includes(a)),
+);
 let pg = null;
 const env = { ...process.env };
 if (!env.TEST_DATABASE_URL) {
@@ -31,7 +34,8 @@ if (!env.TEST_DATABASE_URL) {
 } else {
   console.log('test: using TEST_DATABASE_URL');
 }
-if (!interop) console.log('test: interop suite skipped here; run `npm run test:interop` (CI runs it after npm test)');
+if (!interop)
+  console.log('test: interop suite skipped here; run `npm run test:interop` (CI runs it after npm test)');
 
 let status = 1;
 try {

@@ -41,7 +41,9 @@ describe('tracebridge CLI', () => {
     const procs = [1, 2, 3].map(() => spawnBridge(['migrate'], { DATABASE_URL: tdb.url }));
     const codes = await Promise.all(procs.map((p) => p.exited));
     assert.deepEqual(codes, [0, 0, 0], procs.map((p) => p.stderr).join('\n'));
-    const applied = await tdb.db.query<{ version: number }>('SELECT version FROM tracebridge_migrations ORDER BY version');
+    const applied = await tdb.db.query<{ version: number }>(
+      'SELECT version FROM tracebridge_migrations ORDER BY version',
+    );
     const versions = applied.rows.map((r) => r.version);
     assert.deepEqual(versions, [...new Set(versions)]);
     assert.ok(versions.length >= 1);

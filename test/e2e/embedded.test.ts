@@ -42,16 +42,20 @@ describe('embedded PGlite mode', () => {
     assert.match(String(line.msg), /embedded PGlite/);
     assert.match(String(line.msg), new RegExp(`127\\.0\\.0\\.1:${pgPort}`));
 
-    const ids = await sendAgentTrace(new OTLPTraceExporter({ url: `http://127.0.0.1:${httpPort}/v1/traces` }));
+    const ids = await sendAgentTrace(
+      new OTLPTraceExporter({ url: `http://127.0.0.1:${httpPort}/v1/traces` }),
+    );
     const traces = await queryWire(pgPort, 'SELECT * FROM traces WHERE trace_id = $1', [ids.traceId]);
     assert.equal(traces.length, 1);
     assert.equal(traces[0].state, 'OK');
     assert.equal(traces[0].span_count, 3);
     assert.equal(traces[0].request_preview, USER_MESSAGE);
     assert.equal(traces[0].response_preview, REPLY);
-    const spans = await queryWire(pgPort, 'SELECT span_type FROM spans WHERE trace_id = $1 ORDER BY start_time', [
-      ids.traceId,
-    ]);
+    const spans = await queryWire(
+      pgPort,
+      'SELECT span_type FROM spans WHERE trace_id = $1 ORDER BY start_time',
+      [ids.traceId],
+    );
     assert.deepEqual(
       spans.map((s) => s.span_type),
       ['AGENT', 'CHAT_MODEL', 'TOOL'],

@@ -60,17 +60,26 @@ async function spansOf(traceId: string) {
 }
 
 async function traceOf(traceId: string) {
-  const r = await tdb.db.query<Record<string, unknown>>('SELECT * FROM traces WHERE trace_id = $1', [traceId]);
+  const r = await tdb.db.query<Record<string, unknown>>('SELECT * FROM traces WHERE trace_id = $1', [
+    traceId,
+  ]);
   return r.rows[0];
 }
 
 function assertAgentTrace(ids: AgentTraceIds, experiment: string, spans: Record<string, unknown>[]) {
   assert.equal(spans.length, 3);
-  const [agent, chat, tool] = spans as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+  const [agent, chat, tool] = spans as [
+    Record<string, unknown>,
+    Record<string, unknown>,
+    Record<string, unknown>,
+  ];
   for (const s of spans) {
     assert.equal(s.trace_id, ids.traceId);
     assert.equal(s.experiment_name, experiment);
-    assert.deepEqual(s.resource_attributes && (s.resource_attributes as Record<string, unknown>)['service.name'], 'weather-agent');
+    assert.deepEqual(
+      s.resource_attributes && (s.resource_attributes as Record<string, unknown>)['service.name'],
+      'weather-agent',
+    );
     assert.equal(s.scope_name, 'tracebridge-test');
     assert.equal(s.scope_version, '1.0.0');
   }
@@ -84,8 +93,14 @@ function assertAgentTrace(ids: AgentTraceIds, experiment: string, spans: Record<
   assert.equal(agent.end_time_unix_nano, '1700000000500000000');
   assert.equal((agent.start_time as Date).toISOString(), '2023-11-14T22:13:20.000Z');
   assert.equal(agent.duration_ms, 500);
-  const events = agent.events as { name: string; time_unix_nano: string; attributes: Record<string, unknown> }[];
-  assert.deepEqual(events, [{ name: 'agent.done', time_unix_nano: '1700000000450000000', attributes: { steps: 2 } }]);
+  const events = agent.events as {
+    name: string;
+    time_unix_nano: string;
+    attributes: Record<string, unknown>;
+  }[];
+  assert.deepEqual(events, [
+    { name: 'agent.done', time_unix_nano: '1700000000450000000', attributes: { steps: 2 } },
+  ]);
 
   assert.equal(chat.span_id, ids.chatSpanId);
   assert.equal(chat.parent_span_id, ids.agentSpanId);
@@ -148,7 +163,9 @@ describe('OTel JS exporters → bridge → Postgres', () => {
 
   it('every exporter produced identical rows (apart from ids and experiment)', () => {
     const normalize = (rows: Record<string, unknown>[]) =>
-      rows.map(({ trace_id, span_id, parent_span_id, experiment_id, experiment_name, ingested_at, ...rest }) => rest);
+      rows.map(
+        ({ trace_id, span_id, parent_span_id, experiment_id, experiment_name, ingested_at, ...rest }) => rest,
+      );
     const labels = Object.keys(rowsByExporter);
     assert.equal(labels.length, 6);
     const first = normalize(rowsByExporter[labels[0]!]!);

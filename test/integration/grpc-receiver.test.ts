@@ -53,7 +53,9 @@ function span(traceId = hexId(16), spanId = hexId(8)) {
 }
 
 async function stored(traceId: string): Promise<number> {
-  const r = await tdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM spans WHERE trace_id = $1', [traceId]);
+  const r = await tdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM spans WHERE trace_id = $1', [
+    traceId,
+  ]);
   return r.rows[0]!.n;
 }
 
@@ -150,13 +152,18 @@ describe('OTLP/gRPC receiver', () => {
 
 describe('OTLP/gRPC receiver with the database down', () => {
   it('UNAVAILABLE with RetryInfo', async () => {
-    const down = await startTestBridge({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', retryAfterMs: 1500 });
+    const down = await startTestBridge({
+      databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+      retryAfterMs: 1500,
+    });
     try {
       const c = client(down.grpcPort);
       const { error } = await exportRaw(c, protobufRequest(groupsWith([span()])));
       c.close();
       assert.equal(error?.code, grpc.status.UNAVAILABLE);
-      const status = RpcStatus.decode(error!.metadata.get('grpc-status-details-bin')[0] as Buffer) as unknown as {
+      const status = RpcStatus.decode(
+        error!.metadata.get('grpc-status-details-bin')[0] as Buffer,
+      ) as unknown as {
         details: { type_url: string; value: Uint8Array }[];
       };
       // protobufjs keeps google.protobuf.Any's field names as declared (type_url).

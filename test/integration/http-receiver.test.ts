@@ -27,7 +27,10 @@ after(async () => {
 const PB = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
 
-function oneSpan(resource: Record<string, string> = { 'service.name': 'http-tests' }, name = 'op'): {
+function oneSpan(
+  resource: Record<string, string> = { 'service.name': 'http-tests' },
+  name = 'op',
+): {
   groups: TestResourceSpans[];
   traceId: string;
   spanId: string;
@@ -86,10 +89,15 @@ describe('OTLP/HTTP receiver', () => {
         ...PB,
         'content-encoding': encoding,
       });
-      const r2 = await postOtlp(bridge.httpPort, '/v1/traces', compress(JSON.stringify(jsonRequest(b.groups))), {
-        ...JSON_CT,
-        'content-encoding': encoding,
-      });
+      const r2 = await postOtlp(
+        bridge.httpPort,
+        '/v1/traces',
+        compress(JSON.stringify(jsonRequest(b.groups))),
+        {
+          ...JSON_CT,
+          'content-encoding': encoding,
+        },
+      );
       assert.equal(r1.status, 200);
       assert.equal(r2.status, 200);
       assert.equal(await spanExperiment(a.traceId), 'http-tests');
@@ -98,7 +106,12 @@ describe('OTLP/HTTP receiver', () => {
   }
 
   it('400 with a google.rpc.Status for malformed protobuf and invalid JSON', async () => {
-    const pb = await postOtlp(bridge.httpPort, '/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), PB);
+    const pb = await postOtlp(
+      bridge.httpPort,
+      '/v1/traces',
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]),
+      PB,
+    );
     assert.equal(pb.status, 400);
     const s = statusOf(pb.body, false);
     assert.equal(s.code, 3);
@@ -178,8 +191,13 @@ describe('OTLP/HTTP receiver', () => {
         },
       ];
       if (format === 'json') {
-        const req = jsonRequest(groups) as { resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[] };
-        req.resourceSpans[0]!.scopeSpans[0]!.spans.push({ ...req.resourceSpans[0]!.scopeSpans[0]!.spans[0]!, spanId: 'abc' });
+        const req = jsonRequest(groups) as {
+          resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[];
+        };
+        req.resourceSpans[0]!.scopeSpans[0]!.spans.push({
+          ...req.resourceSpans[0]!.scopeSpans[0]!.spans[0]!,
+          spanId: 'abc',
+        });
         const res = await postOtlp(bridge.httpPort, '/v1/traces', JSON.stringify(req), JSON_CT);
         assert.equal(res.status, 200);
         const body = JSON.parse(res.body.toString());
@@ -223,7 +241,11 @@ describe('OTLP/HTTP receiver', () => {
 
     it('header name > tracebridge.experiment > service.name > Default', async () => {
       const cases: [Record<string, string>, Record<string, string>, string][] = [
-        [{ 'x-tracebridge-experiment': 'from-header' }, { 'tracebridge.experiment': 'from-resource' }, 'from-header'],
+        [
+          { 'x-tracebridge-experiment': 'from-header' },
+          { 'tracebridge.experiment': 'from-resource' },
+          'from-header',
+        ],
         [{}, { 'tracebridge.experiment': 'from-resource', 'service.name': 'svc' }, 'from-resource'],
         [{}, { 'service.name': 'svc' }, 'svc'],
         [{}, { 'service.name': 'unknown_service:node' }, 'Default'],
@@ -231,7 +253,10 @@ describe('OTLP/HTTP receiver', () => {
       ];
       for (const [headers, resource, expected] of cases) {
         const { groups, traceId } = oneSpan(resource);
-        const res = await postOtlp(bridge.httpPort, '/v1/traces', protobufRequest(groups), { ...PB, ...headers });
+        const res = await postOtlp(bridge.httpPort, '/v1/traces', protobufRequest(groups), {
+          ...PB,
+          ...headers,
+        });
         assert.equal(res.status, 200);
         assert.equal(await spanExperiment(traceId), expected, JSON.stringify({ headers, resource }));
       }
@@ -246,12 +271,18 @@ describe('OTLP/HTTP receiver', () => {
 describe('OTLP/HTTP receiver with the database down', () => {
   it('503 with Retry-After and a RetryInfo when the database cannot take the write', async () => {
     // Nothing listens on port 1: every connection is refused, exactly as when Postgres is down.
-    const down = await startTestBridge({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', retryAfterMs: 2500 });
+    const down = await startTestBridge({
+      databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+      retryAfterMs: 2500,
+    });
     try {
       const res = await postOtlp(down.httpPort, '/v1/traces', protobufRequest(oneSpan().groups), PB);
       assert.equal(res.status, 503);
       assert.equal(res.headers.get('retry-after'), '3');
-      const status = RpcStatus.decode(res.body) as unknown as { code: number; details: { typeUrl: string; value: Uint8Array }[] };
+      const status = RpcStatus.decode(res.body) as unknown as {
+        code: number;
+        details: { typeUrl: string; value: Uint8Array }[];
+      };
       assert.equal(status.code, 14);
       const retry = RetryInfo.toObject(RetryInfo.decode(status.details[0]!.value), { longs: Number }) as {
         retryDelay: { seconds: number; nanos: number };

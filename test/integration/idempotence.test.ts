@@ -72,17 +72,19 @@ function agentTrace(): { traceId: string; root: TestSpan; children: TestSpan[] }
 }
 
 async function send(spans: TestSpan[]): Promise<void> {
-  const res = await postOtlp(bridge.httpPort, '/v1/traces', protobufRequest([{ resource: { 'service.name': 'idem' }, spans }]), {
-    'content-type': 'application/x-protobuf',
-  });
+  const res = await postOtlp(
+    bridge.httpPort,
+    '/v1/traces',
+    protobufRequest([{ resource: { 'service.name': 'idem' }, spans }]),
+    {
+      'content-type': 'application/x-protobuf',
+    },
+  );
   assert.equal(res.status, 200);
 }
 
 async function snapshot(traceId: string) {
-  const spans = await tdb.db.query(
-    'SELECT * FROM spans WHERE trace_id = $1 ORDER BY span_id',
-    [traceId],
-  );
+  const spans = await tdb.db.query('SELECT * FROM spans WHERE trace_id = $1 ORDER BY span_id', [traceId]);
   const trace = await tdb.db.query('SELECT * FROM traces WHERE trace_id = $1', [traceId]);
   const strip = ({ ingested_at, created_at, updated_at, ...rest }: Record<string, unknown>) => rest;
   return { spans: spans.rows.map(strip), trace: trace.rows.map(strip) };
@@ -139,7 +141,15 @@ describe('idempotent, order-independent writes', () => {
     const other = agentTrace();
     await send([other.root, ...other.children]);
     const together = (await snapshot(other.traceId)).trace[0] as Record<string, unknown>;
-    for (const key of ['state', 'span_count', 'error_count', 'input_tokens', 'output_tokens', 'total_tokens', 'duration_ms']) {
+    for (const key of [
+      'state',
+      'span_count',
+      'error_count',
+      'input_tokens',
+      'output_tokens',
+      'total_tokens',
+      'duration_ms',
+    ]) {
       assert.deepEqual(t[key], together[key], key);
     }
   });

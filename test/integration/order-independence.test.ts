@@ -15,7 +15,10 @@ let tdb: TestDatabase;
 let bridges: RunningBridge[];
 before(async () => {
   tdb = await freshDatabase();
-  bridges = [await startTestBridge({ databaseUrl: tdb.url }), await startTestBridge({ databaseUrl: tdb.url })];
+  bridges = [
+    await startTestBridge({ databaseUrl: tdb.url }),
+    await startTestBridge({ databaseUrl: tdb.url }),
+  ];
 });
 after(async () => {
   for (const b of bridges) await b.stop();
@@ -29,11 +32,23 @@ const CONVENTION_ATTRS: Record<string, TestAttr>[] = [
     'gen_ai.request.model': 'qwen-plus-latest',
     'gen_ai.usage.input_tokens': 30,
     'gen_ai.usage.output_tokens': 7,
-    'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi there' }] }]),
-    'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'hello!' }] }]),
+    'gen_ai.input.messages': JSON.stringify([
+      { role: 'user', parts: [{ type: 'text', content: 'hi there' }] },
+    ]),
+    'gen_ai.output.messages': JSON.stringify([
+      { role: 'assistant', parts: [{ type: 'text', content: 'hello!' }] },
+    ]),
   },
-  { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.tool.call.arguments': '{"q":"x"}' },
-  { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner', 'gen_ai.usage.input_tokens': 60 },
+  {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': 'search',
+    'gen_ai.tool.call.arguments': '{"q":"x"}',
+  },
+  {
+    'gen_ai.operation.name': 'invoke_agent',
+    'gen_ai.agent.name': 'planner',
+    'gen_ai.usage.input_tokens': 60,
+  },
   {
     'mlflow.spanType': '"CHAIN"',
     'mlflow.spanInputs': '{"question": "why?"}',
@@ -118,9 +133,14 @@ function shuffle<T>(items: T[], seed: number): T[] {
 }
 
 async function send(bridge: RunningBridge, spans: TestSpan[]): Promise<void> {
-  const res = await postOtlp(bridge.httpPort, '/v1/traces', protobufRequest([{ resource: { 'service.name': 'prop' }, spans }]), {
-    'content-type': 'application/x-protobuf',
-  });
+  const res = await postOtlp(
+    bridge.httpPort,
+    '/v1/traces',
+    protobufRequest([{ resource: { 'service.name': 'prop' }, spans }]),
+    {
+      'content-type': 'application/x-protobuf',
+    },
+  );
   assert.equal(res.status, 200);
 }
 
@@ -130,7 +150,9 @@ async function rowsFor(prefix: string, caseId: number) {
     const { ingested_at, created_at, updated_at, ...rest } = r;
     return { ...rest, trace_id: String(rest.trace_id).slice(prefix.length) };
   };
-  const spans = await tdb.db.query('SELECT * FROM spans WHERE trace_id LIKE $1 ORDER BY trace_id, span_id', [like]);
+  const spans = await tdb.db.query('SELECT * FROM spans WHERE trace_id LIKE $1 ORDER BY trace_id, span_id', [
+    like,
+  ]);
   const traces = await tdb.db.query('SELECT * FROM traces WHERE trace_id LIKE $1 ORDER BY trace_id', [like]);
   return { spans: spans.rows.map(strip), traces: traces.rows.map(strip) };
 }
