@@ -1,33 +1,68 @@
 /**
- * The composition root: wires ingest → pipeline → mapper / store, starts the receivers, and stops everything in
- * order (stop accepting, let in-flight requests finish, commit what was accepted, close the database).
+ * The composition root: wires ingest → pipeline → mapper / store, starts the receivers and background jobs, and
+ * stops everything in order (stop accepting, let in-flight requests finish, commit what was accepted, close the
+ * database).
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { Admission } from '../ingest/admission.js';
+import { ApiKeys, type ApiKeyEntry, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
 import { fileCapture } from '../ingest/capture.js';
 import { startGrpcReceiver } from '../ingest/grpc-server.js';
 import { startHttpReceiver } from '../ingest/http-server.js';
+import type { ReceiverDeps, TlsFiles } from '../ingest/receiver.js';
+import { BridgeMetrics } from '../metrics/metrics.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import { Experiments } from '../store/experiments.js';
 import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { openDatabase } from './database.js';
+import { startRetention } from './retention-job.js';
 
 export interface RunningBridge {
   httpPort: number;
   grpcPort: number;
   pgPort: number | null;
+  metrics: BridgeMetrics;
   /** Stop accepting, flush and commit what was accepted, close the database. */
   stop(): Promise<void>;
 }
 
 const MIGRATE_RETRY_MS = 2000;
 
+/** Reads the files the config names, failing with the setting's name (before anything is started). */
+function loadSecrets(config: Config): { apiKeys: ApiKeys; tls: TlsFiles | undefined } {
+  const read = (path: string, setting: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`${setting}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const entries: ApiKeyEntry[] = [
+    ...(config.apiKeys ? parseApiKeysEnv(config.apiKeys) : []),
+    ...(config.apiKeysFile
+      ? parseApiKeysFile(read(config.apiKeysFile, 'TRACEBRIDGE_API_KEYS_FILE').toString('utf8'))
+      : []),
+  ];
+  if ((config.apiKeys || config.apiKeysFile) && entries.length === 0) {
+    throw new ConfigError('TRACEBRIDGE_API_KEYS / TRACEBRIDGE_API_KEYS_FILE is set but names no key');
+  }
+  const tls =
+    config.tlsCert && config.tlsKey
+      ? { cert: read(config.tlsCert, 'TRACEBRIDGE_TLS_CERT'), key: read(config.tlsKey, 'TRACEBRIDGE_TLS_KEY') }
+      : undefined;
+  return { apiKeys: new ApiKeys(entries), tls };
+}
+
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
+  const { apiKeys, tls } = loadSecrets(config);
   const { db, description, wirePort } = await openDatabase(config, log);
+  const metrics = new BridgeMetrics();
 
   // A database that is down at start must not keep the receivers down: they answer 503 until it is migrated.
   let migrated = false;
@@ -53,51 +88,61 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     maxBatchSpans: config.batchMaxSpans,
     lingerMs: config.batchLingerMs,
     concurrency: db.kind === 'pglite' ? 1 : config.writers,
-    onCommit: (info) => log.debug(info, 'batch committed'),
+    onCommit: (info) => {
+      metrics.batchSpans.observe(info.spans);
+      metrics.commitSeconds.observe(info.ms / 1000);
+    },
     onError: (err, info) => log.warn({ err: (err as Error).message, ...info }, 'batch failed'),
   });
   const pipeline = new TracePipeline({
     experiments: new Experiments(db),
     writer,
     retryAfterMs: config.retryAfterMs,
+    maxAttributeLength: config.maxAttributeLength,
+    metrics,
   });
   const readiness = {
     async ready() {
       return migrated && (await isMigrated(db));
     },
   };
+  const deps: ReceiverDeps = {
+    host: config.host,
+    maxBodyBytes: config.maxBodyBytes,
+    traces: pipeline,
+    lifecycle,
+    admission: new Admission(config.maxPendingBytes, (n) => metrics.pendingBytes.set(n)),
+    apiKeys,
+    metrics,
+    overloadRetryAfterMs: config.retryAfterMs,
+    tls,
+    capture: config.captureDir ? fileCapture(config.captureDir) : undefined,
+  };
 
-  const capture = config.captureDir ? fileCapture(config.captureDir) : undefined;
   let http: { server: Server; port: number };
   let grpcServer: { server: grpc.Server; port: number };
   try {
-    http = await startHttpReceiver({
-      host: config.host,
-      port: config.httpPort,
-      maxBodyBytes: config.maxBodyBytes,
-      traces: pipeline,
-      readiness,
-      lifecycle,
-      log,
-      capture,
-    });
-    grpcServer = await startGrpcReceiver({
-      host: config.host,
-      port: config.grpcPort,
-      maxMessageBytes: config.maxBodyBytes,
-      traces: pipeline,
-      lifecycle,
-      log,
-      capture,
-    });
+    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log });
+    grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
     await db.close();
     throw err;
   }
+  const retention =
+    config.retentionDays > 0
+      ? startRetention({ db, days: config.retentionDays, log, onDeleted: (n) => metrics.retentionDeleted.inc(n) })
+      : null;
 
+  const scheme = tls ? 'https' : 'http';
   log.info(
-    { http: `${config.host}:${http.port}`, grpc: `${config.host}:${grpcServer.port}`, database: description },
-    `tracebridge listening on http://${config.host}:${http.port} (OTLP/HTTP) and ${config.host}:${grpcServer.port} (OTLP/gRPC), storing to ${description}`,
+    {
+      http: `${config.host}:${http.port}`,
+      grpc: `${config.host}:${grpcServer.port}`,
+      database: description,
+      tls: Boolean(tls),
+      auth: apiKeys.enabled,
+    },
+    `tracebridge listening on ${scheme}://${config.host}:${http.port} (OTLP/HTTP) and ${config.host}:${grpcServer.port} (OTLP/gRPC${tls ? ', TLS' : ''}), storing to ${description}`,
   );
 
   let stopped: Promise<void> | null = null;
@@ -105,6 +150,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     httpPort: http.port,
     grpcPort: grpcServer.port,
     pgPort: wirePort,
+    metrics,
     stop() {
       stopped ??= (async () => {
         lifecycle.stopping = true;
@@ -112,7 +158,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         const httpClosed = new Promise<void>((resolve) => http.server.close(() => resolve()));
         http.server.closeIdleConnections();
         const grpcClosed = new Promise<void>((resolve) => grpcServer.server.tryShutdown(() => resolve()));
-        await Promise.all([httpClosed, grpcClosed]);
+        await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();
         await db.close();
         log.info('tracebridge stopped');

@@ -16,6 +16,13 @@ export interface Config {
   retryAfterMs: number;
   logLevel: string;
   captureDir: string | null;
+  maxPendingBytes: number;
+  maxAttributeLength: number;
+  apiKeys: string | null;
+  apiKeysFile: string | null;
+  tlsCert: string | null;
+  tlsKey: string | null;
+  retentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +118,31 @@ const SETTINGS = [
   },
   { key: 'logLevel', env: 'TRACEBRIDGE_LOG_LEVEL', flag: '--log-level', parse: logLevel, fallback: 'info' },
   { key: 'captureDir', env: 'TRACEBRIDGE_CAPTURE_DIR', flag: '--capture-dir', parse: text, fallback: null },
+  {
+    key: 'maxPendingBytes',
+    env: 'TRACEBRIDGE_MAX_PENDING_BYTES',
+    flag: '--max-pending-bytes',
+    parse: integer(1024, 64 * 1024 * MiB),
+    fallback: 128 * MiB,
+  },
+  {
+    key: 'maxAttributeLength',
+    env: 'TRACEBRIDGE_MAX_ATTRIBUTE_LENGTH',
+    flag: '--max-attribute-length',
+    parse: integer(64, 1024 * MiB),
+    fallback: MiB,
+  },
+  { key: 'apiKeys', env: 'TRACEBRIDGE_API_KEYS', flag: '--api-keys', parse: text, fallback: null },
+  { key: 'apiKeysFile', env: 'TRACEBRIDGE_API_KEYS_FILE', flag: '--api-keys-file', parse: text, fallback: null },
+  { key: 'tlsCert', env: 'TRACEBRIDGE_TLS_CERT', flag: '--tls-cert', parse: text, fallback: null },
+  { key: 'tlsKey', env: 'TRACEBRIDGE_TLS_KEY', flag: '--tls-key', parse: text, fallback: null },
+  {
+    key: 'retentionDays',
+    env: 'TRACEBRIDGE_RETENTION_DAYS',
+    flag: '--retention-days',
+    parse: integer(0, 100_000),
+    fallback: 0,
+  },
 ] as const satisfies readonly Setting<keyof Config>[];
 
 export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag }));
@@ -136,6 +168,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     else if (fromEnv !== undefined && !(s.key === 'databaseUrl' && fromEnv === ''))
       config[s.key] = s.parse(fromEnv, s.env);
     else config[s.key] = s.fallback;
+  }
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw new ConfigError('TRACEBRIDGE_TLS_CERT and TRACEBRIDGE_TLS_KEY must be set together');
   }
   return config as unknown as Config;
 }

@@ -48,7 +48,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const bridge = await startBridge(config, log);
+  let bridge: Awaited<ReturnType<typeof startBridge>>;
+  try {
+    bridge = await startBridge(config, log);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tracebridge: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping: no new requests, committing what was accepted');

@@ -5,25 +5,14 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
-import type { Capture } from './capture.js';
 import { DecodeError } from './decode-error.js';
-import { decodeTraceRequestProtobuf } from './decode-protobuf.js';
+import { decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
 import { encodeStatus, encodeTraceResponse } from './encode-response.js';
-import {
-  EXPERIMENT_ID_HEADER,
-  EXPERIMENT_NAME_HEADER,
-  type Lifecycle,
-  type TraceReceiver,
-} from './receiver.js';
+import { API_KEY_HEADER, EXPERIMENT_ID_HEADER, EXPERIMENT_NAME_HEADER, type ReceiverDeps } from './receiver.js';
 
-export interface GrpcReceiverOptions {
-  host: string;
+export interface GrpcReceiverOptions extends ReceiverDeps {
   port: number;
-  maxMessageBytes: number;
-  traces: TraceReceiver;
-  lifecycle: Lifecycle;
   log: Logger;
-  capture?: Capture | undefined;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -44,66 +33,98 @@ const TRACE_SERVICE = { Export: unary('/opentelemetry.proto.collector.trace.v1.T
 const LOGS_SERVICE = { Export: unary('/opentelemetry.proto.collector.logs.v1.LogsService/Export') };
 const METRICS_SERVICE = { Export: unary('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export') };
 
+type Call = grpc.ServerUnaryCall<Buffer, Buffer>;
 type Callback = grpc.sendUnaryData<Buffer>;
 
-export async function startGrpcReceiver(
-  opts: GrpcReceiverOptions,
-): Promise<{ server: grpc.Server; port: number }> {
+export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': opts.maxMessageBytes,
+    'grpc.max_receive_message_length': opts.maxBodyBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
 
   server.addService(TRACE_SERVICE, {
-    Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: Callback) => {
+    Export: (call: Call, callback: Callback) => {
+      const answer = counted(opts, 'traces', callback);
       exportTraces(call, opts).then(
-        (result) => reply(callback, result),
+        (result) => reply(answer, result),
         (err: unknown) => {
           opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in gRPC handler');
-          fail(callback, 'INTERNAL', 'internal error');
+          fail(answer, 'INTERNAL', 'internal error');
         },
       );
     },
   });
   // Accepted and not stored (yet), so exporters configured for every signal don't log errors.
-  const accept = (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: Callback) =>
-    callback(null, Buffer.alloc(0));
-  server.addService(LOGS_SERVICE, { Export: accept });
-  server.addService(METRICS_SERVICE, { Export: accept });
+  const accept = (signal: string) => (call: Call, callback: Callback) => {
+    const answer = counted(opts, signal, callback);
+    const auth = authenticate(call, opts);
+    if (!auth.ok) return fail(answer, 'UNAUTHENTICATED', 'a valid API key is required');
+    answer(null, Buffer.alloc(0));
+  };
+  server.addService(LOGS_SERVICE, { Export: accept('logs') });
+  server.addService(METRICS_SERVICE, { Export: accept('metrics') });
 
+  const credentials = opts.tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false)
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    );
+    server.bindAsync(`${opts.host}:${opts.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
   return { server, port };
 }
 
-async function exportTraces(call: grpc.ServerUnaryCall<Buffer, Buffer>, opts: GrpcReceiverOptions) {
+/** Wraps the callback so every answer is counted by status. */
+function counted(opts: GrpcReceiverOptions, signal: string, callback: Callback): Callback {
+  return (error, value) => {
+    const code = error ? (error.code ?? grpc.status.UNKNOWN) : grpc.status.OK;
+    opts.metrics.requests.inc({ protocol: 'grpc', signal, status: grpc.status[code] ?? String(code) });
+    callback(error, value);
+  };
+}
+
+function authenticate(call: Call, opts: GrpcReceiverOptions) {
+  return opts.apiKeys.authenticate(
+    metadataValue(call.metadata, 'authorization'),
+    metadataValue(call.metadata, API_KEY_HEADER),
+  );
+}
+
+async function exportTraces(call: Call, opts: GrpcReceiverOptions): Promise<ExportResult> {
+  const auth = authenticate(call, opts);
+  if (!auth.ok) {
+    const why = auth.reason === 'missing' ? 'an API key is required' : 'the API key is not valid';
+    return { kind: 'rejected', code: 'UNAUTHENTICATED', message: `${why} (authorization: Bearer or x-api-key)` };
+  }
   if (opts.lifecycle.stopping) {
-    return {
-      kind: 'retryable',
-      code: 'SHUTTING_DOWN',
-      message: 'the bridge is shutting down',
-      retryAfterMs: 1000,
-    } satisfies ExportResult;
+    return { kind: 'retryable', code: 'SHUTTING_DOWN', message: 'the bridge is shutting down', retryAfterMs: 1000 };
   }
   opts.capture?.('traces', 'protobuf', call.request);
-  let decoded: ReturnType<typeof decodeTraceRequestProtobuf>;
-  try {
-    decoded = decodeTraceRequestProtobuf(call.request);
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
+  const size = call.request.length;
+  if (!opts.admission.tryAcquire(size)) {
     return {
-      kind: 'rejected',
-      code: 'MALFORMED_PAYLOAD',
-      message: `cannot decode OTLP protobuf: ${err.message}`,
-    } satisfies ExportResult;
+      kind: 'retryable',
+      code: 'OVERLOADED',
+      message: 'too much data waiting to be committed; retry later',
+      retryAfterMs: opts.overloadRetryAfterMs,
+    };
   }
-  return opts.traces.export(decoded, {
-    experimentId: metadataValue(call.metadata, EXPERIMENT_ID_HEADER),
-    experimentName: metadataValue(call.metadata, EXPERIMENT_NAME_HEADER),
-  });
+  try {
+    let decoded: ReturnType<typeof decodeTraceRequestProtobufFast>;
+    try {
+      decoded = decodeTraceRequestProtobufFast(call.request);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return { kind: 'rejected', code: 'MALFORMED_PAYLOAD', message: `cannot decode OTLP protobuf: ${err.message}` };
+    }
+    return await opts.traces.export(decoded, {
+      protocol: 'grpc',
+      experimentId: metadataValue(call.metadata, EXPERIMENT_ID_HEADER),
+      experimentName: metadataValue(call.metadata, EXPERIMENT_NAME_HEADER),
+      allowedExperiments: auth.allowedExperiments,
+    });
+  } finally {
+    opts.admission.release(size);
+  }
 }
 
 function metadataValue(md: grpc.Metadata, key: string): string | undefined {
@@ -117,7 +138,7 @@ function reply(callback: Callback, result: ExportResult): void {
     const partial = result.rejected
       ? { rejectedSpans: result.rejected.count, errorMessage: result.rejected.message }
       : undefined;
-    callback(null, Buffer.from(encodeTraceResponse('protobuf', partial) as Uint8Array));
+    callback(null, Buffer.from(encodeTraceResponse('protobuf', partial)));
     return;
   }
   fail(callback, result.code, result.message, result.kind === 'retryable' ? result.retryAfterMs : undefined);
@@ -128,7 +149,7 @@ function fail(callback: Callback, code: ErrorCode, message: string, retryDelayMs
   const grpcCode = ERRORS[code].grpc;
   const metadata = new grpc.Metadata();
   const details = encodeStatus('protobuf', { code: grpcCode, message: `${code}: ${message}`, retryDelayMs });
-  metadata.set('grpc-status-details-bin', Buffer.from(details as Uint8Array));
+  metadata.set('grpc-status-details-bin', Buffer.from(details));
   metadata.set('x-tracebridge-error', code);
   callback({ code: grpcCode, details: `${code}: ${message}`, metadata });
 }

@@ -1,49 +1,47 @@
 /**
  * OTLP/HTTP receiver: POST /v1/traces (protobuf or JSON, gzip/deflate), /v1/logs and /v1/metrics (accepted, not
- * stored yet), GET /healthz and /readyz. Replies in the request's encoding; errors carry a google.rpc.Status body.
+ * stored yet), GET /healthz, /readyz and /metrics. Replies in the request's encoding; errors carry a
+ * google.rpc.Status body.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import { BodyError, decodeContent, readBody } from './body.js';
-import type { Capture } from './capture.js';
 import { CONTENT_TYPES, type PayloadFormat, payloadFormat } from './content-type.js';
 import { DecodeError } from './decode-error.js';
 import { decodeTraceRequestJson } from './decode-json.js';
-import { decodeTraceRequestProtobuf } from './decode-protobuf.js';
+import { decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
 import { encodeStatus, encodeTraceResponse } from './encode-response.js';
 import {
+  API_KEY_HEADER,
   EXPERIMENT_ID_HEADER,
   EXPERIMENT_NAME_HEADER,
-  type Lifecycle,
   type Readiness,
-  type TraceReceiver,
+  type ReceiverDeps,
 } from './receiver.js';
 
-export interface HttpReceiverOptions {
-  host: string;
+export interface HttpReceiverOptions extends ReceiverDeps {
   port: number;
-  maxBodyBytes: number;
-  traces: TraceReceiver;
   readiness: Readiness;
-  lifecycle: Lifecycle;
   log: Logger;
-  capture?: Capture | undefined;
 }
 
-const SIGNAL_PATHS = new Set(['/v1/traces', '/v1/logs', '/v1/metrics']);
+type Signal = 'traces' | 'logs' | 'metrics';
+const SIGNALS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
 
-export async function startHttpReceiver(
-  opts: HttpReceiverOptions,
-): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
+export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ server: Server; port: number }> {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, opts).catch((err: unknown) => {
       opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in HTTP handler');
       if (!res.headersSent) sendError(res, 'json', 'INTERNAL', 'internal error');
       else res.destroy();
     });
-  });
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    : createHttpServer(handler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
@@ -58,15 +56,25 @@ export async function startHttpReceiver(
 
 async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpReceiverOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!;
-  if (path === '/healthz' || path === '/readyz') return probe(req, res, path, opts);
+  if (req.method === 'GET' && (path === '/healthz' || path === '/readyz' || path === '/metrics')) {
+    return probe(req, res, path, opts);
+  }
+  const signal = SIGNALS[path];
   const format = payloadFormat(req.headers['content-type']) ?? 'json';
-  if (!SIGNAL_PATHS.has(path))
-    return drainThen(req, () => sendError(res, format, 'NOT_FOUND', `no route ${path}`));
+  // Counted when the answer is written, whatever the path through this function.
+  res.once('finish', () =>
+    opts.metrics.requests.inc({ protocol: 'http', signal: signal ?? 'other', status: String(res.statusCode) }),
+  );
+  if (!signal) return drainThen(req, () => sendError(res, format, 'NOT_FOUND', `no route ${path}`));
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
-    return drainThen(req, () =>
-      sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`),
-    );
+    return drainThen(req, () => sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`));
+  }
+  const auth = opts.apiKeys.authenticate(header(req, 'authorization'), header(req, API_KEY_HEADER));
+  if (!auth.ok) {
+    res.setHeader('WWW-Authenticate', 'Bearer');
+    const why = auth.reason === 'missing' ? 'an API key is required' : 'the API key is not valid';
+    return drainThen(req, () => sendError(res, format, 'UNAUTHENTICATED', `${why} (Authorization: Bearer or x-api-key)`));
   }
   if (!payloadFormat(req.headers['content-type'])) {
     return drainThen(req, () =>
@@ -79,7 +87,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     );
   }
   if (opts.lifecycle.stopping) {
-    return drainThen(req, () => sendResult(res, format, retryableShutdown()));
+    return drainThen(req, () =>
+      sendResult(res, format, {
+        kind: 'retryable',
+        code: 'SHUTTING_DOWN',
+        message: 'the bridge is shutting down',
+        retryAfterMs: 1000,
+      }),
+    );
   }
 
   let body: Buffer;
@@ -94,29 +109,42 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
         : err.reason === 'unsupported_encoding'
           ? 'UNSUPPORTED_ENCODING'
           : 'MALFORMED_PAYLOAD';
+    // The rest of an oversized body is not read: close rather than keep a connection in an unknown state.
     res.setHeader('Connection', 'close');
     return sendError(res, format, code, err.message);
   }
+  opts.capture?.(signal, format, body);
+  if (signal !== 'traces') return sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
 
-  opts.capture?.(path.slice(4) as 'traces' | 'logs' | 'metrics', format, body);
-  if (path !== '/v1/traces') return sendOk(res, format, path);
-
-  let decoded: ReturnType<typeof decodeTraceRequestProtobuf>;
-  try {
-    decoded =
-      format === 'protobuf'
-        ? decodeTraceRequestProtobuf(body)
-        : decodeTraceRequestJson(body.toString('utf8'));
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    return sendError(res, format, 'MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${err.message}`);
+  if (!opts.admission.tryAcquire(body.length)) {
+    return sendResult(res, format, {
+      kind: 'retryable',
+      code: 'OVERLOADED',
+      message: 'too much data waiting to be committed; retry later',
+      retryAfterMs: opts.overloadRetryAfterMs,
+    });
   }
-  const headerId = header(req, EXPERIMENT_ID_HEADER);
-  const result = await opts.traces.export(decoded, {
-    experimentId: headerId,
-    experimentName: header(req, EXPERIMENT_NAME_HEADER),
-  });
-  sendResult(res, format, result);
+  try {
+    let decoded: ReturnType<typeof decodeTraceRequestProtobufFast>;
+    try {
+      decoded =
+        format === 'protobuf'
+          ? decodeTraceRequestProtobufFast(body)
+          : decodeTraceRequestJson(body.toString('utf8'));
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return sendError(res, format, 'MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${err.message}`);
+    }
+    const result = await opts.traces.export(decoded, {
+      protocol: 'http',
+      experimentId: header(req, EXPERIMENT_ID_HEADER),
+      experimentName: header(req, EXPERIMENT_NAME_HEADER),
+      allowedExperiments: auth.allowedExperiments,
+    });
+    sendResult(res, format, result);
+  } finally {
+    opts.admission.release(body.length);
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -145,6 +173,12 @@ function drainThen(req: IncomingMessage, answer: () => void): void {
 async function probe(req: IncomingMessage, res: ServerResponse, path: string, opts: HttpReceiverOptions) {
   req.resume();
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/metrics') {
+    const { contentType, body } = await opts.metrics.render();
+    res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
   const ready = !opts.lifecycle.stopping && (await opts.readiness.ready().catch(() => false));
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
 }
@@ -155,23 +189,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendBody(
-  res: ServerResponse,
-  status: number,
-  format: PayloadFormat,
-  body: Uint8Array | string,
-): void {
+function sendBody(res: ServerResponse, status: number, format: PayloadFormat, body: Uint8Array | string): void {
   const buf =
-    typeof body === 'string'
-      ? Buffer.from(body, 'utf8')
-      : Buffer.from(body.buffer, body.byteOffset, body.length);
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.length);
   res.writeHead(status, { 'Content-Type': CONTENT_TYPES[format], 'Content-Length': buf.length });
   res.end(buf);
-}
-
-function sendOk(res: ServerResponse, format: PayloadFormat, _path: string): void {
-  // An empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON, for traces, logs and metrics alike.
-  sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
 }
 
 function sendResult(res: ServerResponse, format: PayloadFormat, result: ExportResult): void {
@@ -199,13 +221,4 @@ function sendError(
   res.setHeader('X-Tracebridge-Error', code);
   const status = encodeStatus(format, { code: spec.grpc, message: `${code}: ${message}`, retryDelayMs });
   sendBody(res, spec.http, format, status);
-}
-
-function retryableShutdown(): ExportResult {
-  return {
-    kind: 'retryable',
-    code: 'SHUTTING_DOWN',
-    message: 'the bridge is shutting down',
-    retryAfterMs: 1000,
-  };
 }

@@ -1,10 +1,14 @@
-/** What the transports need from the rest of the bridge: one method per signal, plus readiness. */
+/** What the transports need from the rest of the bridge, and what they share (auth, backpressure, metrics). */
 import type { DecodedTraceRequest } from '../mapper/otlp.js';
-import type { ExperimentHeaders } from '../pipeline/experiment-routing.js';
+import type { BridgeMetrics } from '../metrics/metrics.js';
+import type { ExportContext } from '../pipeline/context.js';
 import type { ExportResult } from '../pipeline/result.js';
+import type { Admission } from './admission.js';
+import type { ApiKeys } from './auth.js';
+import type { Capture } from './capture.js';
 
 export interface TraceReceiver {
-  export(req: DecodedTraceRequest, headers: ExperimentHeaders): Promise<ExportResult>;
+  export(req: DecodedTraceRequest, ctx: ExportContext): Promise<ExportResult>;
 }
 
 export interface Readiness {
@@ -17,5 +21,26 @@ export interface Lifecycle {
   readonly stopping: boolean;
 }
 
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** Everything both receivers are built from. */
+export interface ReceiverDeps {
+  host: string;
+  maxBodyBytes: number;
+  traces: TraceReceiver;
+  lifecycle: Lifecycle;
+  admission: Admission;
+  apiKeys: ApiKeys;
+  metrics: BridgeMetrics;
+  /** Retry delay suggested when a request is refused for backpressure. */
+  overloadRetryAfterMs: number;
+  tls?: TlsFiles | undefined;
+  capture?: Capture | undefined;
+}
+
 export const EXPERIMENT_ID_HEADER = 'x-mlflow-experiment-id';
 export const EXPERIMENT_NAME_HEADER = 'x-tracebridge-experiment';
+export const API_KEY_HEADER = 'x-api-key';

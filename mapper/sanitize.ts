@@ -1,5 +1,6 @@
 /**
- * Postgres text and jsonb reject U+0000, and jsonb rejects lone surrogates when they are written as \u escapes.
+ * Postgres text and jsonb reject U+0000, jsonb rejects lone surrogates when they are written as \u escapes, and
+ * JSON has no NaN / Infinity.
  * Every string that reaches a row passes through here. Replacement is documented in docs/schema.md:
  * U+0000 → U+FFFD, a lone surrogate → U+FFFD (what TextDecoder does with invalid UTF-8, so all three cases look
  * the same to a reader).
@@ -18,6 +19,8 @@ export function cleanString(s: string): string {
 /** Deep-cleans keys and string values. Returns the same object when nothing needed cleaning. */
 export function cleanJson<T extends Json | undefined>(v: T): T {
   if (typeof v === 'string') return cleanString(v) as T;
+  // JSON (and so jsonb) has no NaN or ±Infinity: keep them as the strings OTLP/JSON uses for them.
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v) as T;
   if (Array.isArray(v)) {
     let out: Json[] | null = null;
     for (let i = 0; i < v.length; i++) {

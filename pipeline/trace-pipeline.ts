@@ -1,14 +1,17 @@
 /**
- * decoded request → validated spans → experiment routing → mapper → batch writer → ExportResult.
- * The only stage that knows all three of ingest's output, the mapper and the store.
+ * decoded request → validated, size-limited spans → experiment routing (and its permission check) → mapper →
+ * batch writer → ExportResult. The only stage that knows all three of ingest's output, the mapper and the store.
  */
 import { mapSpan } from '../mapper/index.js';
 import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import type { BridgeMetrics } from '../metrics/metrics.js';
 import type { BatchWriter } from '../store/batch-writer.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { Experiments } from '../store/experiments.js';
 import { isRetryableDbError } from '../store/write-errors.js';
-import { chooseExperiment, type ExperimentHeaders } from './experiment-routing.js';
+import type { ExportContext } from './context.js';
+import { chooseExperiment } from './experiment-routing.js';
+import { limitSpan } from './limits.js';
 import { type ExportResult, rejected, retryable } from './result.js';
 import { invalidSpanReason, withoutZeroParent } from './validate.js';
 
@@ -17,16 +20,18 @@ export interface TracePipelineOptions {
   writer: BatchWriter;
   /** Retry delay suggested to exporters when the store can't take the write. */
   retryAfterMs: number;
-  onSpans?: (counts: { accepted: number; rejected: number; conventions: string[][] }) => void;
+  /** Longest string attribute value kept whole (characters). */
+  maxAttributeLength: number;
+  metrics?: BridgeMetrics | undefined;
 }
 
 export class TracePipeline {
   constructor(private readonly opts: TracePipelineOptions) {}
 
-  async export(req: DecodedTraceRequest, headers: ExperimentHeaders): Promise<ExportResult> {
+  async export(req: DecodedTraceRequest, ctx: ExportContext): Promise<ExportResult> {
     let experimentIds: Map<number, string>;
     try {
-      const resolved = await this.resolveExperiments(req, headers);
+      const resolved = await this.resolveExperiments(req, ctx);
       if ('error' in resolved) return resolved.error;
       experimentIds = resolved.ids;
     } catch (err) {
@@ -35,7 +40,7 @@ export class TracePipeline {
 
     const records: SpanRecord[] = [];
     const reasons: string[] = [];
-    const conventions: string[][] = [];
+    const m = this.opts.metrics;
     req.resourceSpans.forEach((rs, i) => {
       const experimentId = experimentIds.get(i)!;
       for (const ss of rs.scopeSpans) {
@@ -45,56 +50,59 @@ export class TracePipeline {
             reasons.push(reason);
             continue;
           }
-          const row = mapSpan({
-            span: withoutZeroParent(raw),
-            resource: rs.resource.attributes,
-            scope: ss.scope,
-          });
+          const span = limitSpan(withoutZeroParent(raw), this.opts.maxAttributeLength);
+          const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope });
           row.experiment_id = experimentId;
-          conventions.push(row.conventions);
+          if (m) {
+            if (row.conventions.length === 0) m.spansMapped.inc({ convention: 'none' });
+            for (const c of row.conventions) m.spansMapped.inc({ convention: c });
+          }
           records.push(row as unknown as SpanRecord);
         }
       }
     });
-    this.opts.onSpans?.({ accepted: records.length, rejected: reasons.length, conventions });
+    m?.spansReceived.inc({ protocol: ctx.protocol }, records.length + reasons.length);
+    if (reasons.length) m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'invalid_id' }, reasons.length);
 
     const outcome = await this.opts.writer.write(records);
     if (outcome.kind === 'unavailable') {
-      return retryable(
-        'STORE_UNAVAILABLE',
-        `database unavailable: ${outcome.message}`,
-        this.opts.retryAfterMs,
-      );
+      m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_unavailable' }, records.length);
+      return retryable('STORE_UNAVAILABLE', `database unavailable: ${outcome.message}`, this.opts.retryAfterMs);
     }
-    if (outcome.kind === 'refused')
+    if (outcome.kind === 'refused') {
+      m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_refused' }, records.length);
       return rejected('STORE_REFUSED', `database refused the spans: ${outcome.message}`);
+    }
+    m?.spansStored.inc({ protocol: ctx.protocol }, records.length);
     if (reasons.length === 0) return { kind: 'accepted' };
     const shown = reasons.slice(0, 5).join('; ');
     const more = reasons.length > 5 ? ` (and ${reasons.length - 5} more)` : '';
     return { kind: 'accepted', rejected: { count: reasons.length, message: `${shown}${more}` } };
   }
 
-  /** Experiment id per resourceSpans index. */
+  /** Experiment id per resourceSpans index, or the error that stops the whole request. */
   private async resolveExperiments(
     req: DecodedTraceRequest,
-    headers: ExperimentHeaders,
+    ctx: ExportContext,
   ): Promise<{ ids: Map<number, string> } | { error: ExportResult }> {
     const ids = new Map<number, string>();
+    const allowed = ctx.allowedExperiments;
     for (const [i, rs] of req.resourceSpans.entries()) {
-      const choice = chooseExperiment(headers, rs.resource.attributes);
+      const choice = chooseExperiment(ctx, rs.resource.attributes);
       if ('byName' in choice) {
+        // Checked before creating it: a key must not be able to create experiments it may not write to.
+        if (allowed && !allowed.has(choice.byName)) return { error: denied(choice.byName) };
         ids.set(i, await this.opts.experiments.idForName(choice.byName));
-      } else {
-        if (!(await this.opts.experiments.exists(choice.byId))) {
-          return {
-            error: rejected(
-              'EXPERIMENT_NOT_FOUND',
-              `experiment id ${JSON.stringify(choice.byId)} does not exist`,
-            ),
-          };
-        }
-        ids.set(i, choice.byId);
+        continue;
       }
+      const name = await this.opts.experiments.nameForId(choice.byId);
+      if (name === null) {
+        return {
+          error: rejected('EXPERIMENT_NOT_FOUND', `experiment id ${JSON.stringify(choice.byId)} does not exist`),
+        };
+      }
+      if (allowed && !allowed.has(name)) return { error: denied(name) };
+      ids.set(i, choice.byId);
     }
     return { ids };
   }
@@ -106,4 +114,8 @@ export class TracePipeline {
     }
     return rejected('INTERNAL', message);
   }
+}
+
+function denied(experiment: string): ExportResult {
+  return rejected('PERMISSION_DENIED', `this API key may not write to experiment ${JSON.stringify(experiment)}`);
 }

@@ -1,0 +1,62 @@
+/**
+ * A plain-text table that fits a width: columns take their natural width (up to `max`); when the row is too wide,
+ * columns with a `min` shrink (widest first), and if that is not enough the rightmost columns are left out.
+ */
+import { displayWidth, fit } from './text.js';
+
+export interface Column<R> {
+  header: string;
+  value: (row: R) => string;
+  align?: 'left' | 'right';
+  /** Shrinkable down to this many cells; columns without it keep their natural width. */
+  min?: number;
+  max?: number;
+  /** Colours the already fitted cell text. */
+  style?: (row: R, text: string) => string;
+}
+
+const GAP = '  ';
+
+export function renderTable<R>(
+  rows: R[],
+  columns: Column<R>[],
+  width: number,
+  headerStyle: (s: string) => string = (s) => s,
+): string[] {
+  const cells = rows.map((r) => columns.map((c) => c.value(r)));
+  const widths = columns.map((c, i) =>
+    Math.min(c.max ?? Number.POSITIVE_INFINITY, Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[i]!)))),
+  );
+  const total = (n: number) => widths.slice(0, n).reduce((a, b) => a + b, 0) + GAP.length * (n - 1);
+  let shown = columns.length;
+  while (total(shown) > width) {
+    let widest = -1;
+    for (let i = 0; i < shown; i++) {
+      const min = columns[i]!.min;
+      if (min !== undefined && widths[i]! > min && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+    }
+    if (widest >= 0) widths[widest]! -= 1;
+    else if (shown > 1) shown -= 1;
+    else break;
+  }
+  const line = (texts: string[], style: (text: string, i: number) => string) =>
+    texts
+      .slice(0, shown)
+      .map((t, i) => {
+        const fitted = fit(t, widths[i]!, columns[i]!.align);
+        const trimmed = fitted.trimEnd();
+        // Colour the text, not the padding, so underlines and backgrounds do not run on.
+        const lead = fitted.length - fitted.trimStart().length;
+        const core = trimmed.slice(lead);
+        return fitted.slice(0, lead) + style(core, i) + fitted.slice(trimmed.length);
+      })
+      .join(GAP)
+      .trimEnd();
+  return [
+    line(
+      columns.map((c) => c.header),
+      (t) => headerStyle(t),
+    ),
+    ...cells.map((texts, r) => line(texts, (t, i) => columns[i]!.style?.(rows[r]!, t) ?? t)),
+  ];
+}
