@@ -151,7 +151,7 @@ export const genaiCurrent: Convention = {
       outputs,
       request_params: requestParams(a),
       tool_name: str(a['gen_ai.tool.name']),
-      tool_call_id: str(a['gen_ai.tool.call.id']),
+      tool_call_id: toolCallId(a['gen_ai.tool.call.id']),
       agent_name: str(a['gen_ai.agent.name']) ?? str(a['gen_ai.agent.id']),
       session_id: str(a['gen_ai.conversation.id']),
     });
@@ -161,3 +161,9 @@ export const genaiCurrent: Convention = {
     return fields;
   },
 };
+
+/** Google ADK writes the placeholder '<not specified>' when a tool call has no id: that is no id. */
+function toolCallId(v: AttrValue | undefined): string | null {
+  const id = str(v);
+  return id === '<not specified>' ? null : id;
+}
