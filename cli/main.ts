@@ -1,19 +1,35 @@
-/** `tracebridge [serve|migrate] [--flags]`: parses the command line, validates config, runs the command. */
+/** `tracebridge [serve|migrate|remap|traces|trace] [--flags]`: parses the command line, validates config, runs the command. */
 import { pino } from 'pino';
 import { migrate } from '../store/migrate.js';
 import { startBridge } from './bridge.js';
+import { remapCommand } from './commands/remap.js';
+import { TRACE_USAGE, traceCommand } from './commands/trace.js';
+import { TRACES_USAGE, tracesCommand } from './commands/traces.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './database.js';
 
-const USAGE = `usage: tracebridge [serve|migrate] [options]
+const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace] [options]
   serve     run the OTLP receivers (default)
   migrate   apply database migrations and exit
+  remap     recompute mapped columns and trace rows after a mapper upgrade
+            [--experiment NAME] [--all] [--batch N]
+  traces    list recent traces (tracebridge traces --help)
+  trace     show one trace as a span tree (tracebridge trace --help)
 Options (or environment variables): see README.md, "Configuration".`;
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first && !first.startsWith('--') ? first : 'serve';
   const args = first && !first.startsWith('--') ? rest : argv;
+  // The viewer commands parse their own flags (and pass the database settings on to loadConfig).
+  if (command === 'traces' || command === 'trace') {
+    if (args.includes('--help')) {
+      process.stdout.write(`${command === 'traces' ? TRACES_USAGE : TRACE_USAGE}\n`);
+      return 0;
+    }
+    return command === 'traces' ? tracesCommand(args) : traceCommand(args);
+  }
+  if (command === 'remap' && !args.includes('--help')) return remapCommand(args);
   if (command === 'help' || args.includes('--help')) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

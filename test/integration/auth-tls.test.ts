@@ -86,11 +86,12 @@ describe('API keys', () => {
   });
 
   it('HTTP: Bearer and x-api-key keys from the env and the keys file are accepted', async () => {
-    for (const headers of [
+    const variants: Record<string, string>[] = [
       { authorization: 'Bearer k-env' },
       { 'x-api-key': 'k-env' },
       { authorization: 'bearer k-file-ops' },
-    ]) {
+    ];
+    for (const headers of variants) {
       const { traceId, body } = payload();
       const res = await postOtlp(bridge.httpPort, '/v1/traces', body, { ...PB, ...headers });
       assert.equal(res.status, 200, JSON.stringify(headers));

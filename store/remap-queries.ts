@@ -1,0 +1,83 @@
+/**
+ * Reading stored spans back in their raw form for `tracebridge remap`: keyset pagination over the primary key,
+ * so a run can be interrupted and resumed, and each page is one index range scan however large the table.
+ */
+import type { Database } from './db.js';
+
+/** The raw columns a span is re-mapped from (everything the mapper reads, nothing it derived). */
+export interface RawSpanRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  experiment_id: string;
+  name: string;
+  kind: string;
+  status: string;
+  status_message: string | null;
+  start_time_unix_nano: string;
+  end_time_unix_nano: string;
+  attributes: Record<string, unknown>;
+  events: unknown[];
+  links: unknown[];
+  resource_attributes: Record<string, unknown>;
+  scope_name: string | null;
+  scope_version: string | null;
+  scope_attributes: Record<string, unknown>;
+  trace_state: string | null;
+  flags: number;
+  dropped_attributes_count: number;
+  dropped_events_count: number;
+  dropped_links_count: number;
+}
+
+export interface RemapFilter {
+  /** Only this experiment. */
+  experimentId?: string | undefined;
+  /** Only rows mapped by another mapper version; null = every row. */
+  notVersion?: number | null;
+}
+
+const RAW_COLUMNS = `trace_id, span_id, parent_span_id, experiment_id::text AS experiment_id, name, kind, status,
+  status_message, start_time_unix_nano::text AS start_time_unix_nano, end_time_unix_nano::text AS end_time_unix_nano,
+  attributes, events, links, resource_attributes, scope_name, scope_version, scope_attributes, trace_state, flags,
+  dropped_attributes_count, dropped_events_count, dropped_links_count`;
+
+const FILTER = `($1::bigint IS NULL OR experiment_id = $1::bigint) AND ($2::int IS NULL OR mapper_version <> $2::int)`;
+
+export async function countSpansToRemap(db: Database, filter: RemapFilter): Promise<number> {
+  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM spans WHERE ${FILTER}`, [
+    filter.experimentId ?? null,
+    filter.notVersion ?? null,
+  ]);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** The next page after (afterTrace, afterSpan), in primary-key order. */
+export async function readSpansToRemap(
+  db: Database,
+  filter: RemapFilter,
+  after: { traceId: string; spanId: string } | null,
+  limit: number,
+): Promise<RawSpanRow[]> {
+  const r = await db.query<RawSpanRow>(
+    `SELECT ${RAW_COLUMNS} FROM spans
+     WHERE ${FILTER} AND (trace_id, span_id) > ($3::text, $4::text)
+     ORDER BY trace_id, span_id LIMIT $5`,
+    [
+      filter.experimentId ?? null,
+      filter.notVersion ?? null,
+      after?.traceId ?? '',
+      after?.spanId ?? '',
+      limit,
+    ],
+  );
+  return r.rows;
+}
+
+export async function experimentIdByName(db: Database, name: string): Promise<string | null> {
+  const r = await db.query<{ id: string }>(
+    'SELECT experiment_id::text AS id FROM experiments WHERE name = $1',
+    [name],
+  );
+  return r.rows[0]?.id ?? null;
+}
