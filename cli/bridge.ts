@@ -8,12 +8,14 @@ import type { Server } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Admission } from '../ingest/admission.js';
-import { ApiKeys, type ApiKeyEntry, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
+import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
 import { fileCapture } from '../ingest/capture.js';
 import { startGrpcReceiver } from '../ingest/grpc-server.js';
 import { startHttpReceiver } from '../ingest/http-server.js';
 import type { ReceiverDeps, TlsFiles } from '../ingest/receiver.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
+import { LogsPipeline } from '../pipeline/logs-pipeline.js';
+import { joinEvents } from '../pipeline/raw-span.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import { Experiments } from '../store/experiments.js';
@@ -54,7 +56,10 @@ function loadSecrets(config: Config): { apiKeys: ApiKeys; tls: TlsFiles | undefi
   }
   const tls =
     config.tlsCert && config.tlsKey
-      ? { cert: read(config.tlsCert, 'TRACEBRIDGE_TLS_CERT'), key: read(config.tlsKey, 'TRACEBRIDGE_TLS_KEY') }
+      ? {
+          cert: read(config.tlsCert, 'TRACEBRIDGE_TLS_CERT'),
+          key: read(config.tlsKey, 'TRACEBRIDGE_TLS_KEY'),
+        }
       : undefined;
   return { apiKeys: new ApiKeys(entries), tls };
 }
@@ -93,10 +98,19 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       metrics.commitSeconds.observe(info.ms / 1000);
     },
     onError: (err, info) => log.warn({ err: (err as Error).message, ...info }, 'batch failed'),
+    join: joinEvents,
   });
+  const experiments = new Experiments(db);
   const pipeline = new TracePipeline({
-    experiments: new Experiments(db),
+    experiments,
     writer,
+    retryAfterMs: config.retryAfterMs,
+    maxAttributeLength: config.maxAttributeLength,
+    metrics,
+  });
+  const logsPipeline = new LogsPipeline({
+    db,
+    experiments,
     retryAfterMs: config.retryAfterMs,
     maxAttributeLength: config.maxAttributeLength,
     metrics,
@@ -110,6 +124,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     host: config.host,
     maxBodyBytes: config.maxBodyBytes,
     traces: pipeline,
+    logs: logsPipeline,
     lifecycle,
     admission: new Admission(config.maxPendingBytes, (n) => metrics.pendingBytes.set(n)),
     apiKeys,
@@ -130,7 +145,12 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   }
   const retention =
     config.retentionDays > 0
-      ? startRetention({ db, days: config.retentionDays, log, onDeleted: (n) => metrics.retentionDeleted.inc(n) })
+      ? startRetention({
+          db,
+          days: config.retentionDays,
+          log,
+          onDeleted: (n) => metrics.retentionDeleted.inc(n),
+        })
       : null;
 
   const scheme = tls ? 'https' : 'http';

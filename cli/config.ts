@@ -133,7 +133,13 @@ const SETTINGS = [
     fallback: MiB,
   },
   { key: 'apiKeys', env: 'TRACEBRIDGE_API_KEYS', flag: '--api-keys', parse: text, fallback: null },
-  { key: 'apiKeysFile', env: 'TRACEBRIDGE_API_KEYS_FILE', flag: '--api-keys-file', parse: text, fallback: null },
+  {
+    key: 'apiKeysFile',
+    env: 'TRACEBRIDGE_API_KEYS_FILE',
+    flag: '--api-keys-file',
+    parse: text,
+    fallback: null,
+  },
   { key: 'tlsCert', env: 'TRACEBRIDGE_TLS_CERT', flag: '--tls-cert', parse: text, fallback: null },
   { key: 'tlsKey', env: 'TRACEBRIDGE_TLS_KEY', flag: '--tls-key', parse: text, fallback: null },
   {

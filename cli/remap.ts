@@ -7,22 +7,10 @@
  */
 import type { Logger } from 'pino';
 import { MAPPER_VERSION, mapSpan } from '../mapper/index.js';
-import type {
-  Attributes,
-  DecodedEvent,
-  DecodedLink,
-  DecodedSpan,
-  SpanInput,
-  StatusCode,
-} from '../mapper/otlp.js';
+import { joinEvents, rawRowToSpanInput } from '../pipeline/raw-span.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { Database } from '../store/db.js';
-import {
-  countSpansToRemap,
-  experimentIdByName,
-  type RawSpanRow,
-  readSpansToRemap,
-} from '../store/remap-queries.js';
+import { countSpansToRemap, experimentIdByName, readSpansToRemap } from '../store/raw-spans.js';
 import { writeSpanBatch } from '../store/span-writer.js';
 
 export interface RemapOptions {
@@ -31,61 +19,6 @@ export interface RemapOptions {
   batchSize: number;
   /** Progress line sink (stderr for humans). */
   progress: (line: string) => void;
-}
-
-const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
-const STATUSES = ['UNSET', 'OK', 'ERROR'];
-
-/** A stored row back into the mapper's input: the inverse of the raw columns mapSpan writes. */
-export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
-  const events = (row.events as Record<string, unknown>[]).map(
-    (e): DecodedEvent => ({
-      name: String(e.name ?? ''),
-      timeUnixNano: BigInt(String(e.time_unix_nano ?? '0')),
-      attributes: (e.attributes ?? {}) as Attributes,
-      droppedAttributesCount: Number(e.dropped_attributes_count ?? 0),
-    }),
-  );
-  const links = (row.links as Record<string, unknown>[]).map(
-    (l): DecodedLink => ({
-      traceId: String(l.trace_id ?? ''),
-      spanId: String(l.span_id ?? ''),
-      traceState: String(l.trace_state ?? ''),
-      flags: Number(l.flags ?? 0),
-      attributes: (l.attributes ?? {}) as Attributes,
-      droppedAttributesCount: Number(l.dropped_attributes_count ?? 0),
-    }),
-  );
-  const span: DecodedSpan = {
-    traceId: row.trace_id,
-    spanId: row.span_id,
-    parentSpanId: row.parent_span_id ?? '',
-    traceState: row.trace_state ?? '',
-    flags: row.flags,
-    name: row.name,
-    kind: Math.max(0, KINDS.indexOf(row.kind)),
-    startTimeUnixNano: BigInt(row.start_time_unix_nano),
-    endTimeUnixNano: BigInt(row.end_time_unix_nano),
-    attributes: row.attributes as Attributes,
-    droppedAttributesCount: row.dropped_attributes_count,
-    events,
-    droppedEventsCount: row.dropped_events_count,
-    links,
-    droppedLinksCount: row.dropped_links_count,
-    status: {
-      code: Math.max(0, STATUSES.indexOf(row.status)) as StatusCode,
-      message: row.status_message ?? '',
-    },
-  };
-  return {
-    span,
-    resource: row.resource_attributes as Attributes,
-    scope: {
-      name: row.scope_name ?? '',
-      version: row.scope_version ?? '',
-      attributes: row.scope_attributes as Attributes,
-    },
-  };
 }
 
 export async function remap(db: Database, opts: RemapOptions, log: Logger): Promise<number> {
@@ -109,7 +42,8 @@ export async function remap(db: Database, opts: RemapOptions, log: Logger): Prom
       mapped.experiment_id = row.experiment_id;
       return mapped as unknown as SpanRecord;
     });
-    await db.transaction((tx) => writeSpanBatch(tx, records));
+    // The join re-maps the spans that have GenAI events stored as logs, with those events.
+    await db.transaction((tx) => writeSpanBatch(tx, records, joinEvents));
     done += rows.length;
     const last = rows[rows.length - 1]!;
     after = { traceId: last.trace_id, spanId: last.span_id };

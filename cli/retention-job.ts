@@ -18,17 +18,19 @@ export function startRetention(opts: RetentionOptions): { stop(): Promise<void> 
   const pass = () => {
     if (busy || stopping) return;
     busy = true;
-    running = deleteExpired(opts.db, opts.days, () => stopping).then(
-      (n) => {
-        if (n > 0) {
-          opts.onDeleted?.(n);
-          opts.log.info({ traces: n, days: opts.days }, 'retention deleted old traces');
-        }
-      },
-      (err: unknown) => opts.log.warn({ err: (err as Error).message }, 'retention pass failed; will retry'),
-    ).finally(() => {
-      busy = false;
-    });
+    running = deleteExpired(opts.db, opts.days, () => stopping)
+      .then(
+        (n) => {
+          if (n > 0) {
+            opts.onDeleted?.(n);
+            opts.log.info({ traces: n, days: opts.days }, 'retention deleted old traces');
+          }
+        },
+        (err: unknown) => opts.log.warn({ err: (err as Error).message }, 'retention pass failed; will retry'),
+      )
+      .finally(() => {
+        busy = false;
+      });
   };
   const first = setTimeout(pass, 1000);
   const timer = setInterval(pass, opts.intervalMs ?? 60_000);

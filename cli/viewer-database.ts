@@ -69,7 +69,12 @@ export async function openViewerDatabase(config: Config): Promise<ViewerDatabase
   const wireUrl = `postgres://postgres@${host.includes(':') ? `[${host}]` : host}:${config.pgPort}/postgres`;
   if (config.pgPort !== 0) {
     try {
-      const client = await connectClient({ host, port: config.pgPort, user: 'postgres', database: 'postgres' });
+      const client = await connectClient({
+        host,
+        port: config.pgPort,
+        user: 'postgres',
+        database: 'postgres',
+      });
       return clientDatabase(client, `the running bridge at ${wireUrl}`);
     } catch (err) {
       // Only "nothing listens" means the bridge is stopped; anything else (a different server on that port,

@@ -18,15 +18,15 @@ import type {
   DecodedTraceRequest,
   StatusCode,
 } from '../mapper/otlp.js';
-import { otlpRoot } from '../proto/otlp.js';
-import { DecodeError } from './decode-error.js';
-import { bigIntToAttr, normalizeBase64, setAttr } from './decode-util.js';
 import type {
   DecodedLogRecord,
   DecodedLogsRequest,
   DecodedResourceLogs,
   DecodedScopeLogs,
-} from './decoded-logs.js';
+} from '../mapper/otlp-logs.js';
+import { otlpRoot } from '../proto/otlp.js';
+import { DecodeError } from './decode-error.js';
+import { bigIntToAttr, normalizeBase64, setAttr } from './decode-util.js';
 
 type Json = Record<string, unknown>;
 

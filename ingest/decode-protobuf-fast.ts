@@ -21,14 +21,14 @@ import type {
   StatusCode,
 } from '../mapper/otlp.js';
 import '../proto/otlp.js'; // configures protobufjs (Long) before any Reader is used
-import { DecodeError } from './decode-error.js';
-import { i64ToAttr, setAttr } from './decode-util.js';
 import type {
   DecodedLogRecord,
   DecodedLogsRequest,
   DecodedResourceLogs,
   DecodedScopeLogs,
-} from './decoded-logs.js';
+} from '../mapper/otlp-logs.js';
+import { DecodeError } from './decode-error.js';
+import { i64ToAttr, setAttr } from './decode-util.js';
 
 type Reader = protobuf.Reader;
 

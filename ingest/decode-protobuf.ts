@@ -16,6 +16,7 @@ import type {
   DecodedTraceRequest,
   StatusCode,
 } from '../mapper/otlp.js';
+import type { DecodedLogRecord, DecodedLogsRequest, DecodedResourceLogs } from '../mapper/otlp-logs.js';
 import {
   ExportLogsServiceRequest,
   ExportTraceServiceRequest,
@@ -30,7 +31,6 @@ import {
 } from '../proto/otlp.js';
 import { DecodeError } from './decode-error.js';
 import { bytesToBase64, bytesToHex, i64ToAttr, setAttr, u64ToBigInt } from './decode-util.js';
-import type { DecodedLogRecord, DecodedLogsRequest, DecodedResourceLogs } from './decoded-logs.js';
 
 export function decodeTraceRequestProtobuf(bytes: Uint8Array): DecodedTraceRequest {
   let message: PbTraceRequest;

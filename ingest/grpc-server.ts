@@ -4,11 +4,17 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { ExportContext } from '../pipeline/context.js';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import { DecodeError } from './decode-error.js';
-import { decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
-import { encodeStatus, encodeTraceResponse } from './encode-response.js';
-import { API_KEY_HEADER, EXPERIMENT_ID_HEADER, EXPERIMENT_NAME_HEADER, type ReceiverDeps } from './receiver.js';
+import { decodeLogsRequestProtobufFast, decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
+import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
+import {
+  API_KEY_HEADER,
+  EXPERIMENT_ID_HEADER,
+  EXPERIMENT_NAME_HEADER,
+  type ReceiverDeps,
+} from './receiver.js';
 
 export interface GrpcReceiverOptions extends ReceiverDeps {
   port: number;
@@ -33,39 +39,45 @@ const TRACE_SERVICE = { Export: unary('/opentelemetry.proto.collector.trace.v1.T
 const LOGS_SERVICE = { Export: unary('/opentelemetry.proto.collector.logs.v1.LogsService/Export') };
 const METRICS_SERVICE = { Export: unary('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export') };
 
+type Signal = 'traces' | 'logs';
 type Call = grpc.ServerUnaryCall<Buffer, Buffer>;
 type Callback = grpc.sendUnaryData<Buffer>;
 
-export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<{ server: grpc.Server; port: number }> {
+export async function startGrpcReceiver(
+  opts: GrpcReceiverOptions,
+): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxBodyBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
 
-  server.addService(TRACE_SERVICE, {
+  const handler = (signal: Signal) => (call: Call, callback: Callback) => {
+    const answer = counted(opts, signal, callback);
+    exportSignal(signal, call, opts).then(
+      (result) => reply(answer, signal, result),
+      (err: unknown) => {
+        opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in gRPC handler');
+        fail(answer, 'INTERNAL', 'internal error');
+      },
+    );
+  };
+  server.addService(TRACE_SERVICE, { Export: handler('traces') });
+  server.addService(LOGS_SERVICE, { Export: handler('logs') });
+  // Metrics are accepted and not stored, so exporters configured for every signal don't log errors.
+  server.addService(METRICS_SERVICE, {
     Export: (call: Call, callback: Callback) => {
-      const answer = counted(opts, 'traces', callback);
-      exportTraces(call, opts).then(
-        (result) => reply(answer, result),
-        (err: unknown) => {
-          opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in gRPC handler');
-          fail(answer, 'INTERNAL', 'internal error');
-        },
-      );
+      const answer = counted(opts, 'metrics', callback);
+      if (!authenticate(call, opts).ok) return fail(answer, 'UNAUTHENTICATED', 'a valid API key is required');
+      answer(null, Buffer.alloc(0));
     },
   });
-  // Accepted and not stored (yet), so exporters configured for every signal don't log errors.
-  const accept = (signal: string) => (call: Call, callback: Callback) => {
-    const answer = counted(opts, signal, callback);
-    const auth = authenticate(call, opts);
-    if (!auth.ok) return fail(answer, 'UNAUTHENTICATED', 'a valid API key is required');
-    answer(null, Buffer.alloc(0));
-  };
-  server.addService(LOGS_SERVICE, { Export: accept('logs') });
-  server.addService(METRICS_SERVICE, { Export: accept('metrics') });
 
   const credentials = opts.tls
-    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false)
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }],
+        false,
+      )
     : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host}:${opts.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
@@ -89,16 +101,25 @@ function authenticate(call: Call, opts: GrpcReceiverOptions) {
   );
 }
 
-async function exportTraces(call: Call, opts: GrpcReceiverOptions): Promise<ExportResult> {
+async function exportSignal(signal: Signal, call: Call, opts: GrpcReceiverOptions): Promise<ExportResult> {
   const auth = authenticate(call, opts);
   if (!auth.ok) {
     const why = auth.reason === 'missing' ? 'an API key is required' : 'the API key is not valid';
-    return { kind: 'rejected', code: 'UNAUTHENTICATED', message: `${why} (authorization: Bearer or x-api-key)` };
+    return {
+      kind: 'rejected',
+      code: 'UNAUTHENTICATED',
+      message: `${why} (authorization: Bearer or x-api-key)`,
+    };
   }
   if (opts.lifecycle.stopping) {
-    return { kind: 'retryable', code: 'SHUTTING_DOWN', message: 'the bridge is shutting down', retryAfterMs: 1000 };
+    return {
+      kind: 'retryable',
+      code: 'SHUTTING_DOWN',
+      message: 'the bridge is shutting down',
+      retryAfterMs: 1000,
+    };
   }
-  opts.capture?.('traces', 'protobuf', call.request);
+  opts.capture?.(signal, 'protobuf', call.request);
   const size = call.request.length;
   if (!opts.admission.tryAcquire(size)) {
     return {
@@ -109,19 +130,24 @@ async function exportTraces(call: Call, opts: GrpcReceiverOptions): Promise<Expo
     };
   }
   try {
-    let decoded: ReturnType<typeof decodeTraceRequestProtobufFast>;
-    try {
-      decoded = decodeTraceRequestProtobufFast(call.request);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return { kind: 'rejected', code: 'MALFORMED_PAYLOAD', message: `cannot decode OTLP protobuf: ${err.message}` };
-    }
-    return await opts.traces.export(decoded, {
+    const ctx: ExportContext = {
       protocol: 'grpc',
       experimentId: metadataValue(call.metadata, EXPERIMENT_ID_HEADER),
       experimentName: metadataValue(call.metadata, EXPERIMENT_NAME_HEADER),
       allowedExperiments: auth.allowedExperiments,
-    });
+    };
+    try {
+      return signal === 'traces'
+        ? await opts.traces.export(decodeTraceRequestProtobufFast(call.request), ctx)
+        : await opts.logs.export(decodeLogsRequestProtobufFast(call.request), ctx);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return {
+        kind: 'rejected',
+        code: 'MALFORMED_PAYLOAD',
+        message: `cannot decode OTLP protobuf: ${err.message}`,
+      };
+    }
   } finally {
     opts.admission.release(size);
   }
@@ -133,12 +159,20 @@ function metadataValue(md: grpc.Metadata, key: string): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
-function reply(callback: Callback, result: ExportResult): void {
+function reply(callback: Callback, signal: Signal, result: ExportResult): void {
   if (result.kind === 'accepted') {
-    const partial = result.rejected
-      ? { rejectedSpans: result.rejected.count, errorMessage: result.rejected.message }
-      : undefined;
-    callback(null, Buffer.from(encodeTraceResponse('protobuf', partial)));
+    const r = result.rejected;
+    const body =
+      signal === 'logs'
+        ? encodeLogsResponse(
+            'protobuf',
+            r ? { rejectedLogRecords: r.count, errorMessage: r.message } : undefined,
+          )
+        : encodeTraceResponse(
+            'protobuf',
+            r ? { rejectedSpans: r.count, errorMessage: r.message } : undefined,
+          );
+    callback(null, Buffer.from(body));
     return;
   }
   fail(callback, result.code, result.message, result.kind === 'retryable' ? result.retryAfterMs : undefined);

@@ -1,19 +1,25 @@
 /**
- * OTLP/HTTP receiver: POST /v1/traces (protobuf or JSON, gzip/deflate), /v1/logs and /v1/metrics (accepted, not
- * stored yet), GET /healthz, /readyz and /metrics. Replies in the request's encoding; errors carry a
+ * OTLP/HTTP receiver: POST /v1/traces and /v1/logs (protobuf or JSON, gzip/deflate), /v1/metrics (accepted, not
+ * stored), GET /healthz, /readyz and /metrics. Replies in the request's encoding; errors carry a
  * google.rpc.Status body.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { ExportContext } from '../pipeline/context.js';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import { BodyError, decodeContent, readBody } from './body.js';
 import { CONTENT_TYPES, type PayloadFormat, payloadFormat } from './content-type.js';
 import { DecodeError } from './decode-error.js';
-import { decodeTraceRequestJson } from './decode-json.js';
-import { decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
-import { encodeStatus, encodeTraceResponse } from './encode-response.js';
+import { decodeLogsRequestJson, decodeTraceRequestJson } from './decode-json.js';
+import { decodeLogsRequestProtobufFast, decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
+import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
 import {
   API_KEY_HEADER,
   EXPERIMENT_ID_HEADER,
@@ -29,9 +35,15 @@ export interface HttpReceiverOptions extends ReceiverDeps {
 }
 
 type Signal = 'traces' | 'logs' | 'metrics';
-const SIGNALS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+const SIGNALS: Record<string, Signal> = {
+  '/v1/traces': 'traces',
+  '/v1/logs': 'logs',
+  '/v1/metrics': 'metrics',
+};
 
-export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ server: Server; port: number }> {
+export async function startHttpReceiver(
+  opts: HttpReceiverOptions,
+): Promise<{ server: Server; port: number }> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, opts).catch((err: unknown) => {
       opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in HTTP handler');
@@ -63,18 +75,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
   const format = payloadFormat(req.headers['content-type']) ?? 'json';
   // Counted when the answer is written, whatever the path through this function.
   res.once('finish', () =>
-    opts.metrics.requests.inc({ protocol: 'http', signal: signal ?? 'other', status: String(res.statusCode) }),
+    opts.metrics.requests.inc({
+      protocol: 'http',
+      signal: signal ?? 'other',
+      status: String(res.statusCode),
+    }),
   );
   if (!signal) return drainThen(req, () => sendError(res, format, 'NOT_FOUND', `no route ${path}`));
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
-    return drainThen(req, () => sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`));
+    return drainThen(req, () =>
+      sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`),
+    );
   }
   const auth = opts.apiKeys.authenticate(header(req, 'authorization'), header(req, API_KEY_HEADER));
   if (!auth.ok) {
     res.setHeader('WWW-Authenticate', 'Bearer');
     const why = auth.reason === 'missing' ? 'an API key is required' : 'the API key is not valid';
-    return drainThen(req, () => sendError(res, format, 'UNAUTHENTICATED', `${why} (Authorization: Bearer or x-api-key)`));
+    return drainThen(req, () =>
+      sendError(res, format, 'UNAUTHENTICATED', `${why} (Authorization: Bearer or x-api-key)`),
+    );
   }
   if (!payloadFormat(req.headers['content-type'])) {
     return drainThen(req, () =>
@@ -88,7 +108,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
   }
   if (opts.lifecycle.stopping) {
     return drainThen(req, () =>
-      sendResult(res, format, {
+      sendResult(res, format, signal, {
         kind: 'retryable',
         code: 'SHUTTING_DOWN',
         message: 'the bridge is shutting down',
@@ -114,10 +134,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     return sendError(res, format, code, err.message);
   }
   opts.capture?.(signal, format, body);
-  if (signal !== 'traces') return sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
+  if (signal === 'metrics') return sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
 
   if (!opts.admission.tryAcquire(body.length)) {
-    return sendResult(res, format, {
+    return sendResult(res, format, signal, {
       kind: 'retryable',
       code: 'OVERLOADED',
       message: 'too much data waiting to be committed; retry later',
@@ -125,25 +145,46 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     });
   }
   try {
-    let decoded: ReturnType<typeof decodeTraceRequestProtobufFast>;
-    try {
-      decoded =
-        format === 'protobuf'
-          ? decodeTraceRequestProtobufFast(body)
-          : decodeTraceRequestJson(body.toString('utf8'));
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return sendError(res, format, 'MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${err.message}`);
-    }
-    const result = await opts.traces.export(decoded, {
+    const ctx: ExportContext = {
       protocol: 'http',
       experimentId: header(req, EXPERIMENT_ID_HEADER),
       experimentName: header(req, EXPERIMENT_NAME_HEADER),
       allowedExperiments: auth.allowedExperiments,
-    });
-    sendResult(res, format, result);
+    };
+    sendResult(res, format, signal, await decodeAndExport(signal, format, body, ctx, opts));
   } finally {
     opts.admission.release(body.length);
+  }
+}
+
+/** Decodes the body for its signal and hands it to the pipeline; a body that does not decode is a 400. */
+async function decodeAndExport(
+  signal: 'traces' | 'logs',
+  format: PayloadFormat,
+  body: Buffer,
+  ctx: ExportContext,
+  opts: HttpReceiverOptions,
+): Promise<ExportResult> {
+  try {
+    if (signal === 'traces') {
+      const req =
+        format === 'protobuf'
+          ? decodeTraceRequestProtobufFast(body)
+          : decodeTraceRequestJson(body.toString('utf8'));
+      return await opts.traces.export(req, ctx);
+    }
+    const req =
+      format === 'protobuf'
+        ? decodeLogsRequestProtobufFast(body)
+        : decodeLogsRequestJson(body.toString('utf8'));
+    return await opts.logs.export(req, ctx);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    return {
+      kind: 'rejected',
+      code: 'MALFORMED_PAYLOAD',
+      message: `cannot decode OTLP ${format}: ${err.message}`,
+    };
   }
 }
 
@@ -189,19 +230,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendBody(res: ServerResponse, status: number, format: PayloadFormat, body: Uint8Array | string): void {
+function sendBody(
+  res: ServerResponse,
+  status: number,
+  format: PayloadFormat,
+  body: Uint8Array | string,
+): void {
   const buf =
-    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.length);
+    typeof body === 'string'
+      ? Buffer.from(body, 'utf8')
+      : Buffer.from(body.buffer, body.byteOffset, body.length);
   res.writeHead(status, { 'Content-Type': CONTENT_TYPES[format], 'Content-Length': buf.length });
   res.end(buf);
 }
 
-function sendResult(res: ServerResponse, format: PayloadFormat, result: ExportResult): void {
+function sendResult(res: ServerResponse, format: PayloadFormat, signal: Signal, result: ExportResult): void {
   if (result.kind === 'accepted') {
-    const partial = result.rejected
-      ? { rejectedSpans: result.rejected.count, errorMessage: result.rejected.message }
-      : undefined;
-    sendBody(res, 200, format, encodeTraceResponse(format, partial));
+    const r = result.rejected;
+    const body =
+      signal === 'logs'
+        ? encodeLogsResponse(format, r ? { rejectedLogRecords: r.count, errorMessage: r.message } : undefined)
+        : encodeTraceResponse(format, r ? { rejectedSpans: r.count, errorMessage: r.message } : undefined);
+    sendBody(res, 200, format, body);
   } else if (result.kind === 'retryable') {
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
     sendError(res, format, result.code, result.message, result.retryAfterMs);

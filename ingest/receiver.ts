@@ -1,5 +1,6 @@
 /** What the transports need from the rest of the bridge, and what they share (auth, backpressure, metrics). */
 import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import type { DecodedLogsRequest } from '../mapper/otlp-logs.js';
 import type { BridgeMetrics } from '../metrics/metrics.js';
 import type { ExportContext } from '../pipeline/context.js';
 import type { ExportResult } from '../pipeline/result.js';
@@ -9,6 +10,10 @@ import type { Capture } from './capture.js';
 
 export interface TraceReceiver {
   export(req: DecodedTraceRequest, ctx: ExportContext): Promise<ExportResult>;
+}
+
+export interface LogsReceiver {
+  export(req: DecodedLogsRequest, ctx: ExportContext): Promise<ExportResult>;
 }
 
 export interface Readiness {
@@ -31,6 +36,7 @@ export interface ReceiverDeps {
   host: string;
   maxBodyBytes: number;
   traces: TraceReceiver;
+  logs: LogsReceiver;
   lifecycle: Lifecycle;
   admission: Admission;
   apiKeys: ApiKeys;

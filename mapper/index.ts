@@ -2,6 +2,7 @@
  * mapSpan: one decoded OTLP span (with its resource and scope) → one `spans` row. Pure: no I/O, no clock, no
  * globals, so re-mapping stored raw spans after an upgrade gives exactly what live ingest would have.
  */
+import { assessmentsOf } from './assessments.js';
 import { mergeFields } from './merge.js';
 import type { Attributes, DecodedEvent, DecodedLink, SpanInput } from './otlp.js';
 import { requestPreview, responsePreview } from './preview.js';
@@ -12,24 +13,26 @@ import type { Json, MappedFields, SpanRow, SpanStatus, SpanType, TokenUsage } fr
 import { str } from './values.js';
 
 /** Bump when a mapping changes: rows with an older version are what `tracebridge remap` recomputes. */
-export const MAPPER_VERSION = 1;
+export const MAPPER_VERSION = 2;
 
 const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUSES: SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
 
 export function mapSpan(input: SpanInput): SpanRow {
   const { span, resource, scope } = input;
+  // Conventions read the span's own events and its events sent as logs alike (withLogEvents).
+  const seen = withLogEvents(input);
   const found: MappedFields[] = [];
   const conventions: string[] = [];
   for (const c of CONVENTIONS) {
-    const fields = c.map(input);
+    const fields = c.map(seen);
     if (fields) {
       found.push(fields);
       conventions.push(c.name);
     }
   }
   const f = mergeFields(found);
-  const exception = span.events.find((e) => e.name === 'exception');
+  const exception = seen.span.events.find((e) => e.name === 'exception');
   const status = STATUSES[span.status.code] ?? 'UNSET';
   const model = f.response_model ?? f.request_model ?? null;
   const spanType: SpanType = f.span_type && f.span_type !== 'UNKNOWN' ? f.span_type : heuristicType(f, model);
@@ -88,8 +91,33 @@ export function mapSpan(input: SpanInput): SpanRow {
     trace_metadata: nonEmpty(f.trace_metadata ?? {}),
     conventions,
     mapper_version: MAPPER_VERSION,
+    assessments: assessmentsOf(seen.span.events),
   };
   return sanitizeRow(row);
+}
+
+/**
+ * The span as the conventions see it: its own events, then its log events by time (ties by name, then the
+ * attributes' JSON), so the mapped row is the same whatever order the log records arrived in.
+ */
+function withLogEvents(input: SpanInput): SpanInput {
+  const logs = input.logEvents;
+  if (!logs || logs.length === 0) return input;
+  const sorted = logs
+    .map((e) => ({ e, key: `${e.name}\u0000${JSON.stringify(e.attributes)}` }))
+    .sort((a, b) =>
+      a.e.timeUnixNano < b.e.timeUnixNano
+        ? -1
+        : a.e.timeUnixNano > b.e.timeUnixNano
+          ? 1
+          : a.key < b.key
+            ? -1
+            : a.key > b.key
+              ? 1
+              : 0,
+    )
+    .map((x) => x.e);
+  return { ...input, span: { ...input.span, events: [...input.span.events, ...sorted] } };
 }
 
 /** Fallback typing when no convention named a type: a tool name means TOOL, a model means LLM. */

@@ -85,4 +85,10 @@ export interface SpanInput {
   span: DecodedSpan;
   resource: Attributes;
   scope: DecodedScope;
+  /**
+   * GenAI events that arrived as OTLP log records for this span, as events (body fields merged into the
+   * attributes). Conventions see them after the span's own events, ordered by time; they are not stored in the
+   * span's `events` column (they live in `genai_events`).
+   */
+  logEvents?: DecodedEvent[];
 }

@@ -153,4 +153,16 @@ export interface SpanRow extends TokenUsage {
   /** Conventions that matched, in precedence order. */
   conventions: string[];
   mapper_version: number;
+  /** Evaluation results (gen_ai.evaluation.result events) about this span. */
+  assessments: Assessment[] | null;
+}
+
+export interface Assessment {
+  name: string | null;
+  score: number | null;
+  label: string | null;
+  explanation: string | null;
+  response_id: string | null;
+  error_type: string | null;
+  time_unix_nano: string;
 }

@@ -4,14 +4,15 @@
  * Returns the input object unchanged when nothing is over the limit (the common case costs one length check per
  * string).
  */
-import type { AttrValue, Attributes, DecodedEvent, DecodedSpan } from '../mapper/otlp.js';
+import type { Attributes, AttrValue, DecodedEvent, DecodedSpan } from '../mapper/otlp.js';
 
 export function truncationMarker(originalLength: number, limit: number): string {
   return `…[truncated by tracebridge: ${originalLength} characters, limit ${limit}]`;
 }
 
 function limitValue(v: AttrValue, limit: number): AttrValue {
-  if (typeof v === 'string') return v.length > limit ? v.slice(0, limit) + truncationMarker(v.length, limit) : v;
+  if (typeof v === 'string')
+    return v.length > limit ? v.slice(0, limit) + truncationMarker(v.length, limit) : v;
   if (Array.isArray(v)) {
     let out: AttrValue[] | null = null;
     for (let i = 0; i < v.length; i++) {

@@ -10,7 +10,7 @@ import type { SpanRecord } from '../store/columns.js';
 import type { Experiments } from '../store/experiments.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import type { ExportContext } from './context.js';
-import { chooseExperiment } from './experiment-routing.js';
+import { ExperimentResolver } from './experiment-resolver.js';
 import { limitSpan } from './limits.js';
 import { type ExportResult, rejected, retryable } from './result.js';
 import { invalidSpanReason, withoutZeroParent } from './validate.js';
@@ -26,12 +26,19 @@ export interface TracePipelineOptions {
 }
 
 export class TracePipeline {
-  constructor(private readonly opts: TracePipelineOptions) {}
+  private readonly resolver: ExperimentResolver;
+
+  constructor(private readonly opts: TracePipelineOptions) {
+    this.resolver = new ExperimentResolver(opts.experiments);
+  }
 
   async export(req: DecodedTraceRequest, ctx: ExportContext): Promise<ExportResult> {
     let experimentIds: Map<number, string>;
     try {
-      const resolved = await this.resolveExperiments(req, ctx);
+      const resolved = await this.resolver.resolve(
+        req.resourceSpans.map((rs) => rs.resource.attributes),
+        ctx,
+      );
       if ('error' in resolved) return resolved.error;
       experimentIds = resolved.ids;
     } catch (err) {
@@ -62,12 +69,17 @@ export class TracePipeline {
       }
     });
     m?.spansReceived.inc({ protocol: ctx.protocol }, records.length + reasons.length);
-    if (reasons.length) m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'invalid_id' }, reasons.length);
+    if (reasons.length)
+      m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'invalid_id' }, reasons.length);
 
     const outcome = await this.opts.writer.write(records);
     if (outcome.kind === 'unavailable') {
       m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_unavailable' }, records.length);
-      return retryable('STORE_UNAVAILABLE', `database unavailable: ${outcome.message}`, this.opts.retryAfterMs);
+      return retryable(
+        'STORE_UNAVAILABLE',
+        `database unavailable: ${outcome.message}`,
+        this.opts.retryAfterMs,
+      );
     }
     if (outcome.kind === 'refused') {
       m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_refused' }, records.length);
@@ -80,33 +92,6 @@ export class TracePipeline {
     return { kind: 'accepted', rejected: { count: reasons.length, message: `${shown}${more}` } };
   }
 
-  /** Experiment id per resourceSpans index, or the error that stops the whole request. */
-  private async resolveExperiments(
-    req: DecodedTraceRequest,
-    ctx: ExportContext,
-  ): Promise<{ ids: Map<number, string> } | { error: ExportResult }> {
-    const ids = new Map<number, string>();
-    const allowed = ctx.allowedExperiments;
-    for (const [i, rs] of req.resourceSpans.entries()) {
-      const choice = chooseExperiment(ctx, rs.resource.attributes);
-      if ('byName' in choice) {
-        // Checked before creating it: a key must not be able to create experiments it may not write to.
-        if (allowed && !allowed.has(choice.byName)) return { error: denied(choice.byName) };
-        ids.set(i, await this.opts.experiments.idForName(choice.byName));
-        continue;
-      }
-      const name = await this.opts.experiments.nameForId(choice.byId);
-      if (name === null) {
-        return {
-          error: rejected('EXPERIMENT_NOT_FOUND', `experiment id ${JSON.stringify(choice.byId)} does not exist`),
-        };
-      }
-      if (allowed && !allowed.has(name)) return { error: denied(name) };
-      ids.set(i, choice.byId);
-    }
-    return { ids };
-  }
-
   private storeFailure(err: unknown): ExportResult {
     const message = err instanceof Error ? err.message : String(err);
     if (isRetryableDbError(err)) {
@@ -114,8 +99,4 @@ export class TracePipeline {
     }
     return rejected('INTERNAL', message);
   }
-}
-
-function denied(experiment: string): ExportResult {
-  return rejected('PERMISSION_DENIED', `this API key may not write to experiment ${JSON.stringify(experiment)}`);
 }

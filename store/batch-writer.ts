@@ -8,7 +8,7 @@
  */
 import type { SpanRecord } from './columns.js';
 import type { Database } from './db.js';
-import { writeSpanBatch } from './span-writer.js';
+import { type EventJoin, writeSpanBatch } from './span-writer.js';
 import { isRetryableDbError, isTransactionConflict } from './write-errors.js';
 
 export type WriteOutcome =
@@ -26,6 +26,8 @@ export interface BatchWriterOptions {
   /** Observes each committed batch (metrics, logs). */
   onCommit?: (info: { spans: number; requests: number; ms: number }) => void;
   onError?: (err: unknown, info: { spans: number; retryable: boolean }) => void;
+  /** Re-maps spans that have GenAI events stored as logs (span-writer.ts). */
+  join?: EventJoin | undefined;
 }
 
 interface Pending {
@@ -138,7 +140,7 @@ export class BatchWriter {
   private async commit(records: SpanRecord[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.transaction((tx) => writeSpanBatch(tx, records));
+        await this.db.transaction((tx) => writeSpanBatch(tx, records, this.opts.join));
         return;
       } catch (err) {
         if (!isTransactionConflict(err) || attempt >= CONFLICT_RETRIES) throw err;

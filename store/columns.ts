@@ -56,6 +56,7 @@ export const SPAN_COLUMNS = [
   'trace_metadata',
   'conventions',
   'mapper_version',
+  'assessments',
 ] as const;
 
 export type SpanColumn = (typeof SPAN_COLUMNS)[number];

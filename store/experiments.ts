@@ -19,9 +19,10 @@ export class Experiments {
     const id =
       inserted.rows[0]?.id ??
       (
-        await this.db.query<{ id: string }>('SELECT experiment_id::text AS id FROM experiments WHERE name = $1', [
-          name,
-        ])
+        await this.db.query<{ id: string }>(
+          'SELECT experiment_id::text AS id FROM experiments WHERE name = $1',
+          [name],
+        )
       ).rows[0]?.id;
     if (id === undefined) throw new Error(`experiment ${JSON.stringify(name)} vanished while being created`);
     this.remember(id, name);
@@ -33,9 +34,10 @@ export class Experiments {
     const cached = this.nameById.get(id);
     if (cached !== undefined) return cached;
     if (!/^\d{1,18}$/.test(id)) return null;
-    const r = await this.db.query<{ name: string }>('SELECT name FROM experiments WHERE experiment_id = $1::bigint', [
-      id,
-    ]);
+    const r = await this.db.query<{ name: string }>(
+      'SELECT name FROM experiments WHERE experiment_id = $1::bigint',
+      [id],
+    );
     const name = r.rows[0]?.name ?? null;
     if (name !== null) this.remember(id, name);
     return name;

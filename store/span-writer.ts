@@ -1,13 +1,24 @@
 /**
- * Writes one batch of span records in the caller's transaction:
+ * Writes span records in the caller's transaction:
  *   1. lock every touched trace (advisory locks, sorted: concurrent writers can't deadlock on each other);
  *   2. pin each span to its trace's experiment (the experiment of a trace is fixed by its first stored span);
- *   3. upsert the spans in one statement ((trace_id, span_id) is the identity, a later copy replaces the earlier);
- *   4. recompute the touched trace rows from their spans (trace-aggregate.ts).
+ *   3. join the GenAI events stored for these spans (sent earlier as logs) by re-mapping those spans with them;
+ *   4. upsert the spans ((trace_id, span_id) is the identity, a later copy replaces the earlier);
+ *   5. recompute the touched trace rows from their spans (trace-aggregate.ts).
+ * GenAI events arriving as logs go through writeEvents: same locks, insert the events, re-map the stored spans
+ * they belong to, then 4 and 5. Whichever of a span and its events commits second sees the other.
  */
 import { SPAN_COLUMNS, type SpanRecord } from './columns.js';
 import type { Queryable } from './db.js';
+import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
+import { type RawSpanRow, readRawSpansByKeys } from './raw-spans.js';
 import { recomputeTraces } from './trace-aggregate.js';
+
+/**
+ * Maps a stored (or about to be stored) span again, with the GenAI log events that belong to it. Supplied by the
+ * composition root (it calls the mapper), so the store never imports the mapper.
+ */
+export type EventJoin = (span: RawSpanRow, events: StoredEvent[]) => SpanRecord;
 
 const COLS = SPAN_COLUMNS.join(', ');
 const UPDATES = SPAN_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'span_id')
@@ -28,18 +39,32 @@ FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)`;
 const EXISTING_EXPERIMENTS_SQL = `
 SELECT trace_id, experiment_id::text AS experiment_id FROM traces WHERE trace_id = ANY($1::text[])`;
 
+/** Rows per upsert statement: bounds the size of one JSON parameter for very large requests. */
+const UPSERT_CHUNK = 5000;
+
 /** Later copies of a span in the batch replace earlier ones (ON CONFLICT can't touch a row twice per statement). */
 export function dedupeSpans(records: SpanRecord[]): SpanRecord[] {
   const byKey = new Map<string, SpanRecord>();
-  for (const r of records) byKey.set(`${r.trace_id}:${r.span_id}`, r);
+  for (const r of records) byKey.set(spanKey(r.trace_id, r.span_id), r);
   return [...byKey.values()];
 }
 
-export async function writeSpanBatch(tx: Queryable, records: SpanRecord[]): Promise<void> {
-  const spans = dedupeSpans(records);
+async function lockTraces(tx: Queryable, traceIds: string[]): Promise<void> {
+  await tx.query(LOCK_TRACES_SQL, [traceIds]);
+}
+
+async function upsertAndRecompute(tx: Queryable, spans: SpanRecord[], traceIds: string[]): Promise<void> {
+  for (let i = 0; i < spans.length; i += UPSERT_CHUNK) {
+    await tx.query(UPSERT_SPANS_SQL, [JSON.stringify(spans.slice(i, i + UPSERT_CHUNK))]);
+  }
+  await recomputeTraces(tx, traceIds);
+}
+
+export async function writeSpanBatch(tx: Queryable, records: SpanRecord[], join?: EventJoin): Promise<void> {
+  let spans = dedupeSpans(records);
   if (spans.length === 0) return;
   const traceIds = [...new Set(spans.map((s) => s.trace_id))].sort();
-  await tx.query(LOCK_TRACES_SQL, [traceIds]);
+  await lockTraces(tx, traceIds);
 
   const existing = await tx.query<{ trace_id: string; experiment_id: string }>(EXISTING_EXPERIMENTS_SQL, [
     traceIds,
@@ -49,6 +74,36 @@ export async function writeSpanBatch(tx: Queryable, records: SpanRecord[]): Prom
   for (const s of spans) if (!pinned.has(s.trace_id)) pinned.set(s.trace_id, s.experiment_id);
   for (const s of spans) s.experiment_id = pinned.get(s.trace_id)!;
 
-  await tx.query(UPSERT_SPANS_SQL, [JSON.stringify(spans)]);
-  await recomputeTraces(tx, traceIds);
+  if (join) {
+    const events = await eventsForSpans(tx, spans);
+    if (events.size > 0) {
+      spans = spans.map((s) => {
+        const own = events.get(spanKey(s.trace_id, s.span_id));
+        return own ? { ...join(s as unknown as RawSpanRow, own), experiment_id: s.experiment_id } : s;
+      });
+    }
+  }
+  await upsertAndRecompute(tx, spans, traceIds);
+}
+
+/** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */
+export async function writeEvents(tx: Queryable, events: EventRecord[], join: EventJoin): Promise<void> {
+  if (events.length === 0) return;
+  const traceIds = [...new Set(events.map((e) => e.trace_id).filter((t): t is string => t !== null))].sort();
+  if (traceIds.length) await lockTraces(tx, traceIds);
+  await insertEvents(tx, events);
+
+  const keys = new Map<string, { trace_id: string; span_id: string }>();
+  for (const e of events) {
+    if (e.trace_id && e.span_id)
+      keys.set(spanKey(e.trace_id, e.span_id), { trace_id: e.trace_id, span_id: e.span_id });
+  }
+  const raw = await readRawSpansByKeys(tx, [...keys.values()]);
+  if (raw.length === 0) return;
+  const stored = await eventsForSpans(tx, raw);
+  const remapped = raw.map((r) => ({
+    ...join(r, stored.get(spanKey(r.trace_id, r.span_id)) ?? []),
+    experiment_id: r.experiment_id,
+  }));
+  await upsertAndRecompute(tx, remapped, [...new Set(raw.map((r) => r.trace_id))].sort());
 }

@@ -37,6 +37,12 @@ export function formatTime(d: Date): string {
   );
 }
 
+/** Shorter for lists: MM-DD HH:MM:SS within the current year, else YYYY-MM-DD HH:MM. */
+export function formatListTime(d: Date, now: Date): string {
+  const full = formatTime(d);
+  return d.getFullYear() === now.getFullYear() ? full.slice(5) : full.slice(0, 16);
+}
+
 /** Nanoseconds since the epoch (a decimal string, as the store returns them) as a Date (millisecond precision). */
 export function nsToDate(ns: string): Date {
   return new Date(Number(BigInt(ns) / 1_000_000n));

@@ -1,6 +1,7 @@
 /**
  * A plain-text table that fits a width: columns take their natural width (up to `max`); when the row is too wide,
- * columns with a `min` shrink (widest first), and if that is not enough the rightmost columns are left out.
+ * shrinkable columns give way, widest first, down to their `prefer` width, then down to their `min`, and if that is
+ * still not enough the rightmost columns are left out.
  */
 import { displayWidth, fit } from './text.js';
 
@@ -10,6 +11,8 @@ export interface Column<R> {
   align?: 'left' | 'right';
   /** Shrinkable down to this many cells; columns without it keep their natural width. */
   min?: number;
+  /** Shrink below this only when every shrinkable column is down to it (defaults to min). */
+  prefer?: number;
   max?: number;
   /** Colours the already fitted cell text. */
   style?: (row: R, text: string) => string;
@@ -25,17 +28,26 @@ export function renderTable<R>(
 ): string[] {
   const cells = rows.map((r) => columns.map((c) => c.value(r)));
   const widths = columns.map((c, i) =>
-    Math.min(c.max ?? Number.POSITIVE_INFINITY, Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[i]!)))),
+    Math.min(
+      c.max ?? Number.POSITIVE_INFINITY,
+      Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[i]!))),
+    ),
   );
   const total = (n: number) => widths.slice(0, n).reduce((a, b) => a + b, 0) + GAP.length * (n - 1);
   let shown = columns.length;
-  while (total(shown) > width) {
+  // The widest column still above its floor, or -1.
+  const widestAbove = (floor: (c: Column<R>) => number | undefined): number => {
     let widest = -1;
     for (let i = 0; i < shown; i++) {
-      const min = columns[i]!.min;
-      if (min !== undefined && widths[i]! > min && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+      const f = floor(columns[i]!);
+      if (f !== undefined && widths[i]! > f && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
     }
-    if (widest >= 0) widths[widest]! -= 1;
+    return widest;
+  };
+  while (total(shown) > width) {
+    let i = widestAbove((c) => (c.min === undefined ? undefined : Math.max(c.min, c.prefer ?? c.min)));
+    if (i < 0) i = widestAbove((c) => c.min);
+    if (i >= 0) widths[i]! -= 1;
     else if (shown > 1) shown -= 1;
     else break;
   }

@@ -46,7 +46,16 @@ const plain: Style = (s) => s;
 
 export function palette(enabled: boolean): Palette {
   if (!enabled) {
-    return { bold: plain, dim: plain, red: plain, green: plain, yellow: plain, blue: plain, magenta: plain, cyan: plain };
+    return {
+      bold: plain,
+      dim: plain,
+      red: plain,
+      green: plain,
+      yellow: plain,
+      blue: plain,
+      magenta: plain,
+      cyan: plain,
+    };
   }
   return {
     bold: sgr(1, 22),

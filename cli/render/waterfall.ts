@@ -12,7 +12,12 @@ export interface TimeAxis {
 }
 
 /** Returns the bar as [before, bar, after] segments (so the bar alone can be coloured), `width` cells in all. */
-export function waterfallBar(axis: TimeAxis, startNs: bigint, endNs: bigint, width: number): [string, string, string] {
+export function waterfallBar(
+  axis: TimeAxis,
+  startNs: bigint,
+  endNs: bigint,
+  width: number,
+): [string, string, string] {
   if (width <= 0) return ['', '', ''];
   const span = Number(axis.endNs - axis.startNs);
   const offset = (ns: bigint) => (span <= 0 ? 0 : (Number(ns - axis.startNs) / span) * width);

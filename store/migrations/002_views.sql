@@ -110,18 +110,11 @@ CROSS JOIN LATERAL (
     count(*) FILTER (WHERE s.span_type IN ('LLM', 'CHAT_MODEL'))::integer AS llm_call_count,
     count(*) FILTER (WHERE s.span_type = 'TOOL')::integer AS tool_call_count,
     array_agg(DISTINCT s.model ORDER BY s.model) FILTER (WHERE s.model IS NOT NULL) AS models,
-    (array_agg(
-       coalesce(
-         s.status_message,
-         (SELECT ev.value -> 'attributes' ->> 'exception.message'
-            FROM jsonb_array_elements(
-              CASE WHEN jsonb_typeof(s.events) = 'array' THEN s.events ELSE '[]'::jsonb END
-            ) AS ev (value)
-            WHERE ev.value ->> 'name' = 'exception' LIMIT 1),
-         s.error_type,
-         s.name
-       ) ORDER BY s.start_time_unix_nano, s.span_id
-     ) FILTER (WHERE s.status = 'ERROR'))[1] AS first_error
+    -- The error of the span that failed first: earliest end, and on a tie the innermost (latest start), so a
+    -- failing tool's message wins over the "tool failed" its parent agent reports afterwards.
+    (array_agg(coalesce(s.status_message, s.error_type)
+       ORDER BY s.end_time_unix_nano, s.start_time_unix_nano DESC, s.span_id)
+       FILTER (WHERE s.status = 'ERROR'))[1] AS first_error
   FROM spans s
   WHERE s.trace_id = t.trace_id
 ) agg;

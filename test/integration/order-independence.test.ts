@@ -1,7 +1,8 @@
 /**
- * Property: for random traces (random trees, a random mix of conventions), any permutation, chunking and
- * duplication of delivery — including chunks sent concurrently, and through two bridges at once — yields exactly
- * the rows that one in-order delivery yields, in `spans` and in `traces`.
+ * Property: for random traces (random trees, a random mix of conventions, GenAI events sent as OTLP logs for some
+ * spans), any permutation, chunking and duplication of delivery — spans and log events interleaved, chunks sent
+ * concurrently and through two bridges at once — yields exactly the rows that one in-order delivery yields, in
+ * `spans`, `traces` and `genai_events`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -72,6 +73,8 @@ interface GenSpan {
   start: number;
   dur: number;
   status: 0 | 1 | 2;
+  /** GenAI user-message events sent as logs for this span. */
+  logs: number;
 }
 
 const genTrace = fc
@@ -82,6 +85,7 @@ const genTrace = fc
       start: fc.nat({ max: 1_000_000 }),
       dur: fc.nat({ max: 1_000_000 }),
       status: fc.constantFrom(0 as const, 1 as const, 2 as const),
+      logs: fc.nat({ max: 2 }),
     }),
     { minLength: 1, maxLength: 7 },
   )
@@ -97,10 +101,59 @@ const genCase = fc.record({
 
 let caseNo = 0;
 
+interface TestLog {
+  traceId: string;
+  spanId: string;
+  time: bigint;
+  text: string;
+}
+
+const traceIdOf = (prefix: string, caseId: number, t: number) =>
+  `${prefix}${caseId.toString(16).padStart(6, '0')}${t.toString(16).padStart(24, '0')}`;
+
+function buildLogs(traces: GenSpan[][], prefix: string, caseId: number): TestLog[] {
+  const out: TestLog[] = [];
+  traces.forEach((spans, t) =>
+    spans.forEach((s, i) => {
+      for (let k = 0; k < s.logs; k++) {
+        out.push({
+          traceId: traceIdOf(prefix, caseId, t),
+          spanId: `${(i + 1).toString(16).padStart(16, '0')}`,
+          time: 1_700_000_000_000_000_000n + BigInt(s.start + k),
+          text: `question ${t}.${i}.${k}`,
+        });
+      }
+    }),
+  );
+  return out;
+}
+
+function logsRequest(logs: TestLog[]): string {
+  return JSON.stringify({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'prop' } }] },
+        scopeLogs: [
+          {
+            logRecords: logs.map((l) => ({
+              timeUnixNano: l.time.toString(),
+              observedTimeUnixNano: l.time.toString(),
+              eventName: 'gen_ai.user.message',
+              traceId: l.traceId,
+              spanId: l.spanId,
+              body: { kvlistValue: { values: [{ key: 'content', value: { stringValue: l.text } }] } },
+            })),
+          },
+        ],
+      },
+    ],
+  });
+}
+
 function buildSpans(traces: GenSpan[][], prefix: string, caseId: number): TestSpan[] {
   const out: TestSpan[] = [];
   traces.forEach((spans, t) => {
-    const traceId = `${prefix}${caseId.toString(16).padStart(6, '0')}${t.toString(16).padStart(24, '0')}`;
+    const traceId = traceIdOf(prefix, caseId, t);
     const spanId = (i: number) => `${(i + 1).toString(16).padStart(16, '0')}`;
     spans.forEach((s, i) => {
       out.push({
@@ -130,6 +183,13 @@ function shuffle<T>(items: T[], seed: number): T[] {
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
+}
+
+async function sendLogs(bridge: RunningBridge, logs: TestLog[]): Promise<void> {
+  const res = await postOtlp(bridge.httpPort, '/v1/logs', logsRequest(logs), {
+    'content-type': 'application/json',
+  });
+  assert.equal(res.status, 200);
 }
 
 async function send(bridge: RunningBridge, spans: TestSpan[]): Promise<void> {
@@ -163,14 +223,30 @@ describe('order independence (property)', () => {
       fc.asyncProperty(genCase, async ({ traces, seed, chunks, duplicates, concurrent }) => {
         const caseId = ++caseNo;
         await send(bridges[0]!, buildSpans(traces, 'aa', caseId));
+        const referenceLogs = buildLogs(traces, 'aa', caseId);
+        if (referenceLogs.length) await sendLogs(bridges[0]!, referenceLogs);
 
         const spans = buildSpans(traces, 'bb', caseId);
-        const delivered = shuffle([...spans, ...shuffle(spans, seed + 1).slice(0, duplicates)], seed);
+        const logs = buildLogs(traces, 'bb', caseId);
+        type Item = { span: TestSpan } | { log: TestLog };
+        const items: Item[] = [...spans.map((span) => ({ span })), ...logs.map((log) => ({ log }))];
+        const delivered = shuffle([...items, ...shuffle(items, seed + 1).slice(0, duplicates)], seed);
         const size = Math.ceil(delivered.length / chunks);
-        const parts: TestSpan[][] = [];
-        for (let i = 0; i < delivered.length; i += size) parts.push(delivered.slice(i, i + size));
-        if (concurrent) await Promise.all(parts.map((p, i) => send(bridges[i % 2]!, p)));
-        else for (const p of parts) await send(bridges[0]!, p);
+        const parts: (() => Promise<void>)[] = [];
+        for (let i = 0; i < delivered.length; i += size) {
+          const chunk = delivered.slice(i, i + size);
+          const chunkSpans = chunk.flatMap((x) => ('span' in x ? [x.span] : []));
+          const chunkLogs = chunk.flatMap((x) => ('log' in x ? [x.log] : []));
+          const b = bridges[parts.length % 2]!;
+          parts.push(async () => {
+            await Promise.all([
+              chunkSpans.length ? send(b, chunkSpans) : undefined,
+              chunkLogs.length ? sendLogs(b, chunkLogs) : undefined,
+            ]);
+          });
+        }
+        if (concurrent) await Promise.all(parts.map((p) => p()));
+        else for (const p of parts) await p();
 
         const expected = await rowsFor('aa', caseId);
         const actual = await rowsFor('bb', caseId);

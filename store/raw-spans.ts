@@ -1,8 +1,9 @@
 /**
- * Reading stored spans back in their raw form for `tracebridge remap`: keyset pagination over the primary key,
- * so a run can be interrupted and resumed, and each page is one index range scan however large the table.
+ * Reading stored spans back in their raw form, to map them again: for `tracebridge remap` (keyset pagination over
+ * the primary key, so a run can be interrupted and resumed, each page one index range scan however large the
+ * table), and for joining GenAI log events that arrive after their span.
  */
-import type { Database } from './db.js';
+import type { Database, Queryable } from './db.js';
 
 /** The raw columns a span is re-mapped from (everything the mapper reads, nothing it derived). */
 export interface RawSpanRow {
@@ -70,6 +71,21 @@ export async function readSpansToRemap(
       after?.spanId ?? '',
       limit,
     ],
+  );
+  return r.rows;
+}
+
+/** The raw rows of these spans (those that exist). */
+export async function readRawSpansByKeys(
+  tx: Queryable,
+  keys: { trace_id: string; span_id: string }[],
+): Promise<RawSpanRow[]> {
+  if (keys.length === 0) return [];
+  const r = await tx.query<RawSpanRow>(
+    `SELECT ${RAW_COLUMNS} FROM spans
+     WHERE (trace_id, span_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+     ORDER BY trace_id, span_id`,
+    [keys.map((k) => k.trace_id), keys.map((k) => k.span_id)],
   );
   return r.rows;
 }

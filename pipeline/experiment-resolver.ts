@@ -1,0 +1,50 @@
+/**
+ * Resolves the experiment of each resource group of a request (experiment-routing.ts says which), creating
+ * experiments by name on first use, and enforces an API key's experiment restriction — before creating anything,
+ * so a restricted key cannot create experiments it may not write to.
+ */
+import type { Attributes } from '../mapper/otlp.js';
+import type { Experiments } from '../store/experiments.js';
+import type { ExportContext } from './context.js';
+import { chooseExperiment } from './experiment-routing.js';
+import { type ExportResult, rejected } from './result.js';
+
+export class ExperimentResolver {
+  constructor(private readonly experiments: Experiments) {}
+
+  /** Experiment id per resource index, or the error that stops the whole request. Store errors are thrown. */
+  async resolve(
+    resources: Attributes[],
+    ctx: ExportContext,
+  ): Promise<{ ids: Map<number, string> } | { error: ExportResult }> {
+    const ids = new Map<number, string>();
+    const allowed = ctx.allowedExperiments;
+    for (const [i, resource] of resources.entries()) {
+      const choice = chooseExperiment(ctx, resource);
+      if ('byName' in choice) {
+        if (allowed && !allowed.has(choice.byName)) return { error: denied(choice.byName) };
+        ids.set(i, await this.experiments.idForName(choice.byName));
+        continue;
+      }
+      const name = await this.experiments.nameForId(choice.byId);
+      if (name === null) {
+        return {
+          error: rejected(
+            'EXPERIMENT_NOT_FOUND',
+            `experiment id ${JSON.stringify(choice.byId)} does not exist`,
+          ),
+        };
+      }
+      if (allowed && !allowed.has(name)) return { error: denied(name) };
+      ids.set(i, choice.byId);
+    }
+    return { ids };
+  }
+}
+
+function denied(experiment: string): ExportResult {
+  return rejected(
+    'PERMISSION_DENIED',
+    `this API key may not write to experiment ${JSON.stringify(experiment)}`,
+  );
+}

@@ -1,0 +1,164 @@
+/**
+ * OTLP logs → GenAI events. Only log records that are GenAI events (event name `gen_ai.*`, from `event_name` or
+ * the `event.name` attribute) are stored; other records are dropped and counted. Events are routed to
+ * experiments like spans, stored once each, and joined to their spans (span-writer.ts writeEvents). A success
+ * answer is sent after the commit, as for traces.
+ */
+import { createHash } from 'node:crypto';
+import type { DecodedLogRecord, DecodedLogsRequest } from '../mapper/otlp-logs.js';
+import { cleanJson, cleanString } from '../mapper/sanitize.js';
+import { isoMicros, nanosColumn } from '../mapper/time.js';
+import type { BridgeMetrics } from '../metrics/metrics.js';
+import type { Database } from '../store/db.js';
+import type { EventRecord } from '../store/events.js';
+import type { Experiments } from '../store/experiments.js';
+import { writeEvents } from '../store/span-writer.js';
+import { isRetryableDbError, isTransactionConflict } from '../store/write-errors.js';
+import type { ExportContext } from './context.js';
+import { ExperimentResolver } from './experiment-resolver.js';
+import { limitAttributes } from './limits.js';
+import { joinEvents } from './raw-span.js';
+import { type ExportResult, rejected, retryable } from './result.js';
+
+export interface LogsPipelineOptions {
+  db: Database;
+  experiments: Experiments;
+  retryAfterMs: number;
+  maxAttributeLength: number;
+  metrics?: BridgeMetrics | undefined;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+/** The event name of a log record, or null when it is not a GenAI event. */
+export function genaiEventName(r: DecodedLogRecord): string | null {
+  const attr = r.attributes['event.name'];
+  const name = r.eventName || (typeof attr === 'string' ? attr : '');
+  return name.startsWith('gen_ai.') ? name : null;
+}
+
+function invalidIds(r: DecodedLogRecord): string | null {
+  if (r.traceId !== '' && (!TRACE_ID.test(r.traceId) || /^0+$/.test(r.traceId))) {
+    return `invalid trace_id "${r.traceId}"`;
+  }
+  if (r.spanId !== '' && (!SPAN_ID.test(r.spanId) || /^0+$/.test(r.spanId)))
+    return `invalid span_id "${r.spanId}"`;
+  return null;
+}
+
+export class LogsPipeline {
+  private readonly resolver: ExperimentResolver;
+
+  constructor(private readonly opts: LogsPipelineOptions) {
+    this.resolver = new ExperimentResolver(opts.experiments);
+  }
+
+  async export(req: DecodedLogsRequest, ctx: ExportContext): Promise<ExportResult> {
+    const m = this.opts.metrics;
+    let experimentIds: Map<number, string>;
+    try {
+      const resolved = await this.resolver.resolve(
+        req.resourceLogs.map((r) => r.resource.attributes),
+        ctx,
+      );
+      if ('error' in resolved) return resolved.error;
+      experimentIds = resolved.ids;
+    } catch (err) {
+      return this.failure(err);
+    }
+
+    const records: EventRecord[] = [];
+    const reasons: string[] = [];
+    let dropped = 0;
+    req.resourceLogs.forEach((rl, i) => {
+      for (const sl of rl.scopeLogs) {
+        for (const r of sl.logRecords) {
+          const name = genaiEventName(r);
+          if (name === null) {
+            dropped++;
+            continue;
+          }
+          const reason = invalidIds(r);
+          if (reason) {
+            reasons.push(reason);
+            continue;
+          }
+          records.push(this.record(r, name, experimentIds.get(i)!, rl.resource.attributes, sl.scope));
+        }
+      }
+    });
+    if (dropped) m?.logRecords.inc({ outcome: 'dropped' }, dropped);
+    if (reasons.length) m?.logRecords.inc({ outcome: 'rejected' }, reasons.length);
+
+    try {
+      await this.commit(records);
+    } catch (err) {
+      return this.failure(err);
+    }
+    m?.logRecords.inc({ outcome: 'stored' }, records.length);
+    if (reasons.length === 0) return { kind: 'accepted' };
+    return {
+      kind: 'accepted',
+      rejected: { count: reasons.length, message: reasons.slice(0, 5).join('; ') },
+    };
+  }
+
+  private async commit(records: EventRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.opts.db.transaction((tx) => writeEvents(tx, records, joinEvents));
+        return;
+      } catch (err) {
+        if (!isTransactionConflict(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private record(
+    r: DecodedLogRecord,
+    name: string,
+    experimentId: string,
+    resource: Record<string, unknown>,
+    scope: { name: string; version: string },
+  ): EventRecord {
+    // Events without a timestamp take their observed time (the SDK's), so they still sort sensibly.
+    const time = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
+    const attributes = cleanJson(limitAttributes(r.attributes, this.opts.maxAttributeLength));
+    const body = cleanJson(limitAttributes({ body: r.body }, this.opts.maxAttributeLength)['body'] ?? null);
+    const identity = JSON.stringify([
+      r.traceId,
+      r.spanId,
+      name,
+      time.toString(),
+      r.observedTimeUnixNano.toString(),
+      body,
+      attributes,
+    ]);
+    return {
+      event_key: createHash('sha256').update(identity).digest('hex'),
+      trace_id: r.traceId || null,
+      span_id: r.spanId || null,
+      experiment_id: experimentId,
+      event_name: cleanString(name),
+      time: isoMicros(time),
+      time_unix_nano: nanosColumn(time),
+      observed_time_unix_nano: nanosColumn(r.observedTimeUnixNano),
+      severity_number: r.severityNumber,
+      severity_text: r.severityText ? cleanString(r.severityText) : null,
+      body,
+      attributes,
+      resource_attributes: cleanJson(resource as never),
+      scope_name: scope.name ? cleanString(scope.name) : null,
+      scope_version: scope.version ? cleanString(scope.version) : null,
+    };
+  }
+
+  private failure(err: unknown): ExportResult {
+    const message = err instanceof Error ? err.message : String(err);
+    if (isRetryableDbError(err)) {
+      return retryable('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
+    }
+    return rejected('STORE_REFUSED', `database refused the events: ${message}`);
+  }
+}

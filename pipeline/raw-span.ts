@@ -1,0 +1,102 @@
+/**
+ * Stored span rows back into the mapper's input, and the join of GenAI log events: the one place where raw
+ * columns, stored events and the mapper meet, so live ingest, late events and `tracebridge remap` all map a span
+ * the same way.
+ */
+import { mapSpan } from '../mapper/index.js';
+import type {
+  Attributes,
+  AttrValue,
+  DecodedEvent,
+  DecodedLink,
+  DecodedSpan,
+  SpanInput,
+  StatusCode,
+} from '../mapper/otlp.js';
+import type { SpanRecord } from '../store/columns.js';
+import type { StoredEvent } from '../store/events.js';
+import type { RawSpanRow } from '../store/raw-spans.js';
+
+const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const STATUSES = ['UNSET', 'OK', 'ERROR'];
+
+/** A stored row back into the mapper's input: the inverse of the raw columns mapSpan writes. */
+export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
+  const events = (row.events as Record<string, unknown>[]).map(
+    (e): DecodedEvent => ({
+      name: String(e.name ?? ''),
+      timeUnixNano: BigInt(String(e.time_unix_nano ?? '0')),
+      attributes: (e.attributes ?? {}) as Attributes,
+      droppedAttributesCount: Number(e.dropped_attributes_count ?? 0),
+    }),
+  );
+  const links = (row.links as Record<string, unknown>[]).map(
+    (l): DecodedLink => ({
+      traceId: String(l.trace_id ?? ''),
+      spanId: String(l.span_id ?? ''),
+      traceState: String(l.trace_state ?? ''),
+      flags: Number(l.flags ?? 0),
+      attributes: (l.attributes ?? {}) as Attributes,
+      droppedAttributesCount: Number(l.dropped_attributes_count ?? 0),
+    }),
+  );
+  const span: DecodedSpan = {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id ?? '',
+    traceState: row.trace_state ?? '',
+    flags: row.flags,
+    name: row.name,
+    kind: Math.max(0, KINDS.indexOf(row.kind)),
+    startTimeUnixNano: BigInt(row.start_time_unix_nano),
+    endTimeUnixNano: BigInt(row.end_time_unix_nano),
+    attributes: row.attributes as Attributes,
+    droppedAttributesCount: row.dropped_attributes_count,
+    events,
+    droppedEventsCount: row.dropped_events_count,
+    links,
+    droppedLinksCount: row.dropped_links_count,
+    status: {
+      code: Math.max(0, STATUSES.indexOf(row.status)) as StatusCode,
+      message: row.status_message ?? '',
+    },
+  };
+  return {
+    span,
+    resource: row.resource_attributes as Attributes,
+    scope: {
+      name: row.scope_name ?? '',
+      version: row.scope_version ?? '',
+      attributes: row.scope_attributes as Attributes,
+    },
+  };
+}
+
+/**
+ * A GenAI event stored from a log record, as the conventions read events: the record's attributes plus its body.
+ * Log-based GenAI events carry their content in the body ({content, role, tool_calls, message, finish_reason, …});
+ * span events carry the same fields as attributes, so an object body is merged into the attributes (body fields
+ * win over same-named attributes) and a scalar body becomes `content`.
+ */
+export function storedEventToDecoded(e: StoredEvent): DecodedEvent {
+  const attributes: Attributes = { ...(e.attributes as Attributes) };
+  const body = e.body as AttrValue | undefined;
+  if (body !== null && body !== undefined) {
+    if (typeof body === 'object' && !Array.isArray(body)) Object.assign(attributes, body);
+    else attributes['content'] = body;
+  }
+  return {
+    name: e.event_name,
+    timeUnixNano: BigInt(e.time_unix_nano),
+    attributes,
+    droppedAttributesCount: 0,
+  };
+}
+
+/** Maps a span again with its log events (the store's EventJoin). */
+export function joinEvents(span: RawSpanRow, events: StoredEvent[]): SpanRecord {
+  const input = rawRowToSpanInput(span);
+  const row = mapSpan({ ...input, logEvents: events.map(storedEventToDecoded) });
+  row.experiment_id = span.experiment_id;
+  return row as unknown as SpanRecord;
+}
