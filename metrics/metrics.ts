@@ -2,7 +2,7 @@
  * The bridge's own Prometheus metrics (GET /metrics). One registry per bridge instance (not prom-client's global
  * one), so several bridges in one process — tests — don't share counters.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -67,7 +67,8 @@ export class BridgeMetrics {
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tracebridge_' });
+    if (opts.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'tracebridge_' });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

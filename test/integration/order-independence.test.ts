@@ -113,7 +113,7 @@ const traceIdOf = (prefix: string, caseId: number, t: number) =>
 
 function buildLogs(traces: GenSpan[][], prefix: string, caseId: number): TestLog[] {
   const out: TestLog[] = [];
-  traces.forEach((spans, t) =>
+  traces.forEach((spans, t) => {
     spans.forEach((s, i) => {
       for (let k = 0; k < s.logs; k++) {
         out.push({
@@ -123,8 +123,8 @@ function buildLogs(traces: GenSpan[][], prefix: string, caseId: number): TestLog
           text: `question ${t}.${i}.${k}`,
         });
       }
-    }),
-  );
+    });
+  });
   return out;
 }
 
