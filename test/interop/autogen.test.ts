@@ -1,0 +1,228 @@
+/**
+ * AutoGen AgentChat (python/autogen_agents.py) on the fake Qwen server, instrumented as AutoGen's tracing guide
+ * says: its own TracerProvider with an OTLP/gRPC exporter (gzip here) plus opentelemetry-instrumentation-openai.
+ * The seed article's complaint was that this setup gives "many span-like structures but no useful information";
+ * the rows must instead show the structured trace: AGENT, CHAT_MODEL and TOOL spans in one tree, the chat
+ * messages with the tool call and its result, summed tokens and previews a person can read.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { answerFor, type Script, toolAgentScript } from './fake-model-server.js';
+import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
+import {
+  CLIENT_TIMEOUT_MS,
+  one,
+  type Row,
+  runClient,
+  type Scenario,
+  startScenario,
+  sum,
+  tree,
+  verbose,
+} from './support/scenario.js';
+
+const PROGRAM = join(PYTHON_DIR, 'autogen_agents.py');
+const SERVICE = 'autogen-qwen-agents';
+const QUESTION = 'What is new in Qwen3?';
+const TASK = 'Write a short note on what is new in Qwen3.';
+const searchResult = (query: string) =>
+  `Qwen3 search results for '${query}': Qwen3 adds hybrid thinking modes and MCP support.`;
+const WRITER_NOTE = 'Qwen3 brings hybrid thinking modes and MCP support to every model size.';
+const WRITER_USAGE = { promptTokens: 120, completionTokens: 30 };
+
+/** The writer of the GraphFlow team writes its note; every other turn is the default tool-agent conversation. */
+const script: Script = (req, n) => {
+  const system = req.messages.find((m) => m.role === 'system');
+  if (typeof system?.content === 'string' && system.content.startsWith('You are a writer'))
+    return { content: WRITER_NOTE, ...WRITER_USAGE };
+  return toolAgentScript(req, n);
+};
+
+/** The spans under `root` (inclusive) whose type is one of `types`, rendered as a tree. */
+function subtree(rows: Row[], root: Row, types: string[]): string {
+  const children = new Map<string, Row[]>();
+  for (const r of rows) {
+    const list = children.get(r.parent_span_id as string) ?? [];
+    list.push(r);
+    children.set(r.parent_span_id as string, list);
+  }
+  const out: Row[] = [];
+  const walk = (r: Row) => {
+    out.push(r);
+    for (const c of children.get(r.span_id as string) ?? []) walk(c);
+  };
+  walk(root);
+  return tree(out.filter((r) => r === root || types.includes(r.span_type as string)));
+}
+
+describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC gzip', () => {
+  let s: Scenario;
+  let spans: Row[];
+  let traces: Row[];
+  const traceOf = (root: string) => {
+    const t = traces.find((r) => r.name === root);
+    assert.ok(t, `trace ${root} stored; traces: ${traces.map((r) => r.name).join(', ')}`);
+    return t;
+  };
+  const spansOf = (root: string) => spans.filter((r) => r.trace_id === traceOf(root).trace_id);
+
+  before(
+    async () => {
+      const python = await ensurePythonEnv((m) => verbose(m));
+      s = await startScenario(script);
+      await runClient(
+        'autogen_agents.py',
+        python,
+        [PROGRAM],
+        s.env({
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: s.grpcEndpoint,
+          OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true',
+          OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+        }),
+      );
+      spans = await s.waitForSpans(20);
+      traces = await s.traces();
+      verbose(tree(spans));
+    },
+    { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
+  );
+  after(() => s?.finish('autogen-agentchat'));
+
+  it('two traces, one per run, in the experiment named by service.name', () => {
+    assert.deepEqual(
+      traces.map((t) => [t.name, t.state, t.experiment_name, t.error_count]),
+      [
+        ['run_search_agent', 'OK', SERVICE, 0],
+        ['run_graph_flow', 'OK', SERVICE, 0],
+      ],
+    );
+    for (const r of spans) assert.equal((r.resource_attributes as Row)['service.name'], SERVICE);
+  });
+
+  it('AssistantAgent: AGENT › CHAT_MODEL, TOOL, CHAT_MODEL in one tree', () => {
+    assert.equal(
+      tree(spansOf('run_search_agent')),
+      [
+        'UNKNOWN run_search_agent',
+        '  AGENT create_agent search_agent',
+        '  AGENT invoke_agent search_agent',
+        '    CHAT_MODEL openai.chat',
+        '    TOOL execute_tool search_web',
+        '    CHAT_MODEL openai.chat',
+      ].join('\n'),
+    );
+    const agent = one(spansOf('run_search_agent'), 'invoke_agent search_agent', 'AGENT');
+    assert.equal(agent.agent_name, 'search_agent');
+    assert.equal(agent.provider, null, 'autogen is a framework, not a provider');
+  });
+
+  it('AssistantAgent: chat messages with the tool call and its result, the tool span, tokens, previews', () => {
+    const rows = spansOf('run_search_agent');
+    const [toolTurn, answerTurn] = rows.filter((r) => r.name === 'openai.chat');
+    assert.ok(toolTurn && answerTurn);
+    const system = {
+      role: 'system',
+      content: 'You are a helpful assistant, and you use search_web tool to find information on the web.',
+    };
+    const call = { id: 'call_1', name: 'search_web', arguments: { query: QUESTION } };
+    const result = searchResult(QUESTION);
+    const answer = answerFor(result);
+    assert.deepEqual(toolTurn.input_messages, [system, { role: 'user', content: QUESTION }]);
+    assert.deepEqual(toolTurn.output_messages, [
+      { role: 'assistant', content: '', tool_calls: [call], finish_reason: 'tool_call' },
+    ]);
+    assert.deepEqual(answerTurn.input_messages, [
+      system,
+      { role: 'user', content: QUESTION },
+      { role: 'assistant', content: '', tool_calls: [call] },
+      { role: 'tool', content: result, tool_call_id: 'call_1' },
+    ]);
+    assert.deepEqual(answerTurn.output_messages, [
+      { role: 'assistant', content: answer, finish_reason: 'stop' },
+    ]);
+    for (const chat of [toolTurn, answerTurn]) {
+      assert.equal(chat.model, 'qwen-plus-latest');
+      assert.equal(chat.provider, 'openai');
+      assert.equal(chat.kind, 'CLIENT');
+      assert.equal((chat.request_params as Row).temperature, 0.01);
+    }
+    assert.deepEqual(
+      [toolTurn.input_tokens, toolTurn.output_tokens, toolTurn.total_tokens],
+      ['61', '17', '78'],
+    );
+    assert.deepEqual(
+      ((toolTurn.request_params as Row).tools as Row[]).map((t) => t.name),
+      ['search_web'],
+    );
+
+    const tool = one(rows, 'execute_tool search_web', 'TOOL');
+    assert.equal(tool.tool_name, 'search_web');
+    assert.equal(tool.tool_call_id, 'call_1');
+
+    const t = traceOf('run_search_agent');
+    assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['158', '40', '198']);
+    assert.equal(t.request_preview, QUESTION);
+    assert.equal(t.response_preview, answer);
+  });
+
+  it('GraphFlow: both agents, their chat and tool spans and the runtime spans share one trace tree', () => {
+    const rows = spansOf('run_graph_flow');
+    assert.equal(rows.filter((r) => r.parent_span_id === null).length, 1, 'one root');
+    const researcher = one(rows, 'invoke_agent researcher', 'AGENT');
+    const writer = one(rows, 'invoke_agent writer', 'AGENT');
+    assert.equal(
+      subtree(rows, researcher, ['CHAT_MODEL', 'TOOL']),
+      [
+        'AGENT invoke_agent researcher',
+        '  CHAT_MODEL openai.chat',
+        '  TOOL execute_tool search_web',
+        '  CHAT_MODEL openai.chat',
+      ].join('\n'),
+    );
+    assert.equal(
+      subtree(rows, writer, ['CHAT_MODEL', 'TOOL']),
+      ['AGENT invoke_agent writer', '  CHAT_MODEL openai.chat'].join('\n'),
+    );
+    // The runtime's message processing is typed and attributed to the agent that handled it.
+    const processed = new Set(
+      rows
+        .filter((r) => /^autogen process /.test(r.name as string))
+        .map((r) => `${r.span_type} ${r.agent_name}`),
+    );
+    assert.deepEqual([...processed].sort(), ['AGENT GraphManager', 'AGENT researcher', 'AGENT writer']);
+    for (const r of rows.filter((x) => /^autogen (create|send|publish|ack)/.test(x.name as string)))
+      assert.equal(r.span_type, 'CHAIN', r.name as string);
+  });
+
+  it('GraphFlow: the writer reads the researcher, tokens are summed over both agents, previews are the task and the note', () => {
+    const rows = spansOf('run_graph_flow');
+    const writer = one(rows, 'invoke_agent writer', 'AGENT');
+    const writerChat = rows.find((r) => r.parent_span_id === writer.span_id && r.span_type === 'CHAT_MODEL');
+    assert.ok(writerChat);
+    const researcherAnswer = answerFor(searchResult(TASK));
+    assert.deepEqual(writerChat.input_messages, [
+      { role: 'system', content: "You are a writer. Turn the researcher's facts into one short paragraph." },
+      { role: 'user', content: TASK },
+      { role: 'user', content: researcherAnswer },
+    ]);
+    assert.deepEqual(writerChat.output_messages, [
+      { role: 'assistant', content: WRITER_NOTE, finish_reason: 'stop' },
+    ]);
+
+    const models = rows.filter((r) => r.span_type === 'CHAT_MODEL');
+    assert.equal(models.length, 3);
+    const t = traceOf('run_graph_flow');
+    assert.equal(Number(t.input_tokens), sum(models, 'input_tokens'));
+    assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['278', '70', '348']);
+    assert.equal(t.request_preview, TASK);
+    assert.equal(t.response_preview, WRITER_NOTE);
+  });
+
+  it('runtime spans without content offer no preview (no "{}" payloads, no "No Message" placeholders)', () => {
+    const noisy = spans
+      .filter((r) => r.request_preview === '{}' || r.response_preview === 'No Message')
+      .map((r) => `${r.name}: ${r.request_preview ?? ''}${r.response_preview ?? ''}`);
+    assert.deepEqual(noisy, []);
+  });
+});
