@@ -145,9 +145,15 @@ function agentType(destination: string | null): string | null {
   return m?.[1] ? m[1].replace(TEAM_SUFFIX, '') || m[1] : null;
 }
 
+/**
+ * The message payload; AutoGen writes "No Message" when a handler returned nothing, and an empty object for
+ * messages with no fields: neither is content.
+ */
 function payload(v: AttrValue | undefined): Json | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  return jsonish(v);
+  if (v === undefined || v === null || v === '' || v === 'No Message') return undefined;
+  const d = jsonish(v);
+  if (isObject(d) && Object.keys(d).length === 0) return undefined;
+  return d;
 }
 
 export const autogen: Convention = {

@@ -1,6 +1,6 @@
 /** Helpers shared by the OTel GenAI conventions (current and legacy) and MLflow. */
 import type { Attributes, AttrValue } from './otlp.js';
-import type { Json, SpanType } from './types.js';
+import { type Json, SPAN_TYPES, type SpanType } from './types.js';
 import { int, str } from './values.js';
 
 /**
@@ -52,10 +52,20 @@ const OPERATION_TYPES: Record<string, SpanType> = {
   create_agent: 'AGENT',
   invoke_agent: 'AGENT',
   invoke_workflow: 'WORKFLOW',
+  // Not in the spec: the Vercel AI SDK's GenAI-semconv telemetry (v7) names each step of an agent loop so.
+  agent_step: 'CHAIN',
 };
 
+/**
+ * MLflow's GenAI-semconv export passes its own span type through as the operation name when the spec has no
+ * equivalent (CHAIN, RETRIEVER, PARSER, …): an upper-case MLflow type name there means that type.
+ */
+const MLFLOW_TYPES = new Set<string>(SPAN_TYPES.filter((t) => t !== 'UNKNOWN'));
+
 export function operationType(v: AttrValue | undefined): SpanType | null {
-  const op = str(v)?.trim().toLowerCase();
+  const raw = str(v)?.trim();
+  if (raw && MLFLOW_TYPES.has(raw)) return raw as SpanType;
+  const op = raw?.toLowerCase();
   return (op && OPERATION_TYPES[op]) || null;
 }
 

@@ -5,15 +5,16 @@
  * Precedence inside this convention, per column (first present wins):
  * - span_type      gen_ai.operation.name (chat→CHAT_MODEL, text_completion/generate_content→LLM,
  *                  embeddings→EMBEDDING, retrieval→RETRIEVER, execute_tool→TOOL, create_agent/invoke_agent→AGENT,
- *                  invoke_workflow→WORKFLOW); any other value → null (no opinion).
+ *                  invoke_workflow→WORKFLOW, agent_step→CHAIN (Vercel AI SDK 7), an upper-case MLflow span type
+ *                  name → that type (MLflow's GenAI-semconv export)); any other value → null (no opinion).
  * - provider       gen_ai.provider.name (lower-cased; framework names such as "autogen" are ignored).
  * - request_model  gen_ai.request.model.   response_model  gen_ai.response.model.
  * - input_messages gen_ai.system_instructions (a leading {role:'system'} message) + gen_ai.input.messages; span
  *                  attributes over the same keys on a `gen_ai.client.inference.operation.details` event.
  * - output_messages gen_ai.output.messages (span, then that event).
- * - inputs         gen_ai.tool.call.arguments (decoded) > {query: gen_ai.retrieval.query.text}
+ * - inputs         gen_ai.tool.call.arguments (decoded once, JSON string literals included) > {query: gen_ai.retrieval.query.text}
  *                  > {system_instructions?, messages} (the raw decoded values; the raw string when not valid JSON).
- * - outputs        gen_ai.tool.call.result (decoded) > {documents: gen_ai.retrieval.documents} > {messages}.
+ * - outputs        gen_ai.tool.call.result (decoded once, JSON string literals included) > {documents: gen_ai.retrieval.documents} > {messages}.
  * - tokens         gen_ai.usage.input_tokens / output_tokens / total_tokens (non-standard, when sent) /
  *                  cache_read.input_tokens / cache_creation.input_tokens / reasoning.output_tokens.
  * - finish_reasons gen_ai.response.finish_reasons > the output messages' finish_reason.
@@ -29,7 +30,7 @@ import { compact, firstInt, nonEmpty, operationType, providerName } from './gena
 import { finishReasonsOf, normalizeMessages, systemMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
-import { jsonish, str, strList, withPrefix } from './values.js';
+import { jsonish, jsonValue, str, strList, withPrefix } from './values.js';
 
 /** The event that carries content when an instrumentation records it on events instead of span attributes. */
 export const OPERATION_DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
@@ -115,10 +116,11 @@ export const genaiCurrent: Convention = {
     const documents = a['gen_ai.retrieval.documents'];
 
     let inputs = chat.inputs;
-    if (toolArgs !== undefined && toolArgs !== null && toolArgs !== '') inputs = jsonish(toolArgs);
+    // Tool arguments / results are JSON text by the spec; a JSON string literal (MLflow's export) decodes once.
+    if (toolArgs !== undefined && toolArgs !== null && toolArgs !== '') inputs = jsonValue(toolArgs);
     else if (query !== null) inputs = { query };
     let outputs = chat.outputs;
-    if (toolResult !== undefined && toolResult !== null && toolResult !== '') outputs = jsonish(toolResult);
+    if (toolResult !== undefined && toolResult !== null && toolResult !== '') outputs = jsonValue(toolResult);
     else if (documents !== undefined && documents !== null && documents !== '') {
       const d = jsonish(documents);
       outputs = typeof d === 'string' ? d : { documents: d ?? null };

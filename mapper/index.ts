@@ -13,7 +13,7 @@ import type { Json, MappedFields, SpanRow, SpanStatus, SpanType, TokenUsage } fr
 import { str } from './values.js';
 
 /** Bump when a mapping changes: rows with an older version are what `tracebridge remap` recomputes. */
-export const MAPPER_VERSION = 2;
+export const MAPPER_VERSION = 3;
 
 const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUSES: SpanStatus[] = ['UNSET', 'OK', 'ERROR'];

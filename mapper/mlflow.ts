@@ -27,7 +27,8 @@
  *                   attributes, key kept as it is; mlflow.traceRequestId under its own key.
  * - session_id      session.id > mlflow.trace.session (MLflow copies trace metadata to these root attributes).
  * - user_id         user.id > mlflow.trace.user.
- * mlflow.spanFunctionName is not mapped: it is span-level (trace_metadata is trace-level) and stays in
+ * - agent_name / tool_name  on AGENT / TOOL spans: mlflow.spanFunctionName (the decorated function) > span name.
+ * mlflow.spanFunctionName is otherwise not mapped: it is span-level (trace_metadata is trace-level) and stays in
  * `attributes`. session.id / user.id are only read on spans that carry mlflow.* attributes.
  */
 
@@ -112,8 +113,13 @@ export const mlflow: Convention = {
     const params = { ...(chatRequestParams(inputs) ?? {}), ...(tools !== undefined ? { tools } : {}) };
     const response = chatResponseMeta(outputs);
     const meta = traceMetadata(a);
+    const type = spanType(a['mlflow.spanType']);
+    // @mlflow.trace names agent and tool spans after the decorated function: that is the agent / tool name.
+    const functionName = decodedStr(a['mlflow.spanFunctionName']) ?? input.span.name;
     return compact({
-      span_type: spanType(a['mlflow.spanType']),
+      span_type: type,
+      agent_name: type === 'AGENT' ? functionName : null,
+      tool_name: type === 'TOOL' ? functionName : null,
       inputs,
       outputs,
       input_messages: chatRequestMessages(inputs),

@@ -24,7 +24,8 @@
  *                   a non-object value is kept whole under `invocation_parameters`) + tools ← llm.tools.N.tool
  *                   .json_schema + top_k ← reranker.top_k.
  * - tool_name       tool.name > tool_call.function.name.   tool_call_id  tool.id > tool_call.id.
- * - agent_name      agent.name.   session_id  session.id.   user_id  user.id.
+ * - agent_name      agent.name > the span name on AGENT spans.   (tool_name likewise falls back to the span name
+ *                   on TOOL spans.)   session_id  session.id.   user_id  user.id.
  * - trace_metadata  metadata (keys of the decoded object; a non-object value under `metadata`).
  * - trace_tags      tag.tags: each label → {label: 'true'}.
  * tool.description / tool.parameters, prompt templates and graph.node.* are not mapped (kept in `attributes`).
@@ -121,8 +122,9 @@ export const openinference: Convention = {
     const a = input.span.attributes;
     if (!hasKeyWithPrefix(a, OI_PREFIXES)) return null;
     const finish = str(a['llm.finish_reason']);
+    const kind = spanKind(a);
     return compact({
-      span_type: spanKind(a),
+      span_type: kind,
       inputs: inputs(a),
       outputs: outputs(a),
       input_messages: oiMessages(a, 'llm.input_messages.', 'user') ?? oiPromptMessages(a),
@@ -137,9 +139,13 @@ export const openinference: Convention = {
       ...oiTokens(a),
       finish_reasons: finish !== null ? [finish] : null,
       request_params: requestParams(a),
-      tool_name: str(a['tool.name']) ?? str(a['tool_call.function.name']),
+      // Agent and tool spans made with the tracer's decorators (@tracer.agent, traceTool) are named after it.
+      tool_name:
+        str(a['tool.name']) ??
+        str(a['tool_call.function.name']) ??
+        (kind === 'TOOL' ? input.span.name : null),
       tool_call_id: str(a['tool.id']) ?? str(a['tool_call.id']),
-      agent_name: str(a['agent.name']),
+      agent_name: str(a['agent.name']) ?? (kind === 'AGENT' ? input.span.name : null),
       session_id: str(a['session.id']),
       user_id: str(a['user.id']),
       trace_metadata: nonEmpty(metadataObject(a.metadata, 'metadata')),

@@ -1,7 +1,8 @@
 /**
  * The conventions, highest precedence first. Where several match one span, the explicit one wins:
  *   mlflow.* > openinference > gen_ai (current) > vercel ai / traceloop / langfuse / google adk
- *   > gen_ai (older, ≤ 1.36) > autogen runtime > heuristics (tool name → TOOL, model → LLM)
+ *   > gen_ai (older, ≤ 1.36) > autogen runtime > general OTel attributes (session.id, user.id)
+ *   > heuristics (tool name → TOOL, model → LLM)
  * and an explicit UNKNOWN loses to any derived type (merge.ts). docs/mapping.md lists every source per column.
  */
 import { autogen } from './autogen.js';
@@ -11,6 +12,7 @@ import { googleAdk } from './google-adk.js';
 import { langfuse } from './langfuse.js';
 import { mlflow } from './mlflow.js';
 import { openinference } from './openinference.js';
+import { otelGeneral } from './otel-general.js';
 import { traceloop } from './traceloop.js';
 import type { Convention } from './types.js';
 import { vercelAi } from './vercel-ai.js';
@@ -25,4 +27,5 @@ export const CONVENTIONS: readonly Convention[] = [
   googleAdk,
   genaiLegacy,
   autogen,
+  otelGeneral,
 ];

@@ -35,9 +35,11 @@
  * - request_params  ai.settings.<key> → <key>; tools ← ai.prompt.tools; tool_choice ← ai.prompt.toolChoice;
  *                   schema / schema_name / schema_description ← ai.schema*.
  * - tool_name / tool_call_id  ai.toolCall.name / ai.toolCall.id.
- * - trace_tags      ai.telemetry.metadata.<key> → <key> (non-string values as JSON) + ai.telemetry.functionId
+ * - trace_tags      ai.telemetry.metadata.<key> > ai.settings.runtimeContext.<key> > ai.settings.context.<key>
+ *                  → <key> (non-string values as JSON; the context keys are not request_params) + ai.telemetry.functionId
  *                   under its own key.
- * - session_id / user_id  ai.telemetry.metadata.{sessionId | session_id} / {userId | user_id}.
+ * - session_id / user_id  ai.telemetry.metadata.{sessionId | session_id} / {userId | user_id}, then the same keys
+ *                  under ai.settings.runtimeContext.* / ai.settings.context.* (AI SDK 7's runtime context).
  */
 import { hasKeyWithPrefix, prefixedTags, present } from './flat-messages.js';
 import { compact, firstInt, nonEmpty } from './genai-common.js';
@@ -62,6 +64,9 @@ const MARKERS = [
   'ai.ranking',
 ] as const;
 const METADATA = 'ai.telemetry.metadata.';
+/** AI SDK 7 replaced telemetry metadata with a runtime context, exported under ai.settings.(runtimeC|c)ontext. */
+const CONTEXT_PREFIXES = ['ai.settings.runtimeContext.', 'ai.settings.context.'];
+const METADATA_PREFIXES = [METADATA, ...CONTEXT_PREFIXES];
 const GENERATIONS = ['ai.generateText', 'ai.streamText', 'ai.generateObject', 'ai.streamObject'];
 
 /** SDK provider ids whose GenAI semconv spelling differs from the id itself. */
@@ -181,7 +186,9 @@ function outputs(kind: Kind, a: Attributes): Json | undefined {
 
 function requestParams(a: Attributes): Record<string, Json> | null {
   const params: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(withPrefix(a, 'ai.settings.'))) if (present(v)) params[k] = v;
+  for (const [k, v] of Object.entries(withPrefix(a, 'ai.settings.'))) {
+    if (present(v) && !k.startsWith('context.') && !k.startsWith('runtimeContext.')) params[k] = v;
+  }
   const extra = {
     tools: encoded(a['ai.prompt.tools']),
     tool_choice: present(a['ai.prompt.toolChoice']) ? jsonish(a['ai.prompt.toolChoice']) : undefined,
@@ -209,16 +216,19 @@ function tokens(a: Attributes): MappedFields {
 }
 
 function traceTags(a: Attributes): Record<string, string> | null {
-  const tags = prefixedTags(a, METADATA);
+  // Later prefixes first, so telemetry metadata wins over the runtime context on a shared key.
+  const tags = Object.assign({}, ...[...METADATA_PREFIXES].reverse().map((p) => prefixedTags(a, p)));
   const fn = str(a['ai.telemetry.functionId']);
   if (fn !== null) tags['ai.telemetry.functionId'] = fn;
   return nonEmpty(tags);
 }
 
 function metadataValue(a: Attributes, ...keys: string[]): string | null {
-  for (const k of keys) {
-    const v = str(a[METADATA + k]);
-    if (v !== null) return v;
+  for (const prefix of METADATA_PREFIXES) {
+    for (const k of keys) {
+      const v = str(a[prefix + k]);
+      if (v !== null) return v;
+    }
   }
   return null;
 }

@@ -37,14 +37,3 @@ function isAncestor<S extends { spanId: string; parentSpanId: string | null }>(
   }
   return false;
 }
-
-/** Depth-first, children in start order (the input order), with each node's depth. */
-export function* walkTree<S>(
-  roots: TreeNode<S>[],
-  depth = 0,
-): Generator<{ node: TreeNode<S>; depth: number }> {
-  for (const node of roots) {
-    yield { node, depth };
-    yield* walkTree(node.children, depth + 1);
-  }
-}

@@ -136,9 +136,11 @@ export function renderSpanTree(trace: TraceDetail, spans: SpanDetail[], p: Palet
     );
     for (const [name, text] of details(s)) {
       const lead = `${detailIndent}${name}: `;
-      const body = truncate(oneLine(text), width - displayWidth(lead));
+      const room = width - displayWidth(lead);
       const labelStyle = name === 'error' ? p.red : p.dim;
-      lines.push(p.dim(detailIndent) + labelStyle(`${name}: `) + body);
+      // A tree deeper than the terminal is wide: no room for colours, just cut the line.
+      if (room < 1) lines.push(truncate(lead + oneLine(text), width));
+      else lines.push(p.dim(detailIndent) + labelStyle(`${name}: `) + truncate(oneLine(text), room));
     }
   }
   return lines;

@@ -56,8 +56,9 @@ function documentedColumns(): Map<string, string[]> {
     assert.ok(view, `view heading ${heading} is a \`name\``);
     const cols: string[] = [];
     for (const line of body.split('\n')) {
-      const cell = /^\| (`[^|]+`) \|/.exec(line)?.[1];
-      if (cell) cols.push(...[...cell.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
+      // First cell of a table row (padded or not): `name` or `a`, `b`.
+      const cell = /^\|([^|]+)\|/.exec(line)?.[1]?.trim();
+      if (cell?.startsWith('`')) cols.push(...[...cell.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
     }
     out.set(view, cols);
   }
@@ -392,7 +393,7 @@ function dateOnly(v: unknown): string {
 function viewAndCookbookTests(query: () => Query) {
   it('documents every column of every view, in order', async () => {
     const documented = documentedColumns();
-    for (const view of ['llm_calls', 'tool_calls', 'trace_summary', 'token_usage_daily']) {
+    for (const view of ['llm_calls', 'tool_calls', 'trace_summary', 'token_usage_daily', 'assessments']) {
       assert.ok(documented.has(view), `docs/queries.md documents ${view}`);
     }
     for (const [view, cols] of documented) {

@@ -10,7 +10,6 @@ import {
   decodeLogsRequestProtobufFast,
   decodeTraceRequestProtobufFast,
 } from '../../ingest/decode-protobuf-fast.js';
-import type { DecodedLogsRequest } from '../../ingest/decoded-logs.js';
 import {
   encodeLogsResponse,
   encodeRetryInfo,
@@ -18,6 +17,7 @@ import {
   encodeTraceResponse,
 } from '../../ingest/encode-response.js';
 import type { DecodedTraceRequest } from '../../mapper/otlp.js';
+import type { DecodedLogsRequest } from '../../mapper/otlp-logs.js';
 import {
   ExportLogsServiceRequest,
   ExportLogsServiceResponse,
