@@ -6,6 +6,7 @@ import { assessmentsOf } from './assessments.js';
 import { mergeFields } from './merge.js';
 import type { Attributes, DecodedEvent, DecodedLink, SpanInput } from './otlp.js';
 import { requestPreview, responsePreview } from './preview.js';
+import { refAttributes } from './raw-refs.js';
 import { CONVENTIONS } from './registry.js';
 import { cleanJson, cleanString } from './sanitize.js';
 import { durationMs, isoMicros, nanosColumn } from './time.js';
@@ -93,7 +94,10 @@ export function mapSpan(input: SpanInput): SpanRow {
     mapper_version: MAPPER_VERSION,
     assessments: assessmentsOf(seen.span.events),
   };
-  return sanitizeRow(row);
+  const clean = sanitizeRow(row);
+  // Store content once: attributes that repeat inputs / outputs verbatim become references (raw-refs.ts).
+  clean.attributes = refAttributes(clean.attributes, clean);
+  return clean;
 }
 
 /**

@@ -13,6 +13,8 @@ import type {
   SpanInput,
   StatusCode,
 } from '../mapper/otlp.js';
+import { expandRefs } from '../mapper/raw-refs.js';
+import type { Json } from '../mapper/types.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { StoredEvent } from '../store/events.js';
 import type { RawSpanRow } from '../store/raw-spans.js';
@@ -50,7 +52,11 @@ export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
     kind: Math.max(0, KINDS.indexOf(row.kind)),
     startTimeUnixNano: BigInt(row.start_time_unix_nano),
     endTimeUnixNano: BigInt(row.end_time_unix_nano),
-    attributes: row.attributes as Attributes,
+    // References to inputs / outputs are expanded back to the attribute text the client sent.
+    attributes: expandRefs(row.attributes as Attributes, {
+      inputs: row.inputs as Json,
+      outputs: row.outputs as Json,
+    }),
     droppedAttributesCount: row.dropped_attributes_count,
     events,
     droppedEventsCount: row.dropped_events_count,

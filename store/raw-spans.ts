@@ -18,6 +18,9 @@ export interface RawSpanRow {
   start_time_unix_nano: string;
   end_time_unix_nano: string;
   attributes: Record<string, unknown>;
+  /** Needed to expand the attribute references to them (mapper/raw-refs.ts). */
+  inputs: unknown;
+  outputs: unknown;
   events: unknown[];
   links: unknown[];
   resource_attributes: Record<string, unknown>;
@@ -40,7 +43,7 @@ export interface RemapFilter {
 
 const RAW_COLUMNS = `trace_id, span_id, parent_span_id, experiment_id::text AS experiment_id, name, kind, status,
   status_message, start_time_unix_nano::text AS start_time_unix_nano, end_time_unix_nano::text AS end_time_unix_nano,
-  attributes, events, links, resource_attributes, scope_name, scope_version, scope_attributes, trace_state, flags,
+  attributes, inputs, outputs, events, links, resource_attributes, scope_name, scope_version, scope_attributes, trace_state, flags,
   dropped_attributes_count, dropped_events_count, dropped_links_count`;
 
 const FILTER = `($1::bigint IS NULL OR experiment_id = $1::bigint) AND ($2::int IS NULL OR mapper_version <> $2::int)`;
