@@ -176,7 +176,11 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         lifecycle.stopping = true;
         if (migrateTimer) clearTimeout(migrateTimer);
         const httpClosed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+        // Keep-alive connections busy when the signal came become idle once answered: close them then, instead of
+        // waiting out the keep-alive timeout.
         http.server.closeIdleConnections();
+        const idleCloser = setInterval(() => http.server.closeIdleConnections(), 50);
+        void httpClosed.then(() => clearInterval(idleCloser));
         const grpcClosed = new Promise<void>((resolve) => grpcServer.server.tryShutdown(() => resolve()));
         await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();

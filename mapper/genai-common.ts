@@ -1,7 +1,7 @@
 /** Helpers shared by the OTel GenAI conventions (current and legacy) and MLflow. */
 import type { Attributes, AttrValue } from './otlp.js';
 import { type Json, SPAN_TYPES, type SpanType } from './types.js';
-import { int, str } from './values.js';
+import { int, lookup, str } from './values.js';
 
 /**
  * Values frameworks put in gen_ai.system / gen_ai.provider.name that name the framework, not the model provider
@@ -66,7 +66,7 @@ export function operationType(v: AttrValue | undefined): SpanType | null {
   const raw = str(v)?.trim();
   if (raw && MLFLOW_TYPES.has(raw)) return raw as SpanType;
   const op = raw?.toLowerCase();
-  return (op && OPERATION_TYPES[op]) || null;
+  return lookup(OPERATION_TYPES, op) ?? null;
 }
 
 /** The first present integer among `keys`. */

@@ -24,7 +24,7 @@ import { compact, firstInt, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage, normalizeMessages, resultText } from './genai-messages.js';
 import type { Attributes, DecodedEvent, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
-import { int, isObject, jsonish, str, withPrefix } from './values.js';
+import { int, isObject, jsonish, lookup, str, withPrefix } from './values.js';
 
 const MESSAGE_EVENTS: Record<string, string> = {
   'gen_ai.system.message': 'system',
@@ -92,7 +92,7 @@ function fromEvents(events: DecodedEvent[]): { input: Side; output: Side } {
   const inMsgs: ChatMessage[] = [];
   const choices: { index: number; order: number; body: Body }[] = [];
   for (const e of events) {
-    const role = MESSAGE_EVENTS[e.name];
+    const role = lookup(MESSAGE_EVENTS, e.name);
     if (role) {
       const b = eventBody(e);
       inBodies.push(b);

@@ -43,7 +43,7 @@ import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
-import { int, isObject, jsonish, str } from './values.js';
+import { int, isObject, jsonish, lookup, str } from './values.js';
 
 type JsonObject = { [key: string]: Json };
 
@@ -154,7 +154,7 @@ export const langfuse: Convention = {
     const obsOutput = decoded(a['langfuse.observation.output']);
     const inMessages = chatRequestMessages(obsInput);
     const outMessages = outputMessages(obsOutput, isGeneration);
-    let spanType: SpanType | null = (type && TYPES[type]) || null;
+    let spanType: SpanType | null = lookup(TYPES, type) ?? null;
     if (isGeneration) spanType = inMessages ? 'CHAT_MODEL' : 'LLM';
     const params = decoded(a['langfuse.observation.model.parameters']);
     return compact({

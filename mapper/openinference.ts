@@ -37,7 +37,7 @@ import { oiChoiceMessages, oiMessages, oiPromptMessages } from './oi-messages.js
 import { invocationParams, oiDocuments, oiEmbeddings, oiTokens, oiTools, oiValue } from './oi-values.js';
 import type { Attributes, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
-import { str } from './values.js';
+import { lookup, str } from './values.js';
 
 /** Keys only OpenInference uses; any one of them marks the span as OpenInference. */
 const OI_PREFIXES = [
@@ -81,7 +81,7 @@ const KINDS: Record<string, SpanType> = {
 
 function spanKind(a: Attributes): SpanType | null {
   const k = str(a['openinference.span.kind'])?.trim().toUpperCase();
-  return (k && KINDS[k]) || null;
+  return lookup(KINDS, k) ?? null;
 }
 
 function inputs(a: Attributes): Json | undefined {

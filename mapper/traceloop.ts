@@ -34,7 +34,7 @@ import { compact, firstInt, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
-import { isObject, jsonish, jsonValue, str } from './values.js';
+import { isObject, jsonish, jsonValue, lookup, str } from './values.js';
 
 const ASSOCIATION = 'traceloop.association.properties.';
 const SESSION_KEYS = ['session_id', 'sessionId'];
@@ -75,7 +75,7 @@ const PROVIDERS: Record<string, string> = {
 
 function provider(v: AttrValue | undefined): string | null {
   const s = str(v)?.trim().toLowerCase().replace(/\s+/g, '_');
-  return s ? providerName(PROVIDERS[s] ?? s) : null;
+  return s ? providerName(lookup(PROVIDERS, s) ?? s) : null;
 }
 
 function spanType(a: Attributes): SpanType | null {
@@ -83,7 +83,7 @@ function spanType(a: Attributes): SpanType | null {
   const requestType = str(a['llm.request.type'])?.trim().toLowerCase();
   // An 'unknown' entity kind says nothing about an LLM call's request type, so that still decides.
   const known =
-    (kind && kind !== 'unknown' && SPAN_KINDS[kind]) || (requestType && REQUEST_TYPES[requestType]);
+    (kind !== 'unknown' ? lookup(SPAN_KINDS, kind) : undefined) ?? lookup(REQUEST_TYPES, requestType);
   return known || (kind === 'unknown' || requestType === 'unknown' ? 'UNKNOWN' : null);
 }
 

@@ -11,9 +11,19 @@ export function str(v: AttrValue | undefined): string | null {
 
 /** A finite integer count, or null. Accepts numeric strings (OTLP/JSON int64 and JSON-encoded usage). */
 export function int(v: AttrValue | undefined): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : null;
-  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Math.trunc(Number(v));
-  return null;
+  let n: number | null = null;
+  if (typeof v === 'number') n = Math.trunc(v);
+  else if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) n = Math.trunc(Number(v));
+  // Counts past 2^53 are not real token counts and would lose digits (or overflow bigint columns): not reported.
+  return n !== null && Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * A lookup in a constant table keyed by attribute text. Only the table's own keys count: an attribute value such
+ * as "constructor" must not find Object.prototype's members.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string | null | undefined): T | undefined {
+  return key != null && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** A finite number, or null. */

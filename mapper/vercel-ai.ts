@@ -45,7 +45,7 @@ import { hasKeyWithPrefix, prefixedTags, present } from './flat-messages.js';
 import { compact, firstInt, nonEmpty } from './genai-common.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
-import { jsonish, jsonValue, str, withPrefix } from './values.js';
+import { jsonish, jsonValue, lookup, str, withPrefix } from './values.js';
 import { promptMessageList, promptMessages, responseMessages, responseToolCalls } from './vercel-messages.js';
 
 const MARKERS = [
@@ -118,7 +118,7 @@ function provider(v: AttrValue | undefined): string | null {
   const id = str(v)?.trim().toLowerCase();
   if (!id) return null;
   const known = Object.keys(PROVIDERS).find((k) => id === k || id.startsWith(`${k}.`));
-  return known ? (PROVIDERS[known] ?? null) : (id.split('.')[0] ?? null);
+  return known ? (lookup(PROVIDERS, known) ?? null) : (id.split('.')[0] ?? null);
 }
 
 /** A value the SDK JSON-encodes (tool args / results, embeddings): decoded once, scalars included. */

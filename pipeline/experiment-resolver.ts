@@ -4,6 +4,7 @@
  * so a restricted key cannot create experiments it may not write to.
  */
 import type { Attributes } from '../mapper/otlp.js';
+import { cleanString } from '../mapper/sanitize.js';
 import type { Experiments } from '../store/experiments.js';
 import type { ExportContext } from './context.js';
 import { chooseExperiment } from './experiment-routing.js';
@@ -22,8 +23,10 @@ export class ExperimentResolver {
     for (const [i, resource] of resources.entries()) {
       const choice = chooseExperiment(ctx, resource);
       if ('byName' in choice) {
-        if (allowed && !allowed.has(choice.byName)) return { error: denied(choice.byName) };
-        ids.set(i, await this.experiments.idForName(choice.byName));
+        // Names are text columns: cleaned like every other text (U+0000 and lone surrogates → U+FFFD).
+        const name = cleanString(choice.byName);
+        if (allowed && !allowed.has(name)) return { error: denied(name) };
+        ids.set(i, await this.experiments.idForName(name));
         continue;
       }
       const name = await this.experiments.nameForId(choice.byId);

@@ -31,6 +31,14 @@ export function connectPostgres(opts: PostgresOptions): Database {
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // While checked out, a client's connection errors (server shutdown mid-transaction) are emitted on the
+      // client, not the pool: without a listener they would crash the process. The failing query rejects too, and
+      // the client is destroyed on release below.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      client.on('error', onError);
       let broken: unknown;
       try {
         await client.query('BEGIN');
@@ -53,8 +61,10 @@ export function connectPostgres(opts: PostgresOptions): Database {
         );
         throw err;
       } finally {
-        // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
-        client.release(broken instanceof Error ? broken : undefined);
+        client.off('error', onError);
+        // A client whose connection failed or whose ROLLBACK failed is in an unknown state: destroy it.
+        const bad = lost ?? (broken instanceof Error ? broken : undefined);
+        client.release(bad);
       }
     },
     async close() {

@@ -28,10 +28,10 @@ export interface RawSpanRow {
   scope_version: string | null;
   scope_attributes: Record<string, unknown>;
   trace_state: string | null;
-  flags: number;
-  dropped_attributes_count: number;
-  dropped_events_count: number;
-  dropped_links_count: number;
+  flags: number | string;
+  dropped_attributes_count: number | string;
+  dropped_events_count: number | string;
+  dropped_links_count: number | string;
 }
 
 export interface RemapFilter {

@@ -1,4 +1,5 @@
 -- tracebridge schema v1. The tables are the product's public API: every column is documented in docs/schema.md.
+-- OTLP's uint32 fields (flags, dropped counts) are bigint: integer cannot hold 2^31 .. 2^32-1.
 
 CREATE TABLE experiments (
   experiment_id bigint PRIMARY KEY,
@@ -83,10 +84,10 @@ CREATE TABLE spans (
   scope_version             text,
   scope_attributes          jsonb NOT NULL,
   trace_state               text,
-  flags                     integer NOT NULL,
-  dropped_attributes_count  integer NOT NULL,
-  dropped_events_count      integer NOT NULL,
-  dropped_links_count       integer NOT NULL,
+  flags                     bigint NOT NULL,
+  dropped_attributes_count  bigint NOT NULL,
+  dropped_events_count      bigint NOT NULL,
+  dropped_links_count       bigint NOT NULL,
   request_preview           text,
   response_preview          text,
   trace_tags                jsonb,

@@ -32,7 +32,8 @@ export const hexId = (bytes: number): string => randomBytes(bytes).toString('hex
 function jsonValue(v: TestAttr): Record<string, unknown> {
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { intValue: BigInt(v).toString() } : { doubleValue: v };
   if (Array.isArray(v)) return { arrayValue: { values: v.map(jsonValue) } };
   return { kvlistValue: { values: jsonAttrs(v) } };
 }
