@@ -10,6 +10,8 @@ export const PREVIEW_MAX_CHARS = 1000;
 
 export function truncate(s: string | null, max = PREVIEW_MAX_CHARS): string | null {
   if (s === null) return null;
+  // A string of at most `max` UTF-16 units has at most `max` code points: nothing to cut.
+  if (s.length <= max) return s;
   // Count code points, not UTF-16 units, so a preview never ends in half a surrogate pair.
   const cps = Array.from(s);
   return cps.length <= max ? s : cps.slice(0, max).join('');

@@ -69,25 +69,61 @@ function encode(v: Json, encoding: Encoding): string | null {
   }
 }
 
-const ENCODINGS: Encoding[] = ['string', 'json', 'json-py', 'json-py-ascii'];
+interface Candidate {
+  column: Column;
+  path: (string | number)[];
+  value: Json;
+  /** Serializations computed so far (each at most once per span). */
+  encoded: Partial<Record<Encoding, string | null>>;
+}
 
 /** Candidate places a content attribute may have been mapped to: each column, and one level below it. */
-function* candidates(
-  content: MappedContent,
-): Generator<{ column: Column; path: (string | number)[]; value: Json }> {
+function candidates(content: MappedContent): Candidate[] {
+  const out: Candidate[] = [];
   for (const column of ['inputs', 'outputs'] as const) {
     const v = content[column];
     if (v === null || v === undefined) continue;
-    yield { column, path: [], value: v };
-    if (isObject(v)) for (const [k, x] of Object.entries(v)) yield { column, path: [k], value: x as Json };
+    out.push({ column, path: [], value: v, encoded: {} });
+    if (isObject(v))
+      for (const [k, x] of Object.entries(v)) out.push({ column, path: [k], value: x as Json, encoded: {} });
   }
+  return out;
 }
 
-function refFor(text: string, content: MappedContent): Ref | null {
-  for (const c of candidates(content)) {
-    for (const encoding of ENCODINGS) {
-      if (encode(c.value, encoding) === text) return { [REF_KEY]: c.column, path: c.path, encoding };
-    }
+function encoded(c: Candidate, encoding: Encoding): string | null {
+  let e = c.encoded[encoding];
+  if (e === undefined) {
+    e = encode(c.value, encoding);
+    c.encoded[encoding] = e;
+  }
+  return e;
+}
+
+/**
+ * The encoding that reproduces `text` from this candidate, or null. Ordered so that the common cases cost one
+ * comparison: a plain string, then compact JSON; Python's spacing makes its text longer than the compact form,
+ * and its ASCII escaping shows as backslash-u sequences, so those are only tried when the text can match.
+ */
+function matchingEncoding(text: string, c: Candidate): Encoding | null {
+  if (typeof c.value === 'string') return c.value === text ? 'string' : null;
+  if (c.value === null || typeof c.value !== 'object') return null;
+  // The first character tells an array from an object: no need to serialize a candidate of the other kind.
+  const first = text.charCodeAt(0);
+  if (first === 0x5b /* [ */ ? !Array.isArray(c.value) : first !== 0x7b /* { */ || Array.isArray(c.value)) {
+    return null;
+  }
+  const compact = encoded(c, 'json')!;
+  if (compact === text) return 'json';
+  if (text.length <= compact.length) return null;
+  if (encoded(c, 'json-py') === text) return 'json-py';
+  if (text.includes('\\u') && encoded(c, 'json-py-ascii') === text) return 'json-py-ascii';
+  return null;
+}
+
+function refFor(text: string, found: Candidate[]): Ref | null {
+  for (const c of found) {
+    const encoding = matchingEncoding(text, c);
+    if (encoding) return { [REF_KEY]: c.column, path: c.path, encoding };
   }
   return null;
 }
@@ -95,9 +131,11 @@ function refFor(text: string, content: MappedContent): Ref | null {
 /** Replaces large string attributes that repeat mapped content with references. */
 export function refAttributes(attrs: Attributes, content: MappedContent): Attributes {
   let out: Attributes | null = null;
+  let found: Candidate[] | null = null;
   for (const [key, v] of Object.entries(attrs)) {
     if (typeof v !== 'string' || v.length < MIN_REF_LENGTH) continue;
-    const ref = refFor(v, content);
+    found ??= candidates(content);
+    const ref = refFor(v, found);
     if (ref) {
       out ??= { ...attrs };
       out[key] = ref as unknown as AttrValue;

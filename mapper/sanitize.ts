@@ -12,15 +12,20 @@ const BAD_SOURCE = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-
 const HAS_BAD = new RegExp(BAD_SOURCE);
 const ALL_BAD = new RegExp(BAD_SOURCE, 'g');
 
+// Cheap pre-checks: most strings have neither NUL nor any surrogate (emoji pairs are the common exception).
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
 export function cleanString(s: string): string {
+  if (s.indexOf('\u0000') === -1 && !ANY_SURROGATE.test(s)) return s;
   return HAS_BAD.test(s) ? s.replace(ALL_BAD, '\uFFFD') : s;
 }
 
-/** Deep-cleans keys and string values. Returns the same object when nothing needed cleaning. */
+/** Deep-cleans keys and string values. Returns the same object when nothing needed cleaning (no copies). */
 export function cleanJson<T extends Json | undefined>(v: T): T {
   if (typeof v === 'string') return cleanString(v) as T;
   // JSON (and so jsonb) has no NaN or ±Infinity: keep them as the strings OTLP/JSON uses for them.
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v) as T;
+  if (typeof v === 'number') return (Number.isFinite(v) ? v : String(v)) as T;
+  if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
     let out: Json[] | null = null;
     for (let i = 0; i < v.length; i++) {
@@ -32,16 +37,21 @@ export function cleanJson<T extends Json | undefined>(v: T): T {
     }
     return (out ?? v) as T;
   }
-  if (v !== null && typeof v === 'object') {
-    let changed = false;
-    const out: { [k: string]: Json } = {};
-    for (const [k, val] of Object.entries(v)) {
-      const ck = cleanString(k);
-      const cv = cleanJson(val as Json);
-      if (ck !== k || cv !== val) changed = true;
-      out[ck] = cv;
+  const obj = v as { [k: string]: Json };
+  let out: { [k: string]: Json } | null = null;
+  for (const k in obj) {
+    const val = obj[k] as Json;
+    const ck = cleanString(k);
+    const cv = cleanJson(val);
+    if (out === null && (ck !== k || cv !== val)) {
+      // First change: copy what was visited so far, unchanged, then continue into the copy.
+      out = {};
+      for (const prev in obj) {
+        if (prev === k) break;
+        out[prev] = obj[prev] as Json;
+      }
     }
-    return (changed ? out : v) as T;
+    if (out !== null) out[ck] = cv;
   }
-  return v;
+  return (out ?? v) as T;
 }

@@ -1,3 +1,5 @@
+import type { CopyType } from './copy-text.js';
+
 /**
  * The writable columns of `spans`, in table order (store/migrations). A span record handed to the store is an
  * object with exactly these keys; `ingested_at` is set by the database.
@@ -66,4 +68,23 @@ export type SpanRecord = { [K in SpanColumn]: unknown } & {
   trace_id: string;
   span_id: string;
   experiment_id: string;
+};
+
+/** Column types that need more than their string form in COPY text (store/copy-text.ts). */
+export const SPAN_COPY_TYPES: Record<string, CopyType> = {
+  inputs: 'jsonb',
+  outputs: 'jsonb',
+  input_messages: 'jsonb',
+  output_messages: 'jsonb',
+  request_params: 'jsonb',
+  finish_reasons: 'text[]',
+  attributes: 'jsonb',
+  events: 'jsonb',
+  links: 'jsonb',
+  resource_attributes: 'jsonb',
+  scope_attributes: 'jsonb',
+  trace_tags: 'jsonb',
+  trace_metadata: 'jsonb',
+  conventions: 'text[]',
+  assessments: 'jsonb',
 };

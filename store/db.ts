@@ -12,9 +12,15 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
-export interface Database extends Queryable {
+/** A connection that can also bulk-load: what the write path runs on. */
+export interface Transaction extends Queryable {
+  /** Runs `COPY … FROM STDIN` with `data` in COPY text format (store/copy-text.ts). */
+  copyIn(copySql: string, data: string): Promise<void>;
+}
+
+export interface Database extends Transaction {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

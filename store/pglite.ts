@@ -4,7 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { Database, Queryable, QueryResult } from './db.js';
+import type { Database, QueryResult, Transaction } from './db.js';
 
 export interface EmbeddedOptions {
   /** Data directory; created when missing. undefined = in memory (tests). */
@@ -27,13 +27,17 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatab
     await server.start();
     wirePort = portOf(server) ?? opts.wire.port;
   }
-  const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+  const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Transaction => ({
     async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
       const r = await q.query<R>(sql, params as unknown[]);
       return { rows: r.rows };
     },
     async exec(sql: string) {
       await q.exec(sql);
+    },
+    async copyIn(copySql: string, data: string) {
+      // PGlite reads COPY data from a Blob bound to the pseudo-file /dev/blob.
+      await q.query(copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'"), [], { blob: new Blob([data]) });
     },
   });
   return {

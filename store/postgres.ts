@@ -1,6 +1,10 @@
 /** Database over node-postgres: a small pool, each transaction on one checked-out client. */
+
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './db.js';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Database, QueryResult, Transaction } from './db.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -29,7 +33,15 @@ export function connectPostgres(opts: PostgresOptions): Database {
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async copyIn(copySql: string, data: string) {
+      const client = await pool.connect();
+      try {
+        await copyInto(client, copySql, data);
+      } finally {
+        client.release();
+      }
+    },
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       // While checked out, a client's connection errors (server shutdown mid-transaction) are emitted on the
       // client, not the pool: without a listener they would crash the process. The failing query rejects too, and
@@ -41,8 +53,11 @@ export function connectPostgres(opts: PostgresOptions): Database {
       client.on('error', onError);
       let broken: unknown;
       try {
-        await client.query('BEGIN');
-        const tx: Queryable = {
+        // JIT compilation costs ~1 s per statement whenever the planner's estimates for a batch's statements
+        // cross jit_above_cost (easy right after a table grows), which dwarfs the statements themselves: the
+        // write path's statements are short, so JIT is off for them.
+        await client.query('BEGIN; SET LOCAL jit = off');
+        const tx: Transaction = {
           async query<R>(sql: string, params?: unknown[]) {
             const r = await client.query(sql, params as unknown[]);
             return { rows: r.rows as R[] };
@@ -50,6 +65,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
           async exec(sql: string) {
             await client.query(sql);
           },
+          copyIn: (copySql: string, data: string) => copyInto(client, copySql, data),
         };
         const out = await fn(tx);
         await client.query('COMMIT');
@@ -71,4 +87,10 @@ export function connectPostgres(opts: PostgresOptions): Database {
       await pool.end();
     },
   };
+}
+
+/** `COPY … FROM STDIN` on one client (pg-copy-streams speaks the COPY sub-protocol). */
+async function copyInto(client: pg.PoolClient, copySql: string, data: string): Promise<void> {
+  const stream = client.query(copyFrom(copySql));
+  await pipeline(Readable.from([Buffer.from(data, 'utf8')]), stream);
 }

@@ -85,9 +85,9 @@ export async function readRawSpansByKeys(
 ): Promise<RawSpanRow[]> {
   if (keys.length === 0) return [];
   const r = await tx.query<RawSpanRow>(
-    `SELECT ${RAW_COLUMNS} FROM spans
-     WHERE (trace_id, span_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-     ORDER BY trace_id, span_id`,
+    `SELECT ${RAW_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(tid, sid)
+     JOIN spans ON spans.trace_id = k.tid AND spans.span_id = k.sid
+     ORDER BY spans.trace_id, spans.span_id`,
     [keys.map((k) => k.trace_id), keys.map((k) => k.span_id)],
   );
   return r.rows;

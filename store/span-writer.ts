@@ -3,13 +3,15 @@
  *   1. lock every touched trace (advisory locks, sorted: concurrent writers can't deadlock on each other);
  *   2. pin each span to its trace's experiment (the experiment of a trace is fixed by its first stored span);
  *   3. join the GenAI events stored for these spans (sent earlier as logs) by re-mapping those spans with them;
- *   4. upsert the spans ((trace_id, span_id) is the identity, a later copy replaces the earlier);
+ *   4. replace the spans ((trace_id, span_id) is the identity, a later copy replaces the earlier): delete the
+ *      stored copies of this batch's spans (none, usually), then COPY the batch in;
  *   5. recompute the touched trace rows from their spans (trace-aggregate.ts).
  * GenAI events arriving as logs go through writeEvents: same locks, insert the events, re-map the stored spans
  * they belong to, then 4 and 5. Whichever of a span and its events commits second sees the other.
  */
-import { SPAN_COLUMNS, type SpanRecord } from './columns.js';
-import type { Queryable } from './db.js';
+import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord } from './columns.js';
+import { copyText } from './copy-text.js';
+import type { Queryable, Transaction } from './db.js';
 import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
 import { type RawSpanRow, readRawSpansByKeys } from './raw-spans.js';
 import { recomputeTraces } from './trace-aggregate.js';
@@ -20,27 +22,25 @@ import { recomputeTraces } from './trace-aggregate.js';
  */
 export type EventJoin = (span: RawSpanRow, events: StoredEvent[]) => SpanRecord;
 
-const COLS = SPAN_COLUMNS.join(', ');
-const UPDATES = SPAN_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'span_id')
-  .map((c) => `${c} = EXCLUDED.${c}`)
-  .join(', ');
+// COPY rather than INSERT … SELECT FROM json_populate_recordset: the server parses the batch once, in its
+// cheapest format (docs/performance.md has the measurements). COPY cannot upsert, so re-sent spans are deleted
+// first; the trace locks held by this transaction keep that delete-then-copy atomic for other writers.
+const COPY_SPANS_SQL = `COPY spans (${SPAN_COLUMNS.join(', ')}) FROM STDIN`;
 
-// json_populate_recordset turns the JSON rows into typed rows in one statement: a single parameter however many
-// spans, the same SQL on Postgres and PGlite.
-const UPSERT_SPANS_SQL = `
-INSERT INTO spans (${COLS})
-SELECT ${COLS} FROM json_populate_recordset(NULL::spans, $1::json)
-ON CONFLICT (trace_id, span_id) DO UPDATE SET ${UPDATES}, ingested_at = now()`;
+const DELETE_STORED_COPIES_SQL = `
+DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
+WHERE spans.trace_id = k.tid AND spans.span_id = k.sid`;
 
 const LOCK_TRACES_SQL = `
 SELECT count(pg_advisory_xact_lock(hashtextextended(id, 0)))
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)`;
 
 const EXISTING_EXPERIMENTS_SQL = `
-SELECT trace_id, experiment_id::text AS experiment_id FROM traces WHERE trace_id = ANY($1::text[])`;
+SELECT t.trace_id, t.experiment_id::text AS experiment_id
+FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace_id`;
 
-/** Rows per upsert statement: bounds the size of one JSON parameter for very large requests. */
-const UPSERT_CHUNK = 5000;
+/** Rows per COPY: bounds the size of one COPY text for very large requests. */
+const COPY_CHUNK = 5000;
 
 /** Later copies of a span in the batch replace earlier ones (ON CONFLICT can't touch a row twice per statement). */
 export function dedupeSpans(records: SpanRecord[]): SpanRecord[] {
@@ -53,14 +53,20 @@ async function lockTraces(tx: Queryable, traceIds: string[]): Promise<void> {
   await tx.query(LOCK_TRACES_SQL, [traceIds]);
 }
 
-async function upsertAndRecompute(tx: Queryable, spans: SpanRecord[], traceIds: string[]): Promise<void> {
-  for (let i = 0; i < spans.length; i += UPSERT_CHUNK) {
-    await tx.query(UPSERT_SPANS_SQL, [JSON.stringify(spans.slice(i, i + UPSERT_CHUNK))]);
+async function replaceAndRecompute(tx: Transaction, spans: SpanRecord[], traceIds: string[]): Promise<void> {
+  await tx.query(DELETE_STORED_COPIES_SQL, [spans.map((s) => s.trace_id), spans.map((s) => s.span_id)]);
+  for (let i = 0; i < spans.length; i += COPY_CHUNK) {
+    const chunk = spans.slice(i, i + COPY_CHUNK) as unknown as Record<string, unknown>[];
+    await tx.copyIn(COPY_SPANS_SQL, copyText(chunk, SPAN_COLUMNS, SPAN_COPY_TYPES));
   }
   await recomputeTraces(tx, traceIds);
 }
 
-export async function writeSpanBatch(tx: Queryable, records: SpanRecord[], join?: EventJoin): Promise<void> {
+export async function writeSpanBatch(
+  tx: Transaction,
+  records: SpanRecord[],
+  join?: EventJoin,
+): Promise<void> {
   let spans = dedupeSpans(records);
   if (spans.length === 0) return;
   const traceIds = [...new Set(spans.map((s) => s.trace_id))].sort();
@@ -83,11 +89,11 @@ export async function writeSpanBatch(tx: Queryable, records: SpanRecord[], join?
       });
     }
   }
-  await upsertAndRecompute(tx, spans, traceIds);
+  await replaceAndRecompute(tx, spans, traceIds);
 }
 
 /** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */
-export async function writeEvents(tx: Queryable, events: EventRecord[], join: EventJoin): Promise<void> {
+export async function writeEvents(tx: Transaction, events: EventRecord[], join: EventJoin): Promise<void> {
   if (events.length === 0) return;
   const traceIds = [...new Set(events.map((e) => e.trace_id).filter((t): t is string => t !== null))].sort();
   if (traceIds.length) await lockTraces(tx, traceIds);
@@ -105,5 +111,5 @@ export async function writeEvents(tx: Queryable, events: EventRecord[], join: Ev
     ...join(r, stored.get(spanKey(r.trace_id, r.span_id)) ?? []),
     experiment_id: r.experiment_id,
   }));
-  await upsertAndRecompute(tx, remapped, [...new Set(raw.map((r) => r.trace_id))].sort());
+  await replaceAndRecompute(tx, remapped, [...new Set(raw.map((r) => r.trace_id))].sort());
 }

@@ -13,11 +13,17 @@ import type { Queryable } from './db.js';
 export const MODEL_SPAN_TYPES = ['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER'];
 
 const RECOMPUTE_TRACES_SQL = `
-WITH s AS (
-  SELECT *,
-    span_type = ANY($2::text[]) AS is_model,
-    (input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR total_tokens IS NOT NULL) AS has_usage
-  FROM spans WHERE trace_id = ANY($1::text[])
+WITH s AS MATERIALIZED (
+  -- Only the columns the aggregates read (the content columns are large), and a join on the id list rather than
+  -- "= ANY": the planner then walks the primary key per trace instead of scanning the table.
+  SELECT sp.trace_id, sp.span_id, sp.parent_span_id, sp.experiment_id, sp.name, sp.status,
+    sp.start_time, sp.end_time, sp.start_time_unix_nano, sp.end_time_unix_nano,
+    sp.input_tokens, sp.output_tokens, sp.total_tokens, sp.request_preview, sp.response_preview,
+    sp.session_id, sp.user_id, sp.trace_tags, sp.trace_metadata,
+    sp.span_type = ANY($2::text[]) AS is_model,
+    (sp.input_tokens IS NOT NULL OR sp.output_tokens IS NOT NULL OR sp.total_tokens IS NOT NULL) AS has_usage
+  FROM unnest($1::text[]) AS ids(trace_id)
+  JOIN spans sp ON sp.trace_id = ids.trace_id
 ),
 root AS (
   SELECT DISTINCT ON (trace_id) trace_id, span_id, name, status, request_preview, response_preview,
