@@ -124,20 +124,30 @@ function base64(r: Reader): string {
   return (r.buf as Buffer).toString('base64', start, end);
 }
 
-// ---- traces ----
+// ---- the containers: ResourceSpans / ResourceLogs and ScopeSpans / ScopeLogs share one layout ----
 
-function readResourceSpans(r: Reader, end: number): DecodedResourceSpans {
-  let resource = emptyResource();
+/**
+ * A message with a header (field 1), repeated children (field 2) and a schema_url (field 3): ResourceSpans,
+ * ScopeSpans, ResourceLogs and ScopeLogs all have this shape. `depth` is the children's nesting level.
+ */
+function readContainer<H, C>(
+  r: Reader,
+  end: number,
+  depth: number,
+  header: { read(r: Reader, end: number, depth: number): H; empty(): H },
+  readChild: (r: Reader, end: number) => C,
+): { header: H; schemaUrl: string; children: C[] } {
+  let h = header.empty();
   let schemaUrl = '';
-  const scopeSpans: DecodedScopeSpans[] = [];
+  const children: C[] = [];
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
       case 0x0a:
-        resource = readResource(r, enter(r, 2), 2);
+        h = header.read(r, enter(r, depth), depth);
         break;
       case 0x12:
-        scopeSpans.push(readScopeSpans(r, enter(r, 2)));
+        children.push(readChild(r, enter(r, depth)));
         break;
       case 0x1a:
         schemaUrl = r.string();
@@ -147,32 +157,39 @@ function readResourceSpans(r: Reader, end: number): DecodedResourceSpans {
     }
   }
   leave(r, end);
-  return { resource, schemaUrl, scopeSpans };
+  return { header: h, schemaUrl, children };
+}
+
+const RESOURCE = {
+  read: (r: Reader, end: number, depth: number) => readResource(r, end, depth),
+  empty: () => emptyResource(),
+};
+const SCOPE = {
+  read: (r: Reader, end: number, depth: number) => readScope(r, end, depth),
+  empty: () => emptyScope(),
+};
+
+function readResourceSpans(r: Reader, end: number): DecodedResourceSpans {
+  const c = readContainer(r, end, 2, RESOURCE, readScopeSpans);
+  return { resource: c.header, schemaUrl: c.schemaUrl, scopeSpans: c.children };
 }
 
 function readScopeSpans(r: Reader, end: number): DecodedScopeSpans {
-  let scope = emptyScope();
-  let schemaUrl = '';
-  const spans: DecodedSpan[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag) {
-      case 0x0a:
-        scope = readScope(r, enter(r, 3), 3);
-        break;
-      case 0x12:
-        spans.push(readSpan(r, enter(r, 3)));
-        break;
-      case 0x1a:
-        schemaUrl = r.string();
-        break;
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-  leave(r, end);
-  return { scope, schemaUrl, spans };
+  const c = readContainer(r, end, 3, SCOPE, readSpan);
+  return { scope: c.header, schemaUrl: c.schemaUrl, spans: c.children };
 }
+
+function readResourceLogs(r: Reader, end: number): DecodedResourceLogs {
+  const c = readContainer(r, end, 2, RESOURCE, readScopeLogs);
+  return { resource: c.header, schemaUrl: c.schemaUrl, scopeLogs: c.children };
+}
+
+function readScopeLogs(r: Reader, end: number): DecodedScopeLogs {
+  const c = readContainer(r, end, 3, SCOPE, readLogRecord);
+  return { scope: c.header, schemaUrl: c.schemaUrl, logRecords: c.children };
+}
+
+// ---- traces ----
 
 function readSpan(r: Reader, end: number): DecodedSpan {
   let traceId = '';
@@ -346,54 +363,6 @@ function readStatus(r: Reader, end: number): { code: StatusCode; message: string
 }
 
 // ---- logs ----
-
-function readResourceLogs(r: Reader, end: number): DecodedResourceLogs {
-  let resource = emptyResource();
-  let schemaUrl = '';
-  const scopeLogs: DecodedScopeLogs[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag) {
-      case 0x0a:
-        resource = readResource(r, enter(r, 2), 2);
-        break;
-      case 0x12:
-        scopeLogs.push(readScopeLogs(r, enter(r, 2)));
-        break;
-      case 0x1a:
-        schemaUrl = r.string();
-        break;
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-  leave(r, end);
-  return { resource, schemaUrl, scopeLogs };
-}
-
-function readScopeLogs(r: Reader, end: number): DecodedScopeLogs {
-  let scope = emptyScope();
-  let schemaUrl = '';
-  const logRecords: DecodedLogRecord[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag) {
-      case 0x0a:
-        scope = readScope(r, enter(r, 3), 3);
-        break;
-      case 0x12:
-        logRecords.push(readLogRecord(r, enter(r, 3)));
-        break;
-      case 0x1a:
-        schemaUrl = r.string();
-        break;
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-  leave(r, end);
-  return { scope, schemaUrl, logRecords };
-}
 
 function readLogRecord(r: Reader, end: number): DecodedLogRecord {
   let timeUnixNano = 0n;
