@@ -1,0 +1,94 @@
+/**
+ * CPU per span of each stage the bridge runs for the bench's requests, in one process and without a database:
+ * decode (protobuf / JSON), validate + limit + mapSpan, and the two ways of handing the rows to Postgres —
+ * JSON.stringify of the batch (the json_populate_recordset parameter) and COPY text (bench/copy.ts's encoder, the
+ * same format as store/copy-text.ts).
+ *
+ *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
+ */
+import { decodeTraceRequestJson } from '../ingest/decode-json.js';
+import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
+import { mapSpan } from '../mapper/index.js';
+import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import { limitSpan } from '../pipeline/limits.js';
+import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
+import { SPAN_COLUMNS } from '../store/columns.js';
+import { type ColumnType, copyCell } from './copy.js';
+import { buildTemplate, instantiate, newIdScheme } from './workload.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const messageKb = arg('--message-kb', 1);
+const iterations = arg('--iterations', 40);
+
+// Column kinds as in store/migrations (the bench process has no database here).
+const JSONB = new Set([
+  'inputs',
+  'outputs',
+  'input_messages',
+  'output_messages',
+  'request_params',
+  'attributes',
+  'events',
+  'links',
+  'resource_attributes',
+  'scope_attributes',
+  'trace_tags',
+  'trace_metadata',
+]);
+const ARRAYS = new Set(['finish_reasons', 'conventions']);
+const kind = (c: string): ColumnType => (JSONB.has(c) ? 'jsonb' : ARRAYS.has(c) ? 'array' : 'scalar');
+
+const template = buildTemplate(messageKb);
+const ids = newIdScheme();
+const payloads = Array.from({ length: iterations }, (_, i) => instantiate(template, 'protobuf', ids, i, 0n));
+const jsonPayloads = Array.from({ length: iterations }, (_, i) =>
+  instantiate(template, 'json', ids, i, 0n).toString('utf8'),
+);
+
+function mapAll(req: DecodedTraceRequest): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  for (const rs of req.resourceSpans)
+    for (const ss of rs.scopeSpans)
+      for (const raw of ss.spans) {
+        if (invalidSpanReason(raw)) continue;
+        const span = limitSpan(withoutZeroParent(raw), 1024 * 1024);
+        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope }) as unknown as Record<
+          string,
+          unknown
+        >;
+        row.experiment_id = '1';
+        rows.push(row);
+      }
+  return rows;
+}
+
+function time<T>(label: string, inputs: T[], fn: (x: T) => unknown): void {
+  for (const x of inputs.slice(0, Math.min(5, inputs.length))) fn(x); // warm up
+  const t0 = process.hrtime.bigint();
+  let bytes = 0;
+  for (const x of inputs) {
+    const out = fn(x);
+    if (typeof out === 'string') bytes += out.length;
+  }
+  const us = Number(process.hrtime.bigint() - t0) / 1000 / (inputs.length * template.spans);
+  console.log(
+    `${label.padEnd(50)} ${us.toFixed(1).padStart(7)} µs/span${bytes ? `   ${Math.round(bytes / (inputs.length * template.spans))} B/span out` : ''}`,
+  );
+}
+
+console.log(
+  `stages: ${template.spans}-span requests, ${messageKb} KB messages, protobuf ${template.protobuf.length} B, ` +
+    `JSON ${template.json.length} B; ${iterations} requests per stage; node ${process.version}`,
+);
+time('decode protobuf (decode-protobuf-fast)', payloads, (b) => decodeTraceRequestProtobufFast(b));
+time('decode OTLP/JSON (decode-json)', jsonPayloads, (s) => decodeTraceRequestJson(s));
+const decoded = payloads.map((b) => decodeTraceRequestProtobufFast(b));
+time('validate + limit + mapSpan', decoded, mapAll);
+const mapped = decoded.map(mapAll);
+time('JSON.stringify(rows) (json_populate_recordset)', mapped, (rows) => JSON.stringify(rows));
+time('COPY text of the rows (bench/copy.ts)', mapped, (rows) =>
+  rows.map((r) => SPAN_COLUMNS.map((c) => copyCell(r[c], kind(c))).join('\t')).join('\n'),
+);
