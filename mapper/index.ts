@@ -4,7 +4,14 @@
  */
 import { assessmentsOf } from './assessments.js';
 import { mergeFields } from './merge.js';
-import type { Attributes, DecodedEvent, DecodedLink, SpanInput } from './otlp.js';
+import {
+  type Attributes,
+  type DecodedEvent,
+  type DecodedLink,
+  KIND_NAMES,
+  type SpanInput,
+  STATUS_NAMES,
+} from './otlp.js';
 import { requestPreview, responsePreview } from './preview.js';
 import { refAttributes } from './raw-refs.js';
 import { CONVENTIONS } from './registry.js';
@@ -15,9 +22,6 @@ import { str } from './values.js';
 
 /** Bump when a mapping changes: rows with an older version are what `tracebridge remap` recomputes. */
 export const MAPPER_VERSION = 3;
-
-const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
-const STATUSES: SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
 
 export function mapSpan(input: SpanInput): SpanRow {
   const { span, resource, scope } = input;
@@ -34,7 +38,7 @@ export function mapSpan(input: SpanInput): SpanRow {
   }
   const f = mergeFields(found);
   const exception = seen.span.events.find((e) => e.name === 'exception');
-  const status = STATUSES[span.status.code] ?? 'UNSET';
+  const status: SpanStatus = STATUS_NAMES[span.status.code] ?? 'UNSET';
   const model = f.response_model ?? f.request_model ?? null;
   const spanType: SpanType = f.span_type && f.span_type !== 'UNKNOWN' ? f.span_type : heuristicType(f, model);
   const tokens = tokenUsage(f);
@@ -50,7 +54,7 @@ export function mapSpan(input: SpanInput): SpanRow {
     experiment_id: '0',
     name: span.name,
     span_type: spanType,
-    kind: KINDS[span.kind] ?? 'UNSPECIFIED',
+    kind: KIND_NAMES[span.kind] ?? 'UNSPECIFIED',
     status,
     status_message: span.status.message || (status === 'ERROR' ? exceptionMessage(exception) : null),
     start_time: isoMicros(span.startTimeUnixNano),

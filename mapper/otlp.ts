@@ -37,6 +37,10 @@ export interface DecodedLink {
 /** OTLP Status.code: 0 UNSET, 1 OK, 2 ERROR. */
 export type StatusCode = 0 | 1 | 2;
 
+/** Column names of OTLP Status.code and SpanKind, indexed by their numbers (spans.status, spans.kind). */
+export const STATUS_NAMES = ['UNSET', 'OK', 'ERROR'] as const;
+export const KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
+
 export interface DecodedSpan {
   traceId: string;
   spanId: string;

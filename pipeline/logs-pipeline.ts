@@ -13,12 +13,13 @@ import type { Database } from '../store/db.js';
 import type { EventRecord } from '../store/events.js';
 import type { Experiments } from '../store/experiments.js';
 import { writeEvents } from '../store/span-writer.js';
-import { isRetryableDbError, isTransactionConflict } from '../store/write-errors.js';
+import { isRetryableDbError, transactionWithRetry } from '../store/write-errors.js';
 import type { ExportContext } from './context.js';
 import { ExperimentResolver } from './experiment-resolver.js';
 import { limitAttributes } from './limits.js';
 import { joinEvents } from './raw-span.js';
 import { type ExportResult, rejected, retryable } from './result.js';
+import { isSpanId, isTraceId } from './validate.js';
 
 export interface LogsPipelineOptions {
   db: Database;
@@ -28,9 +29,6 @@ export interface LogsPipelineOptions {
   metrics?: BridgeMetrics | undefined;
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-
 /** The event name of a log record, or null when it is not a GenAI event. */
 export function genaiEventName(r: DecodedLogRecord): string | null {
   const attr = r.attributes['event.name'];
@@ -38,12 +36,10 @@ export function genaiEventName(r: DecodedLogRecord): string | null {
   return name.startsWith('gen_ai.') ? name : null;
 }
 
+/** A log record need not name a span; when it does, the ids must be valid ones. */
 function invalidIds(r: DecodedLogRecord): string | null {
-  if (r.traceId !== '' && (!TRACE_ID.test(r.traceId) || /^0+$/.test(r.traceId))) {
-    return `invalid trace_id "${r.traceId}"`;
-  }
-  if (r.spanId !== '' && (!SPAN_ID.test(r.spanId) || /^0+$/.test(r.spanId)))
-    return `invalid span_id "${r.spanId}"`;
+  if (r.traceId !== '' && !isTraceId(r.traceId)) return `invalid trace_id "${r.traceId}"`;
+  if (r.spanId !== '' && !isSpanId(r.spanId)) return `invalid span_id "${r.spanId}"`;
   return null;
 }
 
@@ -104,15 +100,8 @@ export class LogsPipeline {
     };
   }
 
-  private async commit(records: EventRecord[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.opts.db.transaction((tx) => writeEvents(tx, records, joinEvents));
-        return;
-      } catch (err) {
-        if (!isTransactionConflict(err) || attempt >= 3) throw err;
-      }
-    }
+  private commit(records: EventRecord[]): Promise<void> {
+    return transactionWithRetry(this.opts.db, (tx) => writeEvents(tx, records, joinEvents));
   }
 
   private record(

@@ -4,23 +4,22 @@
  * the same way.
  */
 import { mapSpan } from '../mapper/index.js';
-import type {
-  Attributes,
-  AttrValue,
-  DecodedEvent,
-  DecodedLink,
-  DecodedSpan,
-  SpanInput,
-  StatusCode,
+import {
+  type Attributes,
+  type AttrValue,
+  type DecodedEvent,
+  type DecodedLink,
+  type DecodedSpan,
+  KIND_NAMES,
+  type SpanInput,
+  STATUS_NAMES,
+  type StatusCode,
 } from '../mapper/otlp.js';
 import { expandRefs } from '../mapper/raw-refs.js';
 import type { Json } from '../mapper/types.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { StoredEvent } from '../store/events.js';
 import type { RawSpanRow } from '../store/raw-spans.js';
-
-const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
-const STATUSES = ['UNSET', 'OK', 'ERROR'];
 
 /** A stored row back into the mapper's input: the inverse of the raw columns mapSpan writes. */
 export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
@@ -50,7 +49,7 @@ export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
     // bigint columns arrive as strings from node-postgres.
     flags: Number(row.flags),
     name: row.name,
-    kind: Math.max(0, KINDS.indexOf(row.kind)),
+    kind: Math.max(0, (KIND_NAMES as readonly string[]).indexOf(row.kind)),
     startTimeUnixNano: BigInt(row.start_time_unix_nano),
     endTimeUnixNano: BigInt(row.end_time_unix_nano),
     // References to inputs / outputs are expanded back to the attribute text the client sent.
@@ -64,7 +63,7 @@ export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
     links,
     droppedLinksCount: Number(row.dropped_links_count),
     status: {
-      code: Math.max(0, STATUSES.indexOf(row.status)) as StatusCode,
+      code: Math.max(0, (STATUS_NAMES as readonly string[]).indexOf(row.status)) as StatusCode,
       message: row.status_message ?? '',
     },
   };

@@ -9,11 +9,16 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
+/** 32 lowercase hex digits, not all zero. */
+export const isTraceId = (id: string): boolean => TRACE_ID.test(id) && id !== ZERO_TRACE;
+
+/** 16 lowercase hex digits, not all zero. */
+export const isSpanId = (id: string): boolean => SPAN_ID.test(id) && id !== ZERO_SPAN;
+
 /** Why the span can't be stored, or null when it can. */
 export function invalidSpanReason(span: DecodedSpan): string | null {
-  if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE)
-    return `invalid trace_id "${span.traceId}"`;
-  if (!SPAN_ID.test(span.spanId) || span.spanId === ZERO_SPAN) return `invalid span_id "${span.spanId}"`;
+  if (!isTraceId(span.traceId)) return `invalid trace_id "${span.traceId}"`;
+  if (!isSpanId(span.spanId)) return `invalid span_id "${span.spanId}"`;
   if (span.parentSpanId !== '' && span.parentSpanId !== ZERO_SPAN && !SPAN_ID.test(span.parentSpanId)) {
     return `invalid parent_span_id "${span.parentSpanId}"`;
   }

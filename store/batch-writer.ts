@@ -9,7 +9,7 @@
 import type { SpanRecord } from './columns.js';
 import type { Database } from './db.js';
 import { type EventJoin, writeSpanBatch } from './span-writer.js';
-import { isRetryableDbError, isTransactionConflict } from './write-errors.js';
+import { isRetryableDbError, transactionWithRetry } from './write-errors.js';
 
 export type WriteOutcome =
   | { kind: 'committed' }
@@ -34,8 +34,6 @@ interface Pending {
   records: SpanRecord[];
   resolve: (o: WriteOutcome) => void;
 }
-
-const CONFLICT_RETRIES = 3;
 
 export class BatchWriter {
   private queue: Pending[] = [];
@@ -137,15 +135,8 @@ export class BatchWriter {
     }
   }
 
-  private async commit(records: SpanRecord[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.transaction((tx) => writeSpanBatch(tx, records, this.opts.join));
-        return;
-      } catch (err) {
-        if (!isTransactionConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
-      }
-    }
+  private commit(records: SpanRecord[]): Promise<void> {
+    return transactionWithRetry(this.db, (tx) => writeSpanBatch(tx, records, this.opts.join));
   }
 }
 

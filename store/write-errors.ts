@@ -2,6 +2,7 @@
  * Classifies database errors for the write path: is it worth the client retrying (the database is down,
  * restarting, overloaded or a transaction lost a race), or is the data itself refused?
  */
+import type { Database, Transaction } from './db.js';
 
 // SQLSTATE classes/codes that a retry can fix.
 const RETRYABLE_CODES = new Set([
@@ -45,4 +46,20 @@ export function isRetryableDbError(err: unknown): boolean {
 export function isTransactionConflict(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '40001' || code === '40P01';
+}
+
+const CONFLICT_RETRIES = 3;
+
+/**
+ * Runs fn in a transaction, retrying it a few times when it lost a deadlock or serialization race to another
+ * writer: such failures say nothing about the data, so callers should not see them.
+ */
+export async function transactionWithRetry<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      if (!isTransactionConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
+    }
+  }
 }
