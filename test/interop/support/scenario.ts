@@ -65,7 +65,7 @@ export async function startScenario(script?: Script): Promise<Scenario> {
     (
       await tdb.db.query<Row>(
         `SELECT s.*, e.name AS experiment_name FROM spans s JOIN experiments e USING (experiment_id)
-         ORDER BY s.start_time_unix_nano, s.span_id`,
+         ORDER BY s.start_time_unix_nano, s.end_time_unix_nano, s.span_id`,
       )
     ).rows;
 
@@ -131,9 +131,15 @@ export async function startScenario(script?: Script): Promise<Scenario> {
   };
 }
 
+/**
+ * Start order. The OTel JS SDK stamps span starts with millisecond precision, so a fast tool call and the model
+ * call right after it can start in the same millisecond: the span that ends first came first.
+ */
 const byStart = (a: Row, b: Row): number => {
-  const d = BigInt(a.start_time_unix_nano as string) - BigInt(b.start_time_unix_nano as string);
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
+  const key = (r: Row, c: string) => BigInt(r[c] as string);
+  const d = key(a, 'start_time_unix_nano') - key(b, 'start_time_unix_nano');
+  const e = key(a, 'end_time_unix_nano') - key(b, 'end_time_unix_nano');
+  return d < 0n ? -1 : d > 0n ? 1 : e < 0n ? -1 : e > 0n ? 1 : 0;
 };
 
 /**
