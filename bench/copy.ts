@@ -10,10 +10,11 @@
 import type pg from 'pg';
 import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
 import { mapSpan } from '../mapper/index.js';
-import { isoMicros, nanosColumn } from '../mapper/time.js';
+import { isoMicros } from '../mapper/time.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMNS } from '../store/columns.js';
+import { SPAN_COLUMNS, type SpanRecord, TRACE_COLUMNS } from '../store/columns.js';
+import { traceRowFromSpans } from '../store/trace-rows.js';
 import { type IdScheme, instantiate, spanIdFor, type Template, timeShiftNs, traceIdFor } from './workload.js';
 
 // ---- COPY FROM STDIN over node-postgres ----
@@ -121,30 +122,6 @@ export function copyCell(value: unknown, type: ColumnType): string {
 
 // ---- the rows of the bench's requests ----
 
-export const TRACE_COLUMNS = [
-  'trace_id',
-  'experiment_id',
-  'name',
-  'state',
-  'start_time',
-  'end_time',
-  'start_time_unix_nano',
-  'end_time_unix_nano',
-  'duration_ms',
-  'request_preview',
-  'response_preview',
-  'root_span_id',
-  'span_count',
-  'error_count',
-  'input_tokens',
-  'output_tokens',
-  'total_tokens',
-  'session_id',
-  'user_id',
-  'tags',
-  'metadata',
-] as const;
-
 type Row = Record<string, unknown>;
 
 interface SpanTemplateRow {
@@ -190,8 +167,6 @@ function withoutContent(row: Row): unknown {
   }
   return attrs;
 }
-
-const MODEL_TYPES = new Set(['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER']);
 
 /**
  * Maps request 0 of the template once, the way the pipeline does (validate, drop an all-zero parent, limit
@@ -242,59 +217,18 @@ export function rowFactory(opts: {
     endNs: BigInt(r.end_time_unix_nano as string) - shift0,
   }));
 
-  // Trace rows, by the rules of store/trace-aggregate.ts (for these traces: one root, no errors, model usage).
+  // Trace rows as the span writer builds them for new traces (store/trace-rows.ts).
   const byTrace = new Map<number, Row[]>();
   rows.forEach((r, j) => {
     const t = spanTemplates[j]!.traceIndex;
     byTrace.set(t, [...(byTrace.get(t) ?? []), r]);
   });
   const traceTemplates: TraceTemplateRow[] = [...byTrace.entries()].map(([traceIndex, spans]) => {
-    const ns = (r: Row, c: string) => BigInt(r[c] as string);
-    const byStart = [...spans].sort((a, b) =>
-      ns(a, 'start_time_unix_nano') < ns(b, 'start_time_unix_nano') ? -1 : 1,
-    );
+    const row = traceRowFromSpans(spans as unknown as SpanRecord[]) as Row | null;
+    if (!row) throw new Error('bench trace rows must be computable in JS');
     const root = spans.find((s) => s.parent_span_id === null) ?? null;
-    let startNs = ns(byStart[0]!, 'start_time_unix_nano');
-    let endNs = 0n;
-    for (const sp of spans) {
-      if (ns(sp, 'start_time_unix_nano') < startNs) startNs = ns(sp, 'start_time_unix_nano');
-      if (ns(sp, 'end_time_unix_nano') > endNs) endNs = ns(sp, 'end_time_unix_nano');
-    }
-    const models = spans.filter((s) => MODEL_TYPES.has(s.span_type as string));
-    const usage = models.some((s) => s.input_tokens !== null || s.output_tokens !== null) ? models : spans;
-    const sum = (c: string) => {
-      const v = usage.filter((s) => s[c] !== null);
-      return v.length ? v.reduce((a, s) => a + Number(s[c]), 0) : null;
-    };
-    const lastResponse = [...spans]
-      .filter((s) => s.response_preview !== null)
-      .sort((a, b) => (ns(a, 'end_time_unix_nano') > ns(b, 'end_time_unix_nano') ? -1 : 1))[0];
-    const merged = (c: string) =>
-      Object.assign({}, ...byStart.filter((s) => s !== root).map((s) => s[c] ?? {}), root?.[c] ?? {});
-    const row: Row = {
-      trace_id: spans[0]!.trace_id,
-      experiment_id: opts.experimentId,
-      name: (root ?? byStart[0]!).name,
-      state: root ? (root.status === 'ERROR' ? 'ERROR' : 'OK') : 'IN_PROGRESS',
-      start_time: isoMicros(startNs),
-      end_time: isoMicros(endNs),
-      start_time_unix_nano: nanosColumn(startNs),
-      end_time_unix_nano: nanosColumn(endNs),
-      duration_ms: Number(endNs - startNs) / 1e6,
-      request_preview:
-        root?.request_preview ?? byStart.find((s) => s.request_preview !== null)?.request_preview ?? null,
-      response_preview: root?.response_preview ?? lastResponse?.response_preview ?? null,
-      root_span_id: root?.span_id ?? null,
-      span_count: spans.length,
-      error_count: spans.filter((s) => s.status === 'ERROR').length,
-      input_tokens: sum('input_tokens'),
-      output_tokens: sum('output_tokens'),
-      total_tokens: sum('total_tokens'),
-      session_id: root?.session_id ?? byStart.find((s) => s.session_id !== null)?.session_id ?? null,
-      user_id: root?.user_id ?? byStart.find((s) => s.user_id !== null)?.user_id ?? null,
-      tags: merged('trace_tags'),
-      metadata: merged('trace_metadata'),
-    };
+    const startNs = BigInt(row.start_time_unix_nano as string);
+    const endNs = BigInt(row.end_time_unix_nano as string);
     return {
       cells: TRACE_COLUMNS.map((c) => copyCell(row[c], opts.traceTypes.get(c) ?? 'scalar')),
       traceIndex,

@@ -88,3 +88,32 @@ export const SPAN_COPY_TYPES: Record<string, CopyType> = {
   conventions: 'text[]',
   assessments: 'jsonb',
 };
+
+/** The columns of `traces` the writer supplies, in table order; created_at / updated_at default to now(). */
+export const TRACE_COLUMNS = [
+  'trace_id',
+  'experiment_id',
+  'name',
+  'state',
+  'start_time',
+  'end_time',
+  'start_time_unix_nano',
+  'end_time_unix_nano',
+  'duration_ms',
+  'request_preview',
+  'response_preview',
+  'root_span_id',
+  'span_count',
+  'error_count',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'session_id',
+  'user_id',
+  'tags',
+  'metadata',
+] as const;
+
+export type TraceRecord = { [K in (typeof TRACE_COLUMNS)[number]]: unknown };
+
+export const TRACE_COPY_TYPES: Record<string, CopyType> = { tags: 'jsonb', metadata: 'jsonb' };

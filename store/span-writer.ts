@@ -5,16 +5,26 @@
  *   3. join the GenAI events stored for these spans (sent earlier as logs) by re-mapping those spans with them;
  *   4. replace the spans ((trace_id, span_id) is the identity, a later copy replaces the earlier): delete the
  *      stored copies of this batch's spans (none, usually), then COPY the batch in;
- *   5. recompute the touched trace rows from their spans (trace-aggregate.ts).
+ *   5. write the touched trace rows: a trace with no span stored before this batch has all its spans in hand, so
+ *      its row is computed in JS (trace-rows.ts) and COPYed; a trace that had spans is recomputed from the table
+ *      (trace-aggregate.ts). Both give the same row for the same spans.
  * GenAI events arriving as logs go through writeEvents: same locks, insert the events, re-map the stored spans
  * they belong to, then 4 and 5. Whichever of a span and its events commits second sees the other.
  */
-import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord } from './columns.js';
+import {
+  SPAN_COLUMNS,
+  SPAN_COPY_TYPES,
+  type SpanRecord,
+  TRACE_COLUMNS,
+  TRACE_COPY_TYPES,
+  type TraceRecord,
+} from './columns.js';
 import { copyText } from './copy-text.js';
 import type { Queryable, Transaction } from './db.js';
 import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
 import { type RawSpanRow, readRawSpansByKeys } from './raw-spans.js';
 import { recomputeTraces } from './trace-aggregate.js';
+import { traceRowFromSpans } from './trace-rows.js';
 
 /**
  * Maps a stored (or about to be stored) span again, with the GenAI log events that belong to it. Supplied by the
@@ -26,6 +36,8 @@ export type EventJoin = (span: RawSpanRow, events: StoredEvent[]) => SpanRecord;
 // cheapest format (docs/performance.md has the measurements). COPY cannot upsert, so re-sent spans are deleted
 // first; the trace locks held by this transaction keep that delete-then-copy atomic for other writers.
 const COPY_SPANS_SQL = `COPY spans (${SPAN_COLUMNS.join(', ')}) FROM STDIN`;
+
+const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN`;
 
 const DELETE_STORED_COPIES_SQL = `
 DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
@@ -53,13 +65,51 @@ async function lockTraces(tx: Queryable, traceIds: string[]): Promise<void> {
   await tx.query(LOCK_TRACES_SQL, [traceIds]);
 }
 
-async function replaceAndRecompute(tx: Transaction, spans: SpanRecord[], traceIds: string[]): Promise<void> {
+/**
+ * Replaces `spans` and updates their traces' rows. `newTraces` are traces with no stored span (checked under
+ * their locks): their rows are built from the batch; every other touched trace is recomputed from the table.
+ */
+async function replaceAndRecompute(
+  tx: Transaction,
+  spans: SpanRecord[],
+  traceIds: string[],
+  newTraces: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  // Kept for new traces too: a span row left without its trace row (deleted by hand) must not fail the batch.
   await tx.query(DELETE_STORED_COPIES_SQL, [spans.map((s) => s.trace_id), spans.map((s) => s.span_id)]);
   for (let i = 0; i < spans.length; i += COPY_CHUNK) {
     const chunk = spans.slice(i, i + COPY_CHUNK) as unknown as Record<string, unknown>[];
     await tx.copyIn(COPY_SPANS_SQL, copyText(chunk, SPAN_COLUMNS, SPAN_COPY_TYPES));
   }
-  await recomputeTraces(tx, traceIds);
+  const built = newTraces.size ? buildTraceRows(spans, newTraces) : [];
+  if (built.length) {
+    await tx.copyIn(
+      COPY_TRACES_SQL,
+      copyText(built as Record<string, unknown>[], TRACE_COLUMNS, TRACE_COPY_TYPES),
+    );
+  }
+  const builtIds = new Set(built.map((t) => t.trace_id as string));
+  await recomputeTraces(
+    tx,
+    traceIds.filter((id) => !builtIds.has(id)),
+  );
+}
+
+/** Trace rows for the new traces among `spans`, except those only the SQL recompute can get exactly right. */
+function buildTraceRows(spans: SpanRecord[], newTraces: ReadonlySet<string>): TraceRecord[] {
+  const byTrace = new Map<string, SpanRecord[]>();
+  for (const s of spans) {
+    if (!newTraces.has(s.trace_id)) continue;
+    const list = byTrace.get(s.trace_id);
+    if (list) list.push(s);
+    else byTrace.set(s.trace_id, [s]);
+  }
+  const rows: TraceRecord[] = [];
+  for (const group of byTrace.values()) {
+    const row = traceRowFromSpans(group);
+    if (row) rows.push(row);
+  }
+  return rows;
 }
 
 export async function writeSpanBatch(
@@ -76,6 +126,9 @@ export async function writeSpanBatch(
     traceIds,
   ]);
   const pinned = new Map(existing.rows.map((r) => [r.trace_id, r.experiment_id]));
+  // A trace row exists exactly when the trace has stored spans (rows are only written with their spans, and
+  // retention deletes both together), so the traces without one are wholly in this batch.
+  const newTraces = new Set(traceIds.filter((id) => !pinned.has(id)));
   // New traces: the first span of the trace in this batch decides.
   for (const s of spans) if (!pinned.has(s.trace_id)) pinned.set(s.trace_id, s.experiment_id);
   for (const s of spans) s.experiment_id = pinned.get(s.trace_id)!;
@@ -89,7 +142,7 @@ export async function writeSpanBatch(
       });
     }
   }
-  await replaceAndRecompute(tx, spans, traceIds);
+  await replaceAndRecompute(tx, spans, traceIds, newTraces);
 }
 
 /** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */

@@ -9,8 +9,7 @@
  * aggregate of the model calls below them. A trace with no model-span usage sums whatever reported it.
  */
 import type { Queryable } from './db.js';
-
-export const MODEL_SPAN_TYPES = ['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER'];
+import { MODEL_SPAN_TYPES } from './trace-rows.js';
 
 const RECOMPUTE_TRACES_SQL = `
 WITH s AS MATERIALIZED (
