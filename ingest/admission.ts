@@ -16,8 +16,13 @@ export class Admission {
     return this.pending;
   }
 
+  /** Whether `bytes` would be admitted now: lets a receiver refuse a request before reading its body. */
+  wouldAdmit(bytes: number): boolean {
+    return this.pending === 0 || this.pending + bytes <= this.maxPendingBytes;
+  }
+
   tryAcquire(bytes: number): boolean {
-    if (this.pending > 0 && this.pending + bytes > this.maxPendingBytes) return false;
+    if (!this.wouldAdmit(bytes)) return false;
     this.pending += bytes;
     this.onChange?.(this.pending);
     return true;

@@ -117,6 +117,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     );
   }
 
+  // Refused before the body is read when its declared size already cannot be admitted: under overload, reading
+  // hundreds of bodies only to refuse them is what would grow memory.
+  const declared = Number(req.headers['content-length']);
+  if (signal !== 'metrics' && declared > 0 && !opts.admission.wouldAdmit(declared)) {
+    return drainThen(req, () => sendResult(res, format, signal, overloaded(opts)));
+  }
+
   let body: Buffer;
   try {
     const raw = await readBody(req, opts.maxBodyBytes);
@@ -136,14 +143,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
   opts.capture?.(signal, format, body);
   if (signal === 'metrics') return sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
 
-  if (!opts.admission.tryAcquire(body.length)) {
-    return sendResult(res, format, signal, {
-      kind: 'retryable',
-      code: 'OVERLOADED',
-      message: 'too much data waiting to be committed; retry later',
-      retryAfterMs: opts.overloadRetryAfterMs,
-    });
-  }
+  if (!opts.admission.tryAcquire(body.length)) return sendResult(res, format, signal, overloaded(opts));
   try {
     const ctx: ExportContext = {
       protocol: 'http',
@@ -195,6 +195,15 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Read and discard the body before answering, so keep-alive connections stay usable. */
+function overloaded(opts: HttpReceiverOptions): ExportResult {
+  return {
+    kind: 'retryable',
+    code: 'OVERLOADED',
+    message: 'too much data waiting to be committed; retry later',
+    retryAfterMs: opts.overloadRetryAfterMs,
+  };
+}
+
 function drainThen(req: IncomingMessage, answer: () => void): void {
   if (req.readableEnded) {
     answer();

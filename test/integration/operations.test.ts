@@ -2,8 +2,10 @@
  * Operating limits and jobs against a real Postgres: backpressure answers, attribute truncation, Prometheus
  * metrics, retention, and the read-only analyst role.
  */
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
@@ -42,6 +44,23 @@ async function count(traceId: string): Promise<number> {
   return r.rows[0]!.n;
 }
 
+/** POSTs without Content-Length (Transfer-Encoding: chunked); resolves with the status and the error header. */
+function postChunked(
+  port: number,
+  path: string,
+  body: Uint8Array,
+): Promise<{ status: number; error: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: PB }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, error: res.headers['x-tracebridge-error'] }));
+    });
+    req.on('error', reject);
+    req.write(body.subarray(0, 10));
+    req.end(body.subarray(10));
+  });
+}
+
 describe('backpressure', () => {
   let bridge: RunningBridge;
   before(async () => {
@@ -66,6 +85,9 @@ describe('backpressure', () => {
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get('retry-after'), '2');
     assert.equal(refused.headers.get('x-tracebridge-error'), 'OVERLOADED');
+    // Without Content-Length (chunked) the size is known only once the body is read: refused all the same.
+    const chunked = await postChunked(bridge.httpPort, '/v1/traces', spans(20).body);
+    assert.deepEqual(chunked, { status: 429, error: 'OVERLOADED' });
 
     const c = new grpc.Client(`127.0.0.1:${bridge.grpcPort}`, grpc.credentials.createInsecure());
     const err = await new Promise<grpc.ServiceError | null>((resolve) =>
