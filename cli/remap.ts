@@ -10,6 +10,7 @@ import { MAPPER_VERSION, mapSpan } from '../mapper/index.js';
 import { joinEvents, rawRowToSpanInput } from '../pipeline/raw-span.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { Database } from '../store/db.js';
+import { encodeSpan } from '../store/encoded-span.js';
 import { countSpansToRemap, experimentIdByName, readSpansToRemap } from '../store/raw-spans.js';
 import { writeSpanBatch } from '../store/span-writer.js';
 
@@ -40,7 +41,7 @@ export async function remap(db: Database, opts: RemapOptions, log: Logger): Prom
     const records = rows.map((row) => {
       const mapped = mapSpan(rawRowToSpanInput(row));
       mapped.experiment_id = row.experiment_id;
-      return mapped as unknown as SpanRecord;
+      return encodeSpan(mapped as unknown as SpanRecord);
     });
     // The join re-maps the spans that have GenAI events stored as logs, with those events.
     await db.transaction((tx) => writeSpanBatch(tx, records, joinEvents));

@@ -7,6 +7,7 @@ import type { DecodedTraceRequest } from '../mapper/otlp.js';
 import type { BridgeMetrics } from '../metrics/metrics.js';
 import type { BatchWriter } from '../store/batch-writer.js';
 import type { SpanRecord } from '../store/columns.js';
+import { type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
 import type { Experiments } from '../store/experiments.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import type { ExportContext } from './context.js';
@@ -45,7 +46,7 @@ export class TracePipeline {
       return this.storeFailure(err);
     }
 
-    const records: SpanRecord[] = [];
+    const records: EncodedSpan[] = [];
     const reasons: string[] = [];
     const m = this.opts.metrics;
     req.resourceSpans.forEach((rs, i) => {
@@ -64,7 +65,7 @@ export class TracePipeline {
             if (row.conventions.length === 0) m.spansMapped.inc({ convention: 'none' });
             for (const c of row.conventions) m.spansMapped.inc({ convention: c });
           }
-          records.push(row as unknown as SpanRecord);
+          records.push(encodeSpan(row as unknown as SpanRecord));
         }
       }
     });

@@ -6,10 +6,10 @@
  * A failed batch is split into its requests and retried one request per transaction, so one request whose data
  * the database refuses cannot fail the others that shared its batch.
  */
-import type { SpanRecord } from './columns.js';
 import type { Database } from './db.js';
+import type { EncodedSpan } from './encoded-span.js';
 import { type EventJoin, writeSpanBatch } from './span-writer.js';
-import { isRetryableDbError, transactionWithRetry } from './write-errors.js';
+import { isOrphanedSpanConflict, isRetryableDbError, transactionWithRetry } from './write-errors.js';
 
 export type WriteOutcome =
   | { kind: 'committed' }
@@ -31,7 +31,7 @@ export interface BatchWriterOptions {
 }
 
 interface Pending {
-  records: SpanRecord[];
+  records: EncodedSpan[];
   resolve: (o: WriteOutcome) => void;
 }
 
@@ -52,7 +52,7 @@ export class BatchWriter {
     return this.queuedSpans;
   }
 
-  write(records: SpanRecord[]): Promise<WriteOutcome> {
+  write(records: EncodedSpan[]): Promise<WriteOutcome> {
     if (records.length === 0) return Promise.resolve({ kind: 'committed' });
     return new Promise((resolve) => {
       this.queue.push({ records, resolve });
@@ -135,8 +135,15 @@ export class BatchWriter {
     }
   }
 
-  private commit(records: SpanRecord[]): Promise<void> {
-    return transactionWithRetry(this.db, (tx) => writeSpanBatch(tx, records, this.opts.join));
+  private async commit(records: EncodedSpan[]): Promise<void> {
+    try {
+      await transactionWithRetry(this.db, (tx) => writeSpanBatch(tx, records, this.opts.join));
+    } catch (err) {
+      if (!isOrphanedSpanConflict(err)) throw err;
+      await transactionWithRetry(this.db, (tx) =>
+        writeSpanBatch(tx, records, this.opts.join, { replaceOrphans: true }),
+      );
+    }
   }
 }
 

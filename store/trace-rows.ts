@@ -9,7 +9,7 @@
  * Anything this module cannot reproduce bit for bit (a duration or token sum beyond 2^53) returns null, and the
  * writer falls back to the SQL recompute for that trace.
  */
-import type { SpanRecord, TraceRecord } from './columns.js';
+import type { TraceFields, TraceRecord } from './columns.js';
 
 export const MODEL_SPAN_TYPES = ['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER'];
 const MODEL_TYPES = new Set(MODEL_SPAN_TYPES);
@@ -17,7 +17,7 @@ const MODEL_TYPES = new Set(MODEL_SPAN_TYPES);
 type Json = { [k: string]: unknown };
 
 interface Keyed {
-  span: SpanRecord;
+  span: TraceFields;
   start: bigint;
   end: bigint;
 }
@@ -70,7 +70,7 @@ function mergeObjects(ordered: Keyed[], column: 'trace_tags' | 'trace_metadata')
 }
 
 /** The trace row for `spans`, all the spans of one trace; null when only the SQL recompute can be exact. */
-export function traceRowFromSpans(spans: SpanRecord[]): TraceRecord | null {
+export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
   const keyed: Keyed[] = spans.map((span) => ({
     span,
     start: BigInt(span.start_time_unix_nano as string),
@@ -138,7 +138,7 @@ export function traceRowFromSpans(spans: SpanRecord[]): TraceRecord | null {
   };
 }
 
-function minExperiment(spans: SpanRecord[]): string {
+function minExperiment(spans: TraceFields[]): string {
   let min = BigInt(spans[0]!.experiment_id);
   for (const s of spans) {
     const e = BigInt(s.experiment_id);

@@ -48,6 +48,15 @@ export function isTransactionConflict(err: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
+/**
+ * A span COPY that hit the primary key: the span is stored but its trace has no row (removed by hand), so the
+ * writer took the trace for new and skipped the delete. Retried with every stored copy deleted.
+ */
+export function isOrphanedSpanConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === 'spans_pkey';
+}
+
 const CONFLICT_RETRIES = 3;
 
 /**

@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isoMicros, nanosColumn } from '../../mapper/time.js';
+import { BatchWriter } from '../../store/batch-writer.js';
 import { SPAN_COLUMNS, type SpanRecord } from '../../store/columns.js';
 import type { Queryable } from '../../store/db.js';
+import { encodeSpan } from '../../store/encoded-span.js';
 import { writeSpanBatch } from '../../store/span-writer.js';
 import { recomputeTraces } from '../../store/trace-aggregate.js';
 import { traceRowFromSpans } from '../../store/trace-rows.js';
@@ -104,6 +106,25 @@ function record(traceId: string, i: number, s: SpanSpec): SpanRecord {
   return row;
 }
 
+const SIMPLE: SpanSpec = {
+  parent: null,
+  startMs: 0,
+  lengthMs: 0,
+  subMicro: 1,
+  spanType: 'AGENT',
+  status: 'OK',
+  input: null,
+  output: null,
+  total: null,
+  request: 'q1',
+  response: 'answer',
+  session: null,
+  user: null,
+  tags: null,
+  metadata: null,
+  experiment: '0',
+};
+
 async function storedTrace(db: Queryable, traceId: string): Promise<unknown> {
   const r = await db.query<{ row: Record<string, unknown> }>(
     `SELECT to_jsonb(t) - 'created_at' - 'updated_at' AS row FROM traces t WHERE trace_id = $1`,
@@ -120,7 +141,7 @@ describe('trace rows built in JS', () => {
         const traceId = hex(++n, 32);
         const spans = specs.map((s, i) => record(traceId, i, s));
         assert.notEqual(traceRowFromSpans(spans), null, 'these spans take the JS path');
-        await tdb.db.transaction((tx) => writeSpanBatch(tx, spans));
+        await tdb.db.transaction((tx) => writeSpanBatch(tx, spans.map(encodeSpan)));
         const built = await storedTrace(tdb.db, traceId);
         await tdb.db.transaction((tx) => recomputeTraces(tx, [traceId]));
         assert.deepEqual(built, await storedTrace(tdb.db, traceId));
@@ -131,33 +152,32 @@ describe('trace rows built in JS', () => {
 
   it('leave traces they cannot reproduce exactly to the SQL recompute', async () => {
     const traceId = hex(0xfeed, 32);
-    const long = record(traceId, 0, {
-      parent: null,
-      startMs: 0,
-      lengthMs: 0,
-      subMicro: 1,
-      spanType: 'AGENT',
-      status: 'OK',
-      input: null,
-      output: null,
-      total: null,
-      request: 'q1',
-      response: 'answer',
-      session: null,
-      user: null,
-      tags: null,
-      metadata: null,
-      experiment: '0',
-    });
+    const long = record(traceId, 0, SIMPLE);
     // 2^53 ns and one: a double cannot hold the difference, so only the database's numeric division is exact.
     long.start_time_unix_nano = '1';
     long.end_time_unix_nano = (2n ** 53n + 2n).toString();
     assert.equal(traceRowFromSpans([long]), null);
-    await tdb.db.transaction((tx) => writeSpanBatch(tx, [long]));
+    await tdb.db.transaction((tx) => writeSpanBatch(tx, [encodeSpan(long)]));
     const r = await tdb.db.query<{ span_count: number; duration_ms: number }>(
       'SELECT span_count, duration_ms FROM traces WHERE trace_id = $1',
       [traceId],
     );
     assert.deepEqual(r.rows, [{ span_count: 1, duration_ms: Number.parseFloat('9007199254.740993') }]);
+  });
+
+  it('a span stored without its trace row (deleted by hand) is replaced, and the row rebuilt', async () => {
+    const traceId = hex(0xbeef, 32);
+    const specs = [0, 1, 2].map((i) => ({ ...SIMPLE, parent: i === 0 ? null : ('p' as const), startMs: i }));
+    const spans = () => specs.map((s, i) => encodeSpan(record(traceId, i, s)));
+    const writer = new BatchWriter(tdb.db, { maxBatchSpans: 100, lingerMs: 1, concurrency: 1 });
+    assert.deepEqual(await writer.write(spans()), { kind: 'committed' });
+    await tdb.db.query('DELETE FROM traces WHERE trace_id = $1', [traceId]);
+    assert.deepEqual(await writer.write(spans()), { kind: 'committed' });
+    const r = await tdb.db.query<{ spans: number; span_count: number }>(
+      `SELECT (SELECT count(*)::int FROM spans WHERE trace_id = $1) AS spans, span_count
+       FROM traces WHERE trace_id = $1`,
+      [traceId],
+    );
+    assert.deepEqual(r.rows, [{ spans: 3, span_count: 3 }]);
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * A span as the batch writer queues it: its COPY text line, encoded as soon as it is mapped, and the few fields
+ * the writer still reads (ids, experiment, what its trace row is computed from). The mapped row itself is not
+ * kept: a queued span then holds one flat string instead of a tree of objects that would outlive the young
+ * generation and load the garbage collector (docs/performance.md).
+ *
+ * The line leaves out experiment_id, which COPY takes first: the writer may still re-pin a span to the
+ * experiment its trace was first stored under, and then only that prefix changes.
+ */
+import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord, type TraceFields } from './columns.js';
+import { copyText } from './copy-text.js';
+
+/** COPY column order of an encoded span: experiment_id, then the rest in table order. */
+export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
+const LINE_COLUMNS = ENCODED_SPAN_COLUMNS.slice(1);
+
+export interface EncodedSpan {
+  fields: TraceFields;
+  /** The COPY text of every column after experiment_id, starting with its tab and ending with a newline. */
+  line: string;
+}
+
+export function encodeSpan(record: SpanRecord): EncodedSpan {
+  return {
+    fields: {
+      trace_id: record.trace_id,
+      span_id: record.span_id,
+      parent_span_id: record.parent_span_id,
+      experiment_id: record.experiment_id,
+      name: record.name,
+      span_type: record.span_type,
+      status: record.status,
+      start_time: record.start_time,
+      end_time: record.end_time,
+      start_time_unix_nano: record.start_time_unix_nano,
+      end_time_unix_nano: record.end_time_unix_nano,
+      input_tokens: record.input_tokens,
+      output_tokens: record.output_tokens,
+      total_tokens: record.total_tokens,
+      request_preview: record.request_preview,
+      response_preview: record.response_preview,
+      session_id: record.session_id,
+      user_id: record.user_id,
+      trace_tags: record.trace_tags,
+      trace_metadata: record.trace_metadata,
+    },
+    line: `\t${copyText([record as unknown as Record<string, unknown>], LINE_COLUMNS, SPAN_COPY_TYPES)}`,
+  };
+}
+
+/** COPY text of `spans`, each with its (possibly re-pinned) experiment. */
+export function copyLines(spans: EncodedSpan[]): string {
+  let text = '';
+  for (const s of spans) text += s.fields.experiment_id + s.line;
+  return text;
+}
