@@ -18,6 +18,7 @@
  *                             others the first protocol at its best client count
  *   --embedded                only the embedded PGlite store (the matrix at the first size)
  *   --no-ceiling --no-half --no-overload --no-embedded --no-sizes   skip parts of the full suite
+ *   --ceiling-only            only the COPY ceilings (no bridge runs); --variants spans,traces,… picks them
  *   --no-profile              skip the extra run with the bridge under --cpu-prof (summarized by
  *                             bench/profile-summary.ts); the smoke run profiles its first run instead
  *   --bridge dist|tsx         the built CLI (compiled by the bench into bench/.tmp/dist, so nobody's `npm run build`
@@ -77,6 +78,9 @@ interface Options {
   smoke: boolean;
   build: BridgeBuild;
   ceiling: boolean;
+  ceilingOnly: boolean;
+  /** Ceiling variants to measure (keys of CEILING_VARIANTS); null = the default set. */
+  variants: string[] | null;
   half: boolean;
   overload: boolean;
   embedded: boolean;
@@ -106,6 +110,8 @@ function parseArgs(argv: string[]): Options {
     smoke,
     build: smoke ? 'tsx' : 'dist',
     ceiling: true,
+    ceilingOnly: false,
+    variants: null,
     half: true,
     overload: true,
     embedded: true,
@@ -183,6 +189,13 @@ function parseArgs(argv: string[]): Options {
       }
       case '--no-ceiling':
         o.ceiling = false;
+        break;
+      case '--ceiling-only':
+        o.ceilingOnly = true;
+        o.sizes = o.half = o.overload = o.embedded = o.profile = false;
+        break;
+      case '--variants':
+        o.variants = list(value());
         break;
       case '--no-half':
         o.half = false;
@@ -644,7 +657,7 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
 // ---- ceiling ----
 
 interface CeilingVariant {
-  key: 'spans' | 'traces' | 'lz4' | 'lz4-once' | 'lz4-once-t128' | 'pk-only';
+  key: 'spans' | 'traces' | 'lz4' | 'lz4-once' | 'lz4-once-t128' | 'main-t128' | 'pk-only';
   label: string;
   withTraces: boolean;
   lz4: boolean;
@@ -653,6 +666,8 @@ interface CeilingVariant {
   toastTupleTarget?: number;
   /** Drop every index of spans but the primary key (what index maintenance costs). */
   pkOnly?: boolean;
+  /** SET STORAGE MAIN on the large jsonb columns: compressed in the row, out of line only past ~8 kB rows. */
+  mainStorage?: boolean;
 }
 
 /**
@@ -682,6 +697,15 @@ const CEILING_VARIANTS: CeilingVariant[] = [
     toastTupleTarget: 128,
   },
   {
+    key: 'main-t128',
+    label: 'what-if: COPY spans, large jsonb columns STORAGE MAIN + toast_tuple_target = 128',
+    withTraces: false,
+    lz4: true,
+    contentOnce: false,
+    toastTupleTarget: 128,
+    mainStorage: true,
+  },
+  {
     key: 'pk-only',
     label: 'what-if: COPY spans with only the primary key (no secondary indexes)',
     withTraces: false,
@@ -689,6 +713,15 @@ const CEILING_VARIANTS: CeilingVariant[] = [
     contentOnce: false,
     pkOnly: true,
   },
+];
+
+const MAIN_STORAGE_COLUMNS = [
+  'inputs',
+  'outputs',
+  'input_messages',
+  'output_messages',
+  'attributes',
+  'events',
 ];
 
 interface Ceiling {
@@ -748,6 +781,10 @@ async function copyVariant(
       const c0 = clients[0]!;
       if (variant.toastTupleTarget)
         await c0.query(`ALTER TABLE spans SET (toast_tuple_target = ${variant.toastTupleTarget})`);
+      if (variant.mainStorage) {
+        for (const col of MAIN_STORAGE_COLUMNS)
+          await c0.query(`ALTER TABLE spans ALTER COLUMN ${col} SET STORAGE MAIN`);
+      }
       if (variant.pkOnly) {
         const idx = await c0.query<{ name: string }>(
           `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
@@ -1117,13 +1154,15 @@ async function main(): Promise<void> {
         );
         for (const kb of opts.sizes ? opts.messageKb : [kb0]) {
           // The what-ifs at the first size only (they answer a storage question, not a scaling one).
-          const variants = (
-            kb === kb0 && !opts.smoke ? CEILING_VARIANTS : CEILING_VARIANTS.slice(0, 2)
-          ).filter((v) => !(schemaLz4 && v.key === 'lz4'));
+          const variants = opts.variants
+            ? CEILING_VARIANTS.filter((v) => opts.variants!.includes(v.key))
+            : (kb === kb0 && !opts.smoke ? CEILING_VARIANTS : CEILING_VARIANTS.slice(0, 2)).filter(
+                (v) => !(schemaLz4 && v.key === 'lz4'),
+              );
           ceilings.push(await runCeiling(ctx, kb, variants));
         }
       }
-      for (const protocol of opts.protocols)
+      for (const protocol of opts.ceilingOnly ? [] : opts.protocols)
         for (const clients of opts.clients) {
           // Smoke: the first run is also the profiled one (exercises --cpu-prof and the summary without a run more).
           const profileDir = opts.smoke && runs.length === 0 ? profileDirectory(tmpRoot) : undefined;
@@ -1142,8 +1181,8 @@ async function main(): Promise<void> {
       const main = opts.protocols[0]!;
       const mainRuns = runs.filter((r) => r.scenario.protocol === main && r.scenario.messageKb === kb0);
       const best = mainRuns.reduce((a, b) => (b.spansPerSecond > a.spansPerSecond ? b : a), mainRuns[0]!);
-      const bestClients = best.scenario.clients;
-      const max = best.spansPerSecond;
+      const bestClients = best?.scenario.clients ?? 1;
+      const max = best?.spansPerSecond ?? 0;
       if (opts.sizes) {
         for (const kb of opts.messageKb.slice(1))
           runs.push(

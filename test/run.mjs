@@ -25,6 +25,11 @@ function testFiles(dir) {
 const files = testFiles(root).filter((f) =>
   process.argv.slice(2).every((a) => a.startsWith('--') || f.includes(a)),
 );
+// `node --test` with no file runs every file it finds under the working directory (a venv's .js included).
+if (files.length === 0) {
+  console.error(`test: no test file matches ${process.argv.slice(2).join(' ')}`);
+  process.exit(1);
+}
 let pg = null;
 const env = { ...process.env };
 if (!env.TEST_DATABASE_URL) {
