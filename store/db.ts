@@ -14,8 +14,8 @@ export interface Queryable {
 
 /** A connection that can also bulk-load: what the write path runs on. */
 export interface Transaction extends Queryable {
-  /** Runs `COPY … FROM STDIN` with `data` in COPY text format (store/copy-text.ts). */
-  copyIn(copySql: string, data: string): Promise<void>;
+  /** Runs `COPY … FROM STDIN` with `data` in COPY text format (store/copy-text.ts); bytes are UTF-8. */
+  copyIn(copySql: string, data: string | Uint8Array): Promise<void>;
 }
 
 export interface Database extends Transaction {

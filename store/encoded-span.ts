@@ -1,8 +1,8 @@
 /**
  * A span as the batch writer queues it: its COPY text line, encoded as soon as it is mapped, and the few fields
  * the writer still reads (ids, experiment, what its trace row is computed from). The mapped row itself is not
- * kept: a queued span then holds one flat string instead of a tree of objects that would outlive the young
- * generation and load the garbage collector (docs/performance.md).
+ * kept: a queued span holds its line as UTF-8 bytes outside the JS heap instead of a tree of objects and string
+ * pieces that would outlive the young generation and load the garbage collector (docs/performance.md).
  *
  * The line leaves out experiment_id, which COPY takes first: the writer may still re-pin a span to the
  * experiment its trace was first stored under, and then only that prefix changes.
@@ -16,8 +16,8 @@ const LINE_COLUMNS = ENCODED_SPAN_COLUMNS.slice(1);
 
 export interface EncodedSpan {
   fields: TraceFields;
-  /** The COPY text of every column after experiment_id, starting with its tab and ending with a newline. */
-  line: string;
+  /** COPY text (UTF-8) of every column after experiment_id, starting with its tab and ending with a newline. */
+  line: Buffer;
 }
 
 export function encodeSpan(record: SpanRecord): EncodedSpan {
@@ -44,13 +44,23 @@ export function encodeSpan(record: SpanRecord): EncodedSpan {
       trace_tags: record.trace_tags,
       trace_metadata: record.trace_metadata,
     },
-    line: `\t${copyText([record as unknown as Record<string, unknown>], LINE_COLUMNS, SPAN_COPY_TYPES)}`,
+    line: Buffer.from(
+      `\t${copyText([record as unknown as Record<string, unknown>], LINE_COLUMNS, SPAN_COPY_TYPES)}`,
+      'utf8',
+    ),
   };
 }
 
-/** COPY text of `spans`, each with its (possibly re-pinned) experiment. */
-export function copyLines(spans: EncodedSpan[]): string {
-  let text = '';
-  for (const s of spans) text += s.fields.experiment_id + s.line;
-  return text;
+/** COPY data of `spans`, each line with its (possibly re-pinned) experiment. */
+export function copyLines(spans: EncodedSpan[]): Buffer {
+  const prefixes = new Map<string, Buffer>();
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (const s of spans) {
+    let prefix = prefixes.get(s.fields.experiment_id);
+    if (!prefix) prefixes.set(s.fields.experiment_id, (prefix = Buffer.from(s.fields.experiment_id)));
+    parts.push(prefix, s.line);
+    length += prefix.length + s.line.length;
+  }
+  return Buffer.concat(parts, length);
 }

@@ -35,7 +35,7 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatab
     async exec(sql: string) {
       await q.exec(sql);
     },
-    async copyIn(copySql: string, data: string) {
+    async copyIn(copySql: string, data: string | Uint8Array) {
       // PGlite reads COPY data from a Blob bound to the pseudo-file /dev/blob.
       await q.query(copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'"), [], { blob: new Blob([data]) });
     },

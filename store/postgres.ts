@@ -33,7 +33,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async copyIn(copySql: string, data: string) {
+    async copyIn(copySql: string, data: string | Uint8Array) {
       const client = await pool.connect();
       try {
         await copyInto(client, copySql, data);
@@ -65,7 +65,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
           async exec(sql: string) {
             await client.query(sql);
           },
-          copyIn: (copySql: string, data: string) => copyInto(client, copySql, data),
+          copyIn: (copySql: string, data: string | Uint8Array) => copyInto(client, copySql, data),
         };
         const out = await fn(tx);
         await client.query('COMMIT');
@@ -90,7 +90,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
 }
 
 /** `COPY … FROM STDIN` on one client (pg-copy-streams speaks the COPY sub-protocol). */
-async function copyInto(client: pg.PoolClient, copySql: string, data: string): Promise<void> {
+async function copyInto(client: pg.PoolClient, copySql: string, data: string | Uint8Array): Promise<void> {
   const stream = client.query(copyFrom(copySql));
-  await pipeline(Readable.from([Buffer.from(data, 'utf8')]), stream);
+  await pipeline(Readable.from([typeof data === 'string' ? Buffer.from(data, 'utf8') : data]), stream);
 }
