@@ -143,7 +143,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
   opts.capture?.(signal, format, body);
   if (signal === 'metrics') return sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
 
-  if (!opts.admission.tryAcquire(body.length)) return sendResult(res, format, signal, overloaded(opts));
+  // Released by size: `body` itself must not stay reachable from here while the spans wait for their commit.
+  const size = body.length;
+  if (!opts.admission.tryAcquire(size)) return sendResult(res, format, signal, overloaded(opts));
   try {
     const ctx: ExportContext = {
       protocol: 'http',
@@ -153,7 +155,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     };
     sendResult(res, format, signal, await decodeAndExport(signal, format, body, ctx, opts));
   } finally {
-    opts.admission.release(body.length);
+    opts.admission.release(size);
   }
 }
 

@@ -37,8 +37,8 @@ export function encodeSpan(record: SpanRecord): EncodedSpan {
       input_tokens: record.input_tokens,
       output_tokens: record.output_tokens,
       total_tokens: record.total_tokens,
-      request_preview: record.request_preview,
-      response_preview: record.response_preview,
+      request_preview: detach(record.request_preview),
+      response_preview: detach(record.response_preview),
       session_id: record.session_id,
       user_id: record.user_id,
       trace_tags: record.trace_tags,
@@ -49,6 +49,14 @@ export function encodeSpan(record: SpanRecord): EncodedSpan {
       'utf8',
     ),
   };
+}
+
+/**
+ * A copy of a string that shares no memory with the one it came from. Previews are slices of a message's text,
+ * and a slice keeps its whole parent alive while the span waits in the queue.
+ */
+function detach(value: unknown): unknown {
+  return typeof value === 'string' && value.length > 12 ? Buffer.from(value, 'utf8').toString('utf8') : value;
 }
 
 /** COPY data of `spans`, each line with its (possibly re-pinned) experiment. */
