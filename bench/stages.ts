@@ -1,8 +1,8 @@
 /**
  * CPU per span of each stage the bridge runs for the bench's requests, in one process and without a database:
- * decode (protobuf / JSON), validate + limit + mapSpan, and the two ways of handing the rows to Postgres —
- * JSON.stringify of the batch (the json_populate_recordset parameter) and COPY text (bench/copy.ts's encoder, the
- * same format as store/copy-text.ts).
+ * decode (protobuf / JSON), validate + limit + mapSpan (and mapSpan alone), and the ways of handing the rows to
+ * Postgres — JSON.stringify of the batch (the json_populate_recordset parameter), COPY text with bench/copy.ts's
+ * encoder, and with store/copy-text.ts's copyText (what the span writer uses), also with its Buffer.from.
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */
@@ -12,7 +12,8 @@ import { mapSpan } from '../mapper/index.js';
 import type { DecodedTraceRequest } from '../mapper/otlp.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMNS } from '../store/columns.js';
+import { SPAN_COLUMNS, SPAN_COPY_TYPES } from '../store/columns.js';
+import { copyText } from '../store/copy-text.js';
 import { type ColumnType, copyCell } from './copy.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
@@ -87,8 +88,28 @@ time('decode protobuf (decode-protobuf-fast)', payloads, (b) => decodeTraceReque
 time('decode OTLP/JSON (decode-json)', jsonPayloads, (s) => decodeTraceRequestJson(s));
 const decoded = payloads.map((b) => decodeTraceRequestProtobufFast(b));
 time('validate + limit + mapSpan', decoded, mapAll);
+// The mapper alone, over spans already validated and limited (what mapper/ changes move).
+const inputs = decoded.map((req) =>
+  req.resourceSpans.flatMap((rs) =>
+    rs.scopeSpans.flatMap((ss) =>
+      ss.spans.map((span) => ({
+        span: limitSpan(withoutZeroParent(span), 1024 * 1024),
+        resource: rs.resource.attributes,
+        scope: ss.scope,
+      })),
+    ),
+  ),
+);
+time('mapSpan only', inputs, (spans) => spans.map((s) => mapSpan(s)));
 const mapped = decoded.map(mapAll);
 time('JSON.stringify(rows) (json_populate_recordset)', mapped, (rows) => JSON.stringify(rows));
 time('COPY text of the rows (bench/copy.ts)', mapped, (rows) =>
   rows.map((r) => SPAN_COLUMNS.map((c) => copyCell(r[c], kind(c))).join('\t')).join('\n'),
+);
+time('COPY text of the rows (store/copy-text.ts)', mapped, (rows) =>
+  copyText(rows, SPAN_COLUMNS, SPAN_COPY_TYPES),
+);
+// store/postgres.ts encodes the text with Buffer.from: that is where a concatenated string is flattened.
+time('COPY text + Buffer.from (store/copy-text.ts)', mapped, (rows) =>
+  Buffer.from(copyText(rows, SPAN_COLUMNS, SPAN_COPY_TYPES), 'utf8'),
 );

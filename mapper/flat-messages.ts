@@ -20,9 +20,31 @@ export function flatList(attrs: Attributes, prefix: string): Json[] {
   return Array.isArray(tree) ? tree : [];
 }
 
-/** True when any attribute key starts with one of `prefixes` (or equals it). */
-export function hasKeyWithPrefix(attrs: Attributes, prefixes: readonly string[]): boolean {
-  return Object.keys(attrs).some((k) => prefixes.some((p) => k.startsWith(p)));
+/**
+ * `key.startsWith(p)` for any of a fixed list of prefixes, with the prefixes grouped by first character once, so
+ * most keys cost one array lookup instead of a comparison per prefix. For the marker lists conventions test every
+ * span against (built at module load, never changed after).
+ */
+export function prefixTest(prefixes: readonly string[]): (key: string) => boolean {
+  if (prefixes.includes('')) return () => true;
+  // Indexed by the first UTF-16 unit; a key starting with a unit no prefix starts with finds undefined.
+  const byFirst: (string[] | undefined)[] = [];
+  for (const p of prefixes) {
+    const c = p.charCodeAt(0);
+    byFirst[c] = [...(byFirst[c] ?? []), p];
+  }
+  return (key) => {
+    const group = byFirst[key.charCodeAt(0)];
+    if (group === undefined) return false;
+    for (const p of group) if (key.startsWith(p)) return true;
+    return false;
+  };
+}
+
+/** True when any attribute key passes `test` (a prefixTest). */
+export function hasKeyMatching(attrs: Attributes, test: (key: string) => boolean): boolean {
+  for (const k in attrs) if (test(k)) return true;
+  return false;
 }
 
 /** A present, non-empty attribute value ('' and null count as absent). */

@@ -78,10 +78,16 @@ export function firstInt(attrs: Attributes, ...keys: string[]): number | null {
   return null;
 }
 
-/** Drops undefined / null / '' values so a convention only reports what it found. */
+/**
+ * Drops undefined / null / '' values so a convention only reports what it found. `o` is always an object literal
+ * (own keys only), so for-in visits what Object.entries would, without allocating a pair per key.
+ */
 export function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+  for (const k in o) {
+    const v = o[k];
+    if (v !== undefined && v !== null && v !== '') out[k] = v;
+  }
   return out as Partial<T>;
 }
 

@@ -30,7 +30,7 @@ import { compact, firstInt, nonEmpty, operationType, providerName } from './gena
 import { finishReasonsOf, normalizeMessages, systemMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
-import { jsonish, jsonValue, str, strList, withPrefix } from './values.js';
+import { jsonish, jsonValue, str, strList } from './values.js';
 
 /** The event that carries content when an instrumentation records it on events instead of span attributes. */
 export const OPERATION_DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
@@ -53,20 +53,29 @@ function contentAttributes(input: SpanInput): Attributes {
   return out;
 }
 
+const REQUEST_PREFIX = 'gen_ai.request.';
+
+/** request_params entries that come from attributes outside gen_ai.request.*: [param, attribute]. */
+const EXTRA_PARAMS: readonly (readonly [string, string])[] = [
+  ['tools', 'gen_ai.tool.definitions'],
+  ['output_type', 'gen_ai.output.type'],
+  ['dimension_count', 'gen_ai.embeddings.dimension.count'],
+  ['retrieval_top_k', 'gen_ai.retrieval.top_k'],
+  ['data_source_id', 'gen_ai.data_source.id'],
+];
+
 function requestParams(attrs: Attributes): Record<string, Json> | null {
   const params: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(withPrefix(attrs, 'gen_ai.request.'))) {
-    if (k === 'model' || v === null || v === '') continue;
+  // One pass over the attributes instead of a withPrefix copy. A '__proto__' suffix is skipped: in that copy it hit
+  // the prototype setter and never became a key.
+  for (const key in attrs) {
+    if (!key.startsWith(REQUEST_PREFIX)) continue;
+    const k = key.slice(REQUEST_PREFIX.length);
+    const v = attrs[key] as AttrValue;
+    if (k === 'model' || k === '__proto__' || v === null || v === '') continue;
     params[k] = jsonish(v) as Json;
   }
-  const extra: Record<string, string> = {
-    tools: 'gen_ai.tool.definitions',
-    output_type: 'gen_ai.output.type',
-    dimension_count: 'gen_ai.embeddings.dimension.count',
-    retrieval_top_k: 'gen_ai.retrieval.top_k',
-    data_source_id: 'gen_ai.data_source.id',
-  };
-  for (const [name, key] of Object.entries(extra)) {
+  for (const [name, key] of EXTRA_PARAMS) {
     const v = attrs[key];
     if (v !== undefined && v !== null && v !== '') params[name] = jsonish(v) as Json;
   }

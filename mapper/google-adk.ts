@@ -32,7 +32,7 @@
  * - agent_name      gen_ai.agent.name on agent spans.
  * - session_id      gcp.vertex.agent.session_id > gen_ai.conversation.id.
  */
-import { hasKeyWithPrefix, present } from './flat-messages.js';
+import { hasKeyMatching, prefixTest, present } from './flat-messages.js';
 import { compact, firstInt, nonEmpty } from './genai-common.js';
 import { normalizeMessage, systemMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
@@ -42,6 +42,7 @@ import { isObject, jsonish, str } from './values.js';
 type JsonObject = { [key: string]: Json };
 
 const SCOPE = 'gcp.vertex.agent';
+const isAdkKey = prefixTest([`${SCOPE}.`]);
 const NOT_SPECIFIED = '<not specified>';
 
 /** Reads a field by its Python (snake_case) or JS (camelCase) name. */
@@ -141,7 +142,7 @@ export const googleAdk: Convention = {
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
     const isAdk =
-      input.scope.name === SCOPE || hasKeyWithPrefix(a, [`${SCOPE}.`]) || str(a['gen_ai.system']) === SCOPE;
+      input.scope.name === SCOPE || hasKeyMatching(a, isAdkKey) || str(a['gen_ai.system']) === SCOPE;
     if (!isAdk) return null;
     const request = llmPayload(a['gcp.vertex.agent.llm_request']);
     const response = llmPayload(a['gcp.vertex.agent.llm_response']);

@@ -6,6 +6,7 @@ import { assessmentsOf } from './assessments.js';
 import { mergeFields } from './merge.js';
 import {
   type Attributes,
+  type AttrValue,
   type DecodedEvent,
   type DecodedLink,
   KIND_NAMES,
@@ -156,7 +157,8 @@ function exceptionMessage(e: DecodedEvent | undefined): string | null {
 /** Resource attributes become trace tags, except the SDK's own bookkeeping (telemetry.sdk.*). */
 function resourceTags(resource: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(resource)) {
+  for (const k in resource) {
+    const v = resource[k] as AttrValue;
     if (k.startsWith('telemetry.sdk.') || v === null) continue;
     out[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
@@ -190,7 +192,9 @@ function nonEmpty<T extends object>(o: T): T | null {
 /** Every text and jsonb value of the row, cleaned for Postgres (sanitize.ts). */
 function sanitizeRow(row: SpanRow): SpanRow {
   const r = row as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(r)) {
+  // for-in, not Object.entries: no pair arrays for a row literal's own keys (it inherits no enumerable ones).
+  for (const k in r) {
+    const v = r[k];
     if (typeof v === 'string') r[k] = cleanString(v);
     else if (v !== null && typeof v === 'object') r[k] = cleanJson(v as Json);
   }

@@ -37,7 +37,14 @@
  * langfuse.observation.metadata.*, level, status_message, prompt.*, cost_details and completion_start_time are
  * not mapped (kept in `attributes`).
  */
-import { hasKeyWithPrefix, labelTags, metadataObject, prefixedMetadata, present } from './flat-messages.js';
+import {
+  hasKeyMatching,
+  labelTags,
+  metadataObject,
+  prefixedMetadata,
+  prefixTest,
+  present,
+} from './flat-messages.js';
 import { chatRequestMessages, chatResponseMessages } from './genai-chat-formats.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage } from './genai-messages.js';
@@ -46,6 +53,7 @@ import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './ty
 import { int, isObject, jsonish, lookup, str } from './values.js';
 
 type JsonObject = { [key: string]: Json };
+const isLangfuseKey = prefixTest(['langfuse.']);
 
 const TYPES: Record<string, SpanType> = {
   agent: 'AGENT',
@@ -147,7 +155,7 @@ export const langfuse: Convention = {
   name: 'langfuse',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyWithPrefix(a, ['langfuse.'])) return null;
+    if (!hasKeyMatching(a, isLangfuseKey)) return null;
     const type = str(a['langfuse.observation.type'])?.trim().toLowerCase();
     const isGeneration = type === 'generation';
     const obsInput = decoded(a['langfuse.observation.input']);

@@ -6,15 +6,19 @@
  */
 import type { MappedFields } from './types.js';
 
-const MERGED_OBJECTS = ['trace_tags', 'trace_metadata', 'request_params'] as const;
+function isMergedObject(key: string): boolean {
+  return key === 'trace_tags' || key === 'trace_metadata' || key === 'request_params';
+}
 
 export function mergeFields(found: MappedFields[]): MappedFields {
   const out: MappedFields = {};
   const o = out as Record<string, unknown>;
   for (const fields of found) {
-    for (const [key, value] of Object.entries(fields)) {
+    // Fields are plain objects a convention built (own keys only): for-in, no pair per key.
+    for (const key in fields) {
+      const value = (fields as Record<string, unknown>)[key];
       if (value === null || value === undefined) continue;
-      if ((MERGED_OBJECTS as readonly string[]).includes(key)) {
+      if (isMergedObject(key)) {
         o[key] = { ...(value as object), ...((o[key] as object | undefined) ?? {}) };
       } else if (key === 'span_type') {
         if (out.span_type === undefined || out.span_type === null || out.span_type === 'UNKNOWN')

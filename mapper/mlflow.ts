@@ -32,6 +32,7 @@
  * `attributes`. session.id / user.id are only read on spans that carry mlflow.* attributes.
  */
 
+import { hasKeyMatching, prefixTest } from './flat-messages.js';
 import {
   chatRequestMessages,
   chatRequestModel,
@@ -45,6 +46,7 @@ import type { AttrValue, SpanInput } from './otlp.js';
 import { type Convention, type Json, type MappedFields, SPAN_TYPES, type SpanType } from './types.js';
 import { int, isObject, jsonValue, str } from './values.js';
 
+const isMlflowKey = prefixTest(['mlflow.']);
 const TAG_PREFIX = 'mlflow.traceTag.';
 const TRACE_PREFIX = 'mlflow.trace.';
 /** mlflow.trace.* span attributes that are not trace metadata (span-level bookkeeping). */
@@ -105,7 +107,7 @@ export const mlflow: Convention = {
   name: 'mlflow',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!Object.keys(a).some((k) => k.startsWith('mlflow.'))) return null;
+    if (!hasKeyMatching(a, isMlflowKey)) return null;
     const inputs = decoded(a['mlflow.spanInputs']);
     const outputs = decoded(a['mlflow.spanOutputs']);
     const outputMessages = chatResponseMessages(outputs);

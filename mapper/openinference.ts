@@ -30,7 +30,7 @@
  * - trace_tags      tag.tags: each label → {label: 'true'}.
  * tool.description / tool.parameters, prompt templates and graph.node.* are not mapped (kept in `attributes`).
  */
-import { hasKeyWithPrefix, labelTags, metadataObject, present } from './flat-messages.js';
+import { hasKeyMatching, labelTags, metadataObject, prefixTest, present } from './flat-messages.js';
 import { compact, nonEmpty, providerName } from './genai-common.js';
 import { toolArguments } from './genai-messages.js';
 import { oiChoiceMessages, oiMessages, oiPromptMessages } from './oi-messages.js';
@@ -64,6 +64,7 @@ const OI_PREFIXES = [
   'tool_call.',
   'tag.tags',
 ] as const;
+const isOiKey = prefixTest(OI_PREFIXES);
 
 const KINDS: Record<string, SpanType> = {
   LLM: 'LLM',
@@ -120,7 +121,7 @@ export const openinference: Convention = {
   name: 'openinference',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyWithPrefix(a, OI_PREFIXES)) return null;
+    if (!hasKeyMatching(a, isOiKey)) return null;
     const finish = str(a['llm.finish_reason']);
     const kind = spanKind(a);
     return compact({

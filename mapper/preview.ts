@@ -8,13 +8,38 @@ import { isObject, toText } from './values.js';
 
 export const PREVIEW_MAX_CHARS = 1000;
 
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
 export function truncate(s: string | null, max = PREVIEW_MAX_CHARS): string | null {
   if (s === null) return null;
   // A string of at most `max` UTF-16 units has at most `max` code points: nothing to cut.
   if (s.length <= max) return s;
-  // Count code points, not UTF-16 units, so a preview never ends in half a surrogate pair.
+  if (!Number.isInteger(max) || max < 0) return sliceCodePoints(s, max);
+  // Count code points, not UTF-16 units, so a preview never ends in half a surrogate pair. Without surrogates in
+  // the first `max` units they are the first `max` code points (the common case: no walk, no code point array).
+  if (!ANY_SURROGATE.test(s.slice(0, max))) return s.slice(0, max);
+  const end = codePointsEnd(s, max);
+  return end >= s.length ? s : s.slice(0, end);
+}
+
+/** The original, general form: any limit Array#slice accepts. */
+function sliceCodePoints(s: string, max: number): string {
   const cps = Array.from(s);
   return cps.length <= max ? s : cps.slice(0, max).join('');
+}
+
+/**
+ * The UTF-16 index just past the first `count` code points of `s`, counted as Array.from(s) does: a valid pair is
+ * one code point, a lone surrogate is one too.
+ */
+function codePointsEnd(s: string, count: number): number {
+  let i = 0;
+  for (let n = 0; n < count && i < s.length; n++) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    i += pair ? 2 : 1;
+  }
+  return i;
 }
 
 function lastWithRole(messages: ChatMessage[], roles: string[]): ChatMessage | undefined {

@@ -115,9 +115,54 @@ function matchingEncoding(text: string, c: Candidate): Encoding | null {
   const compact = encoded(c, 'json')!;
   if (compact === text) return 'json';
   if (text.length <= compact.length) return null;
-  if (encoded(c, 'json-py') === text) return 'json-py';
+  // Python's text has a known length: skip building it when the attribute's length already rules it out.
+  const seps = separators(c.value);
+  const pyLength = seps < 0 ? -1 : compact.length + seps;
+  if ((pyLength < 0 || text.length === pyLength) && encoded(c, 'json-py') === text) return 'json-py';
+  if (pyLength >= 0 && text.length < pyLength) return null; // ensure_ascii only lengthens it
   if (text.includes('\\u') && encoded(c, 'json-py-ascii') === text) return 'json-py-ascii';
   return null;
+}
+
+const MAX_COUNTED_DEPTH = 100;
+
+/**
+ * How many `,` and `:` separate items and keys in `v`'s JSON. Python's json.dumps puts a space after each and
+ * otherwise writes plain JSON data exactly as JSON.stringify does (keys in the same order, the same string and
+ * number forms), so its text is this much longer than the compact one. -1 when `v` is not plain JSON data (holes,
+ * undefined, toJSON, class instances, …), where the two may differ in other ways, or nests deeper than
+ * MAX_COUNTED_DEPTH (where pythonDumps may overflow the stack, as it always did): then nothing is ruled out.
+ */
+function separators(v: unknown, depth = 0): number {
+  if (v === null) return 0;
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean') return 0;
+  if (t !== 'object' || depth >= MAX_COUNTED_DEPTH) return -1;
+  if (Array.isArray(v)) {
+    let n = v.length > 0 ? v.length - 1 : 0;
+    for (let i = 0; i < v.length; i++) {
+      const s = i in v ? separators(v[i], depth + 1) : -1;
+      if (s < 0) return -1;
+      n += s;
+    }
+    return n;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (
+    (proto !== Object.prototype && proto !== null) ||
+    typeof (v as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    return -1;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  let n = keys.length > 0 ? 2 * keys.length - 1 : 0;
+  for (const k of keys) {
+    const s = separators(o[k], depth + 1);
+    if (s < 0) return -1;
+    n += s;
+  }
+  return n;
 }
 
 function refFor(text: string, found: Candidate[]): Ref | null {
@@ -132,7 +177,8 @@ function refFor(text: string, found: Candidate[]): Ref | null {
 export function refAttributes(attrs: Attributes, content: MappedContent): Attributes {
   let out: Attributes | null = null;
   let found: Candidate[] | null = null;
-  for (const [key, v] of Object.entries(attrs)) {
+  for (const key in attrs) {
+    const v = attrs[key];
     if (typeof v !== 'string' || v.length < MIN_REF_LENGTH) continue;
     found ??= candidates(content);
     const ref = refFor(v, found);

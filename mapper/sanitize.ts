@@ -8,16 +8,19 @@
 import type { Json } from './types.js';
 
 // Matches NUL and any surrogate that is not part of a valid pair.
-const BAD_SOURCE = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
-const HAS_BAD = new RegExp(BAD_SOURCE);
-const ALL_BAD = new RegExp(BAD_SOURCE, 'g');
+const ALL_BAD = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-// Cheap pre-checks: most strings have neither NUL nor any surrogate (emoji pairs are the common exception).
-const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+// String#isWellFormed (ES2024, Node ≥ 20; the TS lib here is ES2023) is false exactly when a lone surrogate is
+// present, and answers without scanning for one-byte strings, which cannot hold surrogates.
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+
+/** Neither U+0000 nor a lone surrogate: the common case, two native scans and no regex. */
+function isClean(s: string): boolean {
+  return s.indexOf('\u0000') === -1 && isWellFormed.call(s);
+}
 
 export function cleanString(s: string): string {
-  if (s.indexOf('\u0000') === -1 && !ANY_SURROGATE.test(s)) return s;
-  return HAS_BAD.test(s) ? s.replace(ALL_BAD, '\uFFFD') : s;
+  return isClean(s) ? s : s.replace(ALL_BAD, '\uFFFD');
 }
 
 /** Deep-cleans keys and string values. Returns the same object when nothing needed cleaning (no copies). */

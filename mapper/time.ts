@@ -1,10 +1,41 @@
 /** Nanosecond timestamps → column values, without ever passing through a lossy JS number. */
 
 const MAX_INT64 = 9223372036854775807n;
+/** 9999-12-31T23:59:59.999999999Z: the last instant a four-digit ISO year can show. */
+const MAX_ISO_NS = 253402300799999999999n;
+const NS_PER_S = 1_000_000_000n;
 
 /** bigint column value (decimal string), clamped to the int64 range Postgres can hold. */
 export function nanosColumn(ns: bigint): string {
   return (ns > MAX_INT64 ? MAX_INT64 : ns < 0n ? 0n : ns).toString();
+}
+
+/** '00'…'99': two-digit date and time fields without padStart per field. */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` of whole seconds since the epoch (0 … 253402300799, so the year has four digits).
+ * Days → civil date is Howard Hinnant's `civil_from_days`; all arithmetic is exact in doubles at this range.
+ * About a quarter of the cost of `new Date(ms).toISOString()`.
+ */
+function isoSeconds(secs: number): string {
+  const days = Math.floor(secs / 86400);
+  const sod = secs - days * 86400;
+  const z = days + 719468; // days since 0000-03-01
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097; // day of the 400-year era
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // day of the March-based year
+  const mp = Math.floor((5 * doy + 2) / 153); // March = 0
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(sod / 3600);
+  const minute = Math.floor((sod - hour * 3600) / 60);
+  const second = sod - hour * 3600 - minute * 60;
+  return `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
 }
 
 /**
@@ -12,14 +43,12 @@ export function nanosColumn(ns: bigint): string {
  * Sub-microsecond digits are truncated; the exact value lives in the *_unix_nano column.
  */
 export function isoMicros(ns: bigint): string {
-  // Clamp to year 9999 so Date can format it; the exact nanoseconds are stored separately.
-  const maxNs = 253402300799999999999n;
-  const clamped = ns < 0n ? 0n : ns > maxNs ? maxNs : ns;
-  const micros = clamped / 1000n;
-  const ms = Number(micros / 1000n);
-  const iso = new Date(ms).toISOString(); // 2024-05-01T12:00:00.123Z
-  const extra = (micros % 1000n).toString().padStart(3, '0');
-  return `${iso.slice(0, -1)}${extra}Z`;
+  // Clamp to year 9999 so the year keeps four digits; the exact nanoseconds are stored separately.
+  const clamped = ns < 0n ? 0n : ns > MAX_ISO_NS ? MAX_ISO_NS : ns;
+  // Two small bigint divisions; the parts are exact as numbers (seconds < 2^38, nanoseconds < 10^9).
+  const secs = Number(clamped / NS_PER_S);
+  const micros = Math.floor(Number(clamped % NS_PER_S) / 1000);
+  return `${isoSeconds(secs)}.${String(micros).padStart(6, '0')}Z`;
 }
 
 /** Duration in ms, 0 when end precedes start (clocks skew; a negative duration means nothing to a user). */

@@ -29,7 +29,14 @@
  * - trace_tags      traceloop.workflow.name under its own key.
  * traceloop.entity.path / version and traceloop.prompt.* are not mapped (kept in `attributes`).
  */
-import { flatList, hasKeyWithPrefix, indexedMessages, prefixedMetadata, present } from './flat-messages.js';
+import {
+  flatList,
+  hasKeyMatching,
+  indexedMessages,
+  prefixedMetadata,
+  prefixTest,
+  present,
+} from './flat-messages.js';
 import { compact, firstInt, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
@@ -49,7 +56,13 @@ const MARKERS = [
   'llm.response.finish_reason',
   'llm.response.stop_reason',
 ] as const;
+const isMarker = prefixTest(MARKERS);
 const INDEXED = /^gen_ai\.(prompt|completion)\.\d+\./;
+/** INDEXED.test, run only on keys with its 'p' / 'c' after `gen_ai.` (most spans have many other gen_ai.* keys). */
+const isIndexed = (k: string) => {
+  const c = k.charCodeAt(7);
+  return (c === 0x70 || c === 0x63) && INDEXED.test(k);
+};
 
 const SPAN_KINDS: Record<string, SpanType> = {
   workflow: 'WORKFLOW',
@@ -132,7 +145,7 @@ export const traceloop: Convention = {
   name: 'traceloop',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyWithPrefix(a, MARKERS) && !Object.keys(a).some((k) => INDEXED.test(k))) return null;
+    if (!hasKeyMatching(a, isMarker) && !hasKeyMatching(a, isIndexed)) return null;
     const type = spanType(a);
     const entityName = str(a['traceloop.entity.name']);
     const outputMessages = indexedMessages(a, 'gen_ai.completion.', 'assistant');

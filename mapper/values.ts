@@ -81,7 +81,8 @@ export function strList(v: AttrValue | undefined): string[] | null {
 /** Attributes whose key starts with `prefix`, with the prefix removed. */
 export function withPrefix(attrs: Attributes, prefix: string): Attributes {
   const out: Attributes = {};
-  for (const [k, v] of Object.entries(attrs)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  // Attributes are plain objects (own keys only): for-in, without Object.entries' pair per key.
+  for (const k in attrs) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = attrs[k] as AttrValue;
   return out;
 }
 

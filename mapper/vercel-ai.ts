@@ -41,7 +41,7 @@
  * - session_id / user_id  ai.telemetry.metadata.{sessionId | session_id} / {userId | user_id}, then the same keys
  *                  under ai.settings.runtimeContext.* / ai.settings.context.* (AI SDK 7's runtime context).
  */
-import { hasKeyWithPrefix, prefixedTags, present } from './flat-messages.js';
+import { hasKeyMatching, prefixedTags, prefixTest, present } from './flat-messages.js';
 import { compact, firstInt, nonEmpty } from './genai-common.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
@@ -63,6 +63,7 @@ const MARKERS = [
   'ai.documents',
   'ai.ranking',
 ] as const;
+const isMarker = prefixTest(MARKERS);
 const METADATA = 'ai.telemetry.metadata.';
 /** AI SDK 7 replaced telemetry metadata with a runtime context, exported under ai.settings.(runtimeC|c)ontext. */
 const CONTEXT_PREFIXES = ['ai.settings.runtimeContext.', 'ai.settings.context.'];
@@ -237,7 +238,7 @@ export const vercelAi: Convention = {
   name: 'vercel_ai',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyWithPrefix(a, MARKERS)) return null;
+    if (!hasKeyMatching(a, isMarker)) return null;
     const kind = kindOf(operation(input));
     const finish = str(a['ai.response.finishReason']) ?? str(a['ai.finishReason']);
     const isGeneration = kind === 'generation' || kind === 'call';

@@ -58,6 +58,38 @@ describe('raw attribute references', () => {
     assert.deepEqual(refAttributes({ a: 'short' }, content), { a: 'short' });
   });
 
+  it("property: Python's json.dumps text (either ensure_ascii) is referenced as such, a respaced text is kept", () => {
+    const py = (v: unknown, ascii: boolean): string => {
+      if (v === null || typeof v !== 'object') {
+        const s = JSON.stringify(v);
+        return ascii
+          ? s.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+          : s;
+      }
+      if (Array.isArray(v)) return `[${v.map((x) => py(x, ascii)).join(', ')}]`;
+      return `{${Object.entries(v)
+        .map(([k, x]) => `${py(k, ascii)}: ${py(x, ascii)}`)
+        .join(', ')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (value, ascii) => {
+        const padded = { value: value as Json, pad: 'é'.repeat(300) } as Json;
+        const content = { inputs: { wrapped: padded } as Json, outputs: null };
+        const text = py(padded, ascii);
+        const stored = refAttributes({ a: text }, content);
+        const ref = stored.a as Record<string, unknown>;
+        assert.deepEqual(ref.path, ['wrapped']);
+        assert.equal(ref.encoding, ascii ? 'json-py-ascii' : 'json-py');
+        assert.deepEqual(expandRefs(stored, content), { a: text });
+        // One space more or less is no encoding's output: kept as sent.
+        for (const other of [`${text} `, text.replace(', ', ',')])
+          if (other !== text && other !== JSON.stringify(padded))
+            assert.deepEqual(refAttributes({ a: other }, content), { a: other });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('property: expand(ref(attrs)) === attrs for any JSON content', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.constantFrom('json', 'string'), (value, how) => {
