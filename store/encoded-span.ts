@@ -66,7 +66,10 @@ export function copyLines(spans: EncodedSpan[]): Buffer {
   let length = 0;
   for (const s of spans) {
     let prefix = prefixes.get(s.fields.experiment_id);
-    if (!prefix) prefixes.set(s.fields.experiment_id, (prefix = Buffer.from(s.fields.experiment_id)));
+    if (!prefix) {
+      prefix = Buffer.from(s.fields.experiment_id);
+      prefixes.set(s.fields.experiment_id, prefix);
+    }
     parts.push(prefix, s.line);
     length += prefix.length + s.line.length;
   }
