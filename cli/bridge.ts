@@ -23,7 +23,9 @@ import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { type Config, ConfigError } from './config.js';
 import { openDatabase } from './database.js';
+import { MapWorkers } from './map-workers.js';
 import { startRetention } from './retention-job.js';
+import { inThreadMapper } from './trace-mapping.js';
 
 export interface RunningBridge {
   httpPort: number;
@@ -101,11 +103,14 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     join: joinEvents,
   });
   const experiments = new Experiments(db);
+  // 0 maps on the event loop (in slices); otherwise on that many worker threads.
+  const mapWorkers =
+    config.mapWorkers > 0 ? new MapWorkers(config.mapWorkers, config.maxAttributeLength, log) : null;
   const pipeline = new TracePipeline({
     experiments,
     writer,
+    mapRequest: mapWorkers ? mapWorkers.map : inThreadMapper(config.maxAttributeLength),
     retryAfterMs: config.retryAfterMs,
-    maxAttributeLength: config.maxAttributeLength,
     metrics,
   });
   const logsPipeline = new LogsPipeline({
@@ -140,6 +145,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
+    await mapWorkers?.close();
     await db.close();
     throw err;
   }
@@ -184,6 +190,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         const grpcClosed = new Promise<void>((resolve) => grpcServer.server.tryShutdown(() => resolve()));
         await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();
+        await mapWorkers?.close();
         await db.close();
         log.info('tracebridge stopped');
       })();

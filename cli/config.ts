@@ -13,6 +13,7 @@ export interface Config {
   batchMaxSpans: number;
   batchLingerMs: number;
   writers: number;
+  mapWorkers: number;
   retryAfterMs: number;
   logLevel: string;
   captureDir: string | null;
@@ -109,6 +110,13 @@ const SETTINGS = [
     fallback: 5,
   },
   { key: 'writers', env: 'TRACEBRIDGE_WRITERS', flag: '--writers', parse: integer(1, 64), fallback: 2 },
+  {
+    key: 'mapWorkers',
+    env: 'TRACEBRIDGE_MAP_WORKERS',
+    flag: '--map-workers',
+    parse: integer(0, 64),
+    fallback: 1,
+  },
   {
     key: 'retryAfterMs',
     env: 'TRACEBRIDGE_RETRY_AFTER_MS',

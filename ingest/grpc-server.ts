@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ExportContext } from '../pipeline/context.js';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import { DecodeError } from './decode-error.js';
-import { decodeLogsRequestProtobufFast, decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
+import { decodeLogsRequestProtobufFast } from './decode-protobuf-fast.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
 import {
   API_KEY_HEADER,
@@ -138,7 +138,7 @@ async function exportSignal(signal: Signal, call: Call, opts: GrpcReceiverOption
     };
     try {
       return signal === 'traces'
-        ? await opts.traces.export(decodeTraceRequestProtobufFast(call.request), ctx)
+        ? await opts.traces.exportBody(call.request, 'protobuf', ctx)
         : await opts.logs.export(decodeLogsRequestProtobufFast(call.request), ctx);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;

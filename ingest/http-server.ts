@@ -17,8 +17,8 @@ import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js
 import { BodyError, decodeContent, readBody } from './body.js';
 import { CONTENT_TYPES, type PayloadFormat, payloadFormat } from './content-type.js';
 import { DecodeError } from './decode-error.js';
-import { decodeLogsRequestJson, decodeTraceRequestJson } from './decode-json.js';
-import { decodeLogsRequestProtobufFast, decodeTraceRequestProtobufFast } from './decode-protobuf-fast.js';
+import { decodeLogsRequestJson } from './decode-json.js';
+import { decodeLogsRequestProtobufFast } from './decode-protobuf-fast.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
 import {
   API_KEY_HEADER,
@@ -167,14 +167,8 @@ async function decodeAndExport(
   ctx: ExportContext,
   opts: HttpReceiverOptions,
 ): Promise<ExportResult> {
+  if (signal === 'traces') return opts.traces.exportBody(body, format, ctx);
   try {
-    if (signal === 'traces') {
-      const req =
-        format === 'protobuf'
-          ? decodeTraceRequestProtobufFast(body)
-          : decodeTraceRequestJson(body.toString('utf8'));
-      return await opts.traces.export(req, ctx);
-    }
     const req =
       format === 'protobuf'
         ? decodeLogsRequestProtobufFast(body)

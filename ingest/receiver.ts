@@ -1,5 +1,4 @@
 /** What the transports need from the rest of the bridge, and what they share (auth, backpressure, metrics). */
-import type { DecodedTraceRequest } from '../mapper/otlp.js';
 import type { DecodedLogsRequest } from '../mapper/otlp-logs.js';
 import type { BridgeMetrics } from '../metrics/metrics.js';
 import type { ExportContext } from '../pipeline/context.js';
@@ -8,8 +7,12 @@ import type { Admission } from './admission.js';
 import type { ApiKeys } from './auth.js';
 import type { Capture } from './capture.js';
 
+/**
+ * Trace bodies are handed over undecoded: decoding runs with the mapping, off the event loop when map workers are
+ * on (cli/map-workers.ts). A body that does not decode comes back as MALFORMED_PAYLOAD.
+ */
 export interface TraceReceiver {
-  export(req: DecodedTraceRequest, ctx: ExportContext): Promise<ExportResult>;
+  exportBody(body: Uint8Array, format: 'protobuf' | 'json', ctx: ExportContext): Promise<ExportResult>;
 }
 
 export interface LogsReceiver {

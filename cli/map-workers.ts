@@ -1,0 +1,115 @@
+/**
+ * Decoding and mapping on worker threads (TRACEBRIDGE_MAP_WORKERS). The event loop then only moves bytes — HTTP,
+ * gRPC, the writers' COPY — while a request's tens of milliseconds of mapping run beside it, so the writers'
+ * database round trips never wait behind a request being mapped, and a second core does the mapping.
+ *
+ * A job goes to the worker with the fewest jobs in flight. A worker that dies fails its jobs (the requests are
+ * answered INTERNAL; exporters retry them) and is replaced.
+ */
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { MapOutcome, MappedRequest, RequestMapper } from '../pipeline/map-request.js';
+import type { TraceFields } from '../store/columns.js';
+
+export interface WorkerJob {
+  id: number;
+  body: Uint8Array;
+  format: 'protobuf' | 'json';
+}
+
+export type WorkerReply =
+  | ({ id: number; kind: 'mapped'; fields: TraceFields[]; lines: Uint8Array; offsets: Uint32Array } & Omit<
+      MappedRequest,
+      'spans'
+    >)
+  | { id: number; kind: 'malformed'; message: string }
+  | { id: number; kind: 'failed'; message: string };
+
+interface Pending {
+  resolve: (o: MapOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+// From the TypeScript sources (tests, development) the worker starts through a tsx bootstrap: map-worker-tsx.mjs.
+const WORKER_URL = new URL(
+  fileURLToPath(import.meta.url).endsWith('.ts') ? './map-worker-tsx.mjs' : './map-worker.js',
+  import.meta.url,
+);
+
+export class MapWorkers {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closing = false;
+
+  constructor(
+    count: number,
+    private readonly maxAttributeLength: number,
+    private readonly log: Logger,
+    /** Heap limit of each worker (MB); a request that needs more fails alone and the worker is replaced. */
+    private readonly maxHeapMb?: number,
+  ) {
+    for (let i = 0; i < count; i++) this.slots.push(this.spawn());
+  }
+
+  readonly map: RequestMapper = (body, format) => {
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = ++this.nextId;
+    // A copy the worker can own: the receiver's buffer may be a slice of a shared pool.
+    const copy = new Uint8Array(body);
+    return new Promise<MapOutcome>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, body: copy, format } satisfies WorkerJob, [copy.buffer]);
+    });
+  };
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_URL, {
+      workerData: { maxAttributeLength: this.maxAttributeLength },
+      ...(this.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } } : {}),
+    });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (reply: WorkerReply) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) return;
+      slot.pending.delete(reply.id);
+      if (reply.kind === 'failed') p.reject(new Error(`map worker: ${reply.message}`));
+      else if (reply.kind === 'malformed') p.resolve(reply);
+      else p.resolve({ kind: 'mapped', request: unpack(reply) });
+    });
+    worker.on('error', (err) => this.lost(slot, err));
+    worker.on('exit', (code) => this.lost(slot, new Error(`map worker exited with code ${code}`)));
+    return slot;
+  }
+
+  private lost(slot: Slot, err: Error): void {
+    for (const p of slot.pending.values()) p.reject(err);
+    slot.pending.clear();
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || this.closing) return;
+    this.log.error({ err: err.message }, 'map worker lost; starting another');
+    this.slots[i] = this.spawn();
+  }
+}
+
+function unpack(reply: Extract<WorkerReply, { kind: 'mapped' }>): MappedRequest {
+  const { fields, lines, offsets, resources, resourceOf, reasons, conventions } = reply;
+  const all = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+  return {
+    resources,
+    resourceOf,
+    reasons,
+    conventions,
+    spans: fields.map((f, i) => ({ fields: f, line: all.subarray(offsets[i]!, offsets[i + 1]!) })),
+  };
+}

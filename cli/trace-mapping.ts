@@ -1,0 +1,45 @@
+/**
+ * The trace RequestMapper (pipeline/map-request.ts) as the composition root assembles it: ingest's decoders, then
+ * mapRequest. On the event loop it yields between slices of a request; map-worker.ts runs the same on a worker.
+ */
+import { DecodeError } from '../ingest/decode-error.js';
+import { decodeTraceRequestJson } from '../ingest/decode-json.js';
+import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
+import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import { type MapOptions, type MapOutcome, mapRequest, type RequestMapper } from '../pipeline/map-request.js';
+
+function decode(body: Uint8Array, format: 'protobuf' | 'json'): DecodedTraceRequest {
+  if (format === 'protobuf') return decodeTraceRequestProtobufFast(body);
+  return decodeTraceRequestJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+}
+
+export async function decodeAndMap(
+  body: Uint8Array,
+  format: 'protobuf' | 'json',
+  opts: MapOptions,
+): Promise<MapOutcome> {
+  let req: DecodedTraceRequest;
+  try {
+    req = decode(body, format);
+  } catch (err) {
+    if (err instanceof DecodeError) return { kind: 'malformed', message: err.message };
+    throw err;
+  }
+  return { kind: 'mapped', request: await mapRequest(req, opts) };
+}
+
+/** Spans mapped on the event loop between two yields (~2–3 ms of work). */
+const YIELD_EVERY_SPANS = 64;
+
+/**
+ * Maps on the event loop, yielding every few dozen spans: a 512-span request takes tens of milliseconds, and the
+ * writers' database round trips must not wait behind all of it.
+ */
+export function inThreadMapper(maxAttributeLength: number): RequestMapper {
+  const opts: MapOptions = {
+    maxAttributeLength,
+    yieldEvery: YIELD_EVERY_SPANS,
+    onYield: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  };
+  return (body, format) => decodeAndMap(body, format, opts);
+}

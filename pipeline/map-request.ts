@@ -1,0 +1,68 @@
+/**
+ * decoded request → encoded spans: id validation, value limits, the mapper, COPY encoding. Everything the trace
+ * pipeline does to a request that needs no database, so it can run on a worker thread (cli/map-workers.ts) as well
+ * as on the event loop. Experiments are assigned afterwards, by the pipeline (routing needs the database).
+ */
+import { mapSpan } from '../mapper/index.js';
+import type { Attributes, DecodedTraceRequest } from '../mapper/otlp.js';
+import type { SpanRecord } from '../store/columns.js';
+import { type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
+import { limitSpan } from './limits.js';
+import { invalidSpanReason, withoutZeroParent } from './validate.js';
+
+export interface MappedRequest {
+  /** Resource attributes of each ResourceSpans, in request order (experiment routing reads them). */
+  resources: Attributes[];
+  spans: EncodedSpan[];
+  /** For each span, the index of its ResourceSpans in `resources`. */
+  resourceOf: number[];
+  /** Why each invalid span was dropped (partial_success). */
+  reasons: string[];
+  /** Spans mapped per convention ('none' when no convention matched). */
+  conventions: Record<string, number>;
+}
+
+/** What mapping a request body gave: its spans, or why the body could not be decoded. */
+export type MapOutcome = { kind: 'mapped'; request: MappedRequest } | { kind: 'malformed'; message: string };
+
+/** Maps the trace request body `body` of `format`; the composition root supplies the implementation. */
+export type RequestMapper = (body: Uint8Array, format: 'protobuf' | 'json') => Promise<MapOutcome>;
+
+export interface MapOptions {
+  /** Longest string attribute value kept whole (characters). */
+  maxAttributeLength: number;
+  /** Called every `yieldEvery` spans; on the event loop it lets other work run between slices of a request. */
+  yieldEvery?: number;
+  onYield?: () => Promise<void>;
+}
+
+export async function mapRequest(req: DecodedTraceRequest, opts: MapOptions): Promise<MappedRequest> {
+  const out: MappedRequest = { resources: [], spans: [], resourceOf: [], reasons: [], conventions: {} };
+  let sinceYield = 0;
+  for (let i = 0; i < req.resourceSpans.length; i++) {
+    const rs = req.resourceSpans[i]!;
+    out.resources.push(rs.resource.attributes);
+    for (const ss of rs.scopeSpans) {
+      for (const raw of ss.spans) {
+        const reason = invalidSpanReason(raw);
+        if (reason) {
+          out.reasons.push(reason);
+          continue;
+        }
+        const span = limitSpan(withoutZeroParent(raw), opts.maxAttributeLength);
+        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope });
+        if (row.conventions.length === 0) out.conventions.none = (out.conventions.none ?? 0) + 1;
+        for (const c of row.conventions) out.conventions[c] = (out.conventions[c] ?? 0) + 1;
+        // The experiment is set by the pipeline once routing has resolved it.
+        row.experiment_id = '';
+        out.spans.push(encodeSpan(row as unknown as SpanRecord));
+        out.resourceOf.push(i);
+        if (opts.onYield && ++sinceYield === opts.yieldEvery) {
+          sinceYield = 0;
+          await opts.onYield();
+        }
+      }
+    }
+  }
+  return out;
+}

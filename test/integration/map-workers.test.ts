@@ -1,0 +1,110 @@
+/**
+ * Mapping on worker threads (TRACEBRIDGE_MAP_WORKERS, cli/map-workers.ts) stores exactly what mapping on the event
+ * loop stores, malformed bodies are still 400, and a worker that dies fails only its own request and is replaced.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { buildTemplate, instantiate, newIdScheme } from '../../bench/workload.js';
+import type { RunningBridge } from '../../cli/bridge.js';
+import { MapWorkers } from '../../cli/map-workers.js';
+import { postOtlp, startTestBridge } from '../support/bridge.js';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { hexId, protobufRequest } from '../support/otlp.js';
+
+const PB = { 'content-type': 'application/x-protobuf' };
+const JSON_CT = { 'content-type': 'application/json' };
+
+interface Side {
+  tdb: TestDatabase;
+  bridge: RunningBridge;
+}
+let onLoop: Side;
+let onWorkers: Side;
+
+async function side(mapWorkers: number): Promise<Side> {
+  const tdb = await freshDatabase();
+  return { tdb, bridge: await startTestBridge({ databaseUrl: tdb.url, mapWorkers }) };
+}
+
+before(async () => {
+  onLoop = await side(0);
+  onWorkers = await side(2);
+});
+after(async () => {
+  for (const s of [onLoop, onWorkers]) {
+    await s.bridge.stop();
+    await s.tdb.drop();
+  }
+});
+
+async function stored(s: Side): Promise<{ spans: unknown[]; traces: unknown[] }> {
+  const spans = await s.tdb.db.query<{ row: unknown }>(
+    `SELECT to_jsonb(s) - 'ingested_at' AS row FROM spans s ORDER BY trace_id, span_id`,
+  );
+  const traces = await s.tdb.db.query<{ row: unknown }>(
+    `SELECT to_jsonb(t) - 'created_at' - 'updated_at' AS row FROM traces t ORDER BY trace_id`,
+  );
+  return { spans: spans.rows.map((r) => r.row), traces: traces.rows.map((r) => r.row) };
+}
+
+describe('map workers', () => {
+  it('store the same rows as mapping on the event loop (GenAI bench traces, protobuf and JSON)', async () => {
+    const template = buildTemplate(1, 64);
+    const ids = newIdScheme();
+    for (const s of [onLoop, onWorkers]) {
+      const proto = await postOtlp(
+        s.bridge.httpPort,
+        '/v1/traces',
+        instantiate(template, 'protobuf', ids, 0, 0n),
+        PB,
+      );
+      const json = await postOtlp(
+        s.bridge.httpPort,
+        '/v1/traces',
+        instantiate(template, 'json', ids, 1, 0n),
+        JSON_CT,
+      );
+      assert.deepEqual([proto.status, json.status], [200, 200]);
+    }
+    const a = await stored(onLoop);
+    assert.equal(a.spans.length, 128);
+    assert.deepEqual(await stored(onWorkers), a);
+  });
+
+  it('answer a body that does not decode with 400 MALFORMED_PAYLOAD', async () => {
+    for (const s of [onLoop, onWorkers]) {
+      const r = await postOtlp(s.bridge.httpPort, '/v1/traces', new Uint8Array([0x0a, 0xff, 0xff]), PB);
+      assert.equal(r.status, 400);
+      assert.equal(r.headers.get('x-tracebridge-error'), 'MALFORMED_PAYLOAD');
+    }
+  });
+
+  it('a worker that runs out of memory fails its request alone and is replaced', async () => {
+    const workers = new MapWorkers(1, 1_000_000, pino({ level: 'silent' }), 16);
+    try {
+      // ~40 MB of decoded attribute strings (and more once mapped) cannot fit a 16 MB heap.
+      const big = 'x'.repeat(200_000);
+      const spans = Array.from({ length: 200 }, (_, i) => ({
+        traceId: hexId(16),
+        spanId: hexId(8),
+        name: `s${i}`,
+        start: 1n,
+        end: 2n,
+        attributes: { a: big, b: big },
+      }));
+      await assert.rejects(
+        workers.map(protobufRequest([{ resource: {}, spans }]), 'protobuf'),
+        /worker|memory/i,
+      );
+      const small = protobufRequest([
+        { resource: {}, spans: spans.slice(0, 1).map((s) => ({ ...s, attributes: {} })) },
+      ]);
+      const ok = await workers.map(small, 'protobuf');
+      assert.equal(ok.kind, 'mapped');
+      assert.equal(ok.kind === 'mapped' && ok.request.spans.length, 1);
+    } finally {
+      await workers.close();
+    }
+  });
+});
