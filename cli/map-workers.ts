@@ -3,13 +3,18 @@
  * gRPC, the writers' COPY — while a request's tens of milliseconds of mapping run beside it, so the writers'
  * database round trips never wait behind a request being mapped, and a second core does the mapping.
  *
- * A job goes to the worker with the fewest jobs in flight. A worker that dies fails its jobs (the requests are
- * answered INTERNAL; exporters retry them) and is replaced.
+ * A job goes to the worker with the fewest jobs in flight. A worker that dies fails its jobs with
+ * MapperUnavailableError (the requests are answered 503 / UNAVAILABLE, so exporters retry them) and is replaced.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { MapOutcome, MappedRequest, RequestMapper } from '../pipeline/map-request.js';
+import {
+  type MapOutcome,
+  type MappedRequest,
+  MapperUnavailableError,
+  type RequestMapper,
+} from '../pipeline/map-request.js';
 import type { TraceFields } from '../store/columns.js';
 
 export interface WorkerJob {
@@ -34,7 +39,10 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  lost: boolean;
 }
+
+const RESPAWN_DELAY_MS = 1000;
 
 // From the TypeScript sources (tests, development) the worker starts through a tsx bootstrap: map-worker-tsx.mjs.
 const WORKER_URL = new URL(
@@ -58,7 +66,9 @@ export class MapWorkers {
   }
 
   readonly map: RequestMapper = (body, format) => {
-    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const live = this.slots.filter((s) => !s.lost);
+    if (live.length === 0) return Promise.reject(new MapperUnavailableError('no map worker is running'));
+    const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = ++this.nextId;
     // A copy the worker can own: the receiver's buffer may be a slice of a shared pool.
     const copy = new Uint8Array(body);
@@ -78,7 +88,7 @@ export class MapWorkers {
       workerData: { maxAttributeLength: this.maxAttributeLength },
       ...(this.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } } : {}),
     });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), lost: false };
     worker.on('message', (reply: WorkerReply) => {
       const p = slot.pending.get(reply.id);
       if (!p) return;
@@ -87,18 +97,27 @@ export class MapWorkers {
       else if (reply.kind === 'malformed') p.resolve(reply);
       else p.resolve({ kind: 'mapped', request: unpack(reply) });
     });
-    worker.on('error', (err) => this.lost(slot, err));
-    worker.on('exit', (code) => this.lost(slot, new Error(`map worker exited with code ${code}`)));
+    worker.on('error', (err) =>
+      this.lost(slot, new MapperUnavailableError(`map worker failed: ${err.message}`)),
+    );
+    worker.on('exit', (code) =>
+      this.lost(slot, new MapperUnavailableError(`map worker exited with code ${code}`)),
+    );
     return slot;
   }
 
   private lost(slot: Slot, err: Error): void {
     for (const p of slot.pending.values()) p.reject(err);
     slot.pending.clear();
-    const i = this.slots.indexOf(slot);
-    if (i < 0 || this.closing) return;
-    this.log.error({ err: err.message }, 'map worker lost; starting another');
-    this.slots[i] = this.spawn();
+    if (slot.lost || this.closing) return;
+    slot.lost = true;
+    this.log.error({ err: err.message }, `map worker lost; starting another in ${RESPAWN_DELAY_MS} ms`);
+    // Jobs go to the other workers meanwhile (or wait here): a worker that cannot start at all must not turn
+    // into a busy loop of spawning.
+    setTimeout(() => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0 && !this.closing) this.slots[i] = this.spawn();
+    }, RESPAWN_DELAY_MS).unref();
   }
 }
 

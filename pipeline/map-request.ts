@@ -25,6 +25,9 @@ export interface MappedRequest {
 /** What mapping a request body gave: its spans, or why the body could not be decoded. */
 export type MapOutcome = { kind: 'mapped'; request: MappedRequest } | { kind: 'malformed'; message: string };
 
+/** The mapper could not run (a worker died or none is running): retryable, unlike an error in the mapping. */
+export class MapperUnavailableError extends Error {}
+
 /** Maps the trace request body `body` of `format`; the composition root supplies the implementation. */
 export type RequestMapper = (body: Uint8Array, format: 'protobuf' | 'json') => Promise<MapOutcome>;
 

@@ -17,6 +17,7 @@ export const ERRORS = {
   OVERLOADED: { http: 429, grpc: 14 /* UNAVAILABLE */, retryable: true },
   STORE_UNAVAILABLE: { http: 503, grpc: 14, retryable: true },
   SHUTTING_DOWN: { http: 503, grpc: 14, retryable: true },
+  MAPPER_UNAVAILABLE: { http: 503, grpc: 14, retryable: true },
   STORE_REFUSED: { http: 500, grpc: 13 /* INTERNAL */, retryable: false },
   INTERNAL: { http: 500, grpc: 13, retryable: false },
 } as const;

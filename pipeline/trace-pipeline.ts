@@ -9,7 +9,7 @@ import type { Experiments } from '../store/experiments.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import type { ExportContext } from './context.js';
 import { ExperimentResolver } from './experiment-resolver.js';
-import type { MapOutcome, RequestMapper } from './map-request.js';
+import { type MapOutcome, MapperUnavailableError, type RequestMapper } from './map-request.js';
 import { type ExportResult, rejected, retryable } from './result.js';
 
 export interface TracePipelineOptions {
@@ -34,8 +34,12 @@ export class TracePipeline {
     try {
       outcome = await this.opts.mapRequest(body, format);
     } catch (err) {
-      // A mapper bug or a lost worker: the request was not stored; the message names what failed.
-      return rejected('INTERNAL', err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof MapperUnavailableError) {
+        return retryable('MAPPER_UNAVAILABLE', message, this.opts.retryAfterMs);
+      }
+      // An error in the mapping itself would fail again on a retry.
+      return rejected('INTERNAL', message);
     }
     if (outcome.kind === 'malformed') {
       return rejected('MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${outcome.message}`);
