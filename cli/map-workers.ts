@@ -43,6 +43,7 @@ interface Slot {
 }
 
 const RESPAWN_DELAY_MS = 1000;
+const YOUNG_GENERATION_MB = 64;
 
 // From the TypeScript sources (tests, development) the worker starts through a tsx bootstrap: map-worker-tsx.mjs.
 const WORKER_URL = new URL(
@@ -86,7 +87,13 @@ export class MapWorkers {
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL, {
       workerData: { maxAttributeLength: this.maxAttributeLength },
-      ...(this.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } } : {}),
+      resourceLimits: {
+        // A request's decoded and mapped objects are all garbage once its lines are sent: a young generation that
+        // holds a few requests collects them there, instead of promoting them to be marked later (bench: ~10 %
+        // more spans/s than the default).
+        maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+        ...(this.maxHeapMb ? { maxOldGenerationSizeMb: this.maxHeapMb } : {}),
+      },
     });
     const slot: Slot = { worker, pending: new Map(), lost: false };
     worker.on('message', (reply: WorkerReply) => {

@@ -8,11 +8,11 @@
  * experiment its trace was first stored under, and then only that prefix changes.
  */
 import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord, type TraceFields } from './columns.js';
-import { copyText } from './copy-text.js';
+import { copyEncoder } from './copy-text.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
-const LINE_COLUMNS = ENCODED_SPAN_COLUMNS.slice(1);
+const encodeLine = copyEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COPY_TYPES);
 
 export interface EncodedSpan {
   fields: TraceFields;
@@ -44,10 +44,7 @@ export function encodeSpan(record: SpanRecord): EncodedSpan {
       trace_tags: record.trace_tags,
       trace_metadata: record.trace_metadata,
     },
-    line: Buffer.from(
-      `\t${copyText([record as unknown as Record<string, unknown>], LINE_COLUMNS, SPAN_COPY_TYPES)}`,
-      'utf8',
-    ),
+    line: Buffer.from(`\t${encodeLine([record as unknown as Record<string, unknown>])}`, 'utf8'),
   };
 }
 
