@@ -40,6 +40,10 @@ export interface LoadgenConfig {
   poolMb: number;
   /** After stop: how long to keep retrying what was started. */
   drainSeconds: number;
+  /** OTLP/HTTP: the request path (default `/v1/traces`). */
+  httpPath?: string;
+  /** OTLP/HTTP: extra request headers, e.g. `x-mlflow-experiment-id` for MLflow's endpoint (bench/mlflow.ts). */
+  headers?: Record<string, string>;
 }
 
 export interface WindowStats {
@@ -101,9 +105,9 @@ function httpSender(cfg: LoadgenConfig, encoding: Encoding): Sender {
             agent,
             host: '127.0.0.1',
             port: cfg.httpPort,
-            path: '/v1/traces',
+            path: cfg.httpPath ?? '/v1/traces',
             method: 'POST',
-            headers: { 'content-type': contentType, 'content-length': body.length },
+            headers: { ...cfg.headers, 'content-type': contentType, 'content-length': body.length },
           },
           (res) => {
             const chunks: Buffer[] = [];

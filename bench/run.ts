@@ -18,6 +18,8 @@
  *                             others the first protocol at its best client count
  *   --embedded                only the embedded PGlite store (the matrix at the first size)
  *   --no-ceiling --no-half --no-overload --no-embedded --no-sizes   skip parts of the full suite
+ *   --no-mlflow               skip the comparison with MLflow's own OTLP endpoint (bench/mlflow.ts: a pinned
+ *                             `mlflow server` on the same Postgres, at 4 and 16 clients; its venv takes ~1 min once)
  *   --ceiling-only            only the COPY ceilings (no bridge runs); --variants spans,traces,… picks them
  *   --no-profile              skip the extra run with the bridge under --cpu-prof (summarized by
  *                             bench/profile-summary.ts); the smoke run profiles its first run instead
@@ -51,6 +53,7 @@ import {
 } from './bridge-proc.js';
 import { type CeilingResult, columnTypes, measureCeiling, rowFactory } from './copy.js';
 import type { LoadgenConfig, LoadgenResult, Protocol } from './loadgen.js';
+import { formatMlflowResult, type MlflowResult, measureMlflow } from './mlflow.js';
 import { type BenchPostgres, databaseUrl, startBenchPostgres } from './pg.js';
 import {
   cpuSeconds,
@@ -79,6 +82,7 @@ interface Options {
   build: BridgeBuild;
   ceiling: boolean;
   ceilingOnly: boolean;
+  mlflow: boolean;
   /** Ceiling variants to measure (keys of CEILING_VARIANTS); null = the default set. */
   variants: string[] | null;
   half: boolean;
@@ -111,6 +115,7 @@ function parseArgs(argv: string[]): Options {
     build: smoke ? 'tsx' : 'dist',
     ceiling: true,
     ceilingOnly: false,
+    mlflow: !smoke,
     variants: null,
     half: true,
     overload: true,
@@ -190,9 +195,12 @@ function parseArgs(argv: string[]): Options {
       case '--no-ceiling':
         o.ceiling = false;
         break;
+      case '--no-mlflow':
+        o.mlflow = false;
+        break;
       case '--ceiling-only':
         o.ceilingOnly = true;
-        o.sizes = o.half = o.overload = o.embedded = o.profile = false;
+        o.sizes = o.half = o.overload = o.embedded = o.profile = o.mlflow = false;
         break;
       case '--variants':
         o.variants = list(value());
@@ -654,6 +662,33 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
   }
 }
 
+// ---- MLflow ----
+
+/** MLflow's committed spans/s next to tracebridge's HTTP-protobuf run at the same client count (same payload). */
+function mlflowTable(mlflowRuns: MlflowResult[], runs: RunResult[]): string {
+  const rows = mlflowRuns.map((m) => {
+    const ours = runs.find(
+      (r) =>
+        r.scenario.protocol === 'http-protobuf' &&
+        r.scenario.clients === m.clients &&
+        r.scenario.messageKb === 1 &&
+        !r.scenario.rate &&
+        !r.scenario.embedded &&
+        !r.profile,
+    );
+    const ratio =
+      ours && m.spansPerSecond > 0 ? `${(ours.spansPerSecond / m.spansPerSecond).toFixed(1)} ×` : 'n/a';
+    return `| ${m.clients} | ${fmtInt(m.spansPerSecond)} | ${Math.round(m.latencyMs.p50)} / ${Math.round(m.latencyMs.p99)} | ${m.mlflowCpu.toFixed(2)} | ${m.pgCpu?.toFixed(2) ?? 'n/a'} | ${m.otherCpu.toFixed(2)} | ${Math.round(m.mlflowPeakRssMb)} | ${m.nothingLost ? 'yes' : 'NO'} | ${ours ? fmtInt(ours.spansPerSecond) : 'n/a'} | ${ratio} |`;
+  });
+  return [
+    `MLflow ${mlflowRuns[0]!.mlflowVersion} (\`mlflow server\`, ${mlflowRuns[0]!.workers} workers) on the same Postgres, OTLP/HTTP protobuf, header x-mlflow-experiment-id; spans/s from its \`spans\` table.`,
+    '',
+    '| clients | MLflow spans/s | p50 / p99 ms | MLflow CPU | PG CPU | other CPU | MLflow RSS MB | nothing lost | tracebridge spans/s | tracebridge / MLflow |',
+    '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
 // ---- ceiling ----
 
 interface CeilingVariant {
@@ -1100,6 +1135,7 @@ async function main(): Promise<void> {
 
   const runs: RunResult[] = [];
   const ceilings: Ceiling[] = [];
+  const mlflowRuns: MlflowResult[] = [];
   let profileText: string | null = null;
   // Profiles of full runs are kept in bench/.tmp (git-ignored) for flame graphs; the smoke run's are thrown away.
   const tmpRoot = opts.smoke
@@ -1246,6 +1282,23 @@ async function main(): Promise<void> {
         runs.push(r);
         if (r.profile) profileText = profileReport(r.profile, 25);
       }
+      if (opts.mlflow) {
+        for (const clients of [4, 16]) {
+          console.log(`\n[mlflow] the same 1 KB requests to MLflow's OTLP endpoint, ${clients} clients`);
+          const m = await measureMlflow({
+            pgUrl: ctx.pg!.url,
+            pgPid: ctx.pg!.pid(),
+            clients,
+            seconds: opts.seconds,
+            warmup: opts.warmup,
+            messageKb: 1,
+            quietWait: opts.quietWait,
+            baseShiftNs: ctx.baseShiftNs,
+          });
+          console.log(`  ${formatMlflowResult(m)}`);
+          mlflowRuns.push(m);
+        }
+      }
     }
   } finally {
     await ctx.admin?.end().catch(() => {});
@@ -1275,6 +1328,7 @@ async function main(): Promise<void> {
       : []),
     ...statementRuns(runs).flatMap((r) => ['### Where Postgres spends its time', '', statementsTable(r), '']),
     ...(runs.some((r) => r.storage) ? ['### Bytes on disk per span', '', storageTable(runs, ctx), ''] : []),
+    ...(mlflowRuns.length ? ['### MLflow comparison', '', mlflowTable(mlflowRuns, runs), ''] : []),
     ...(!opts.embeddedOnly ? ['### Targets (issue 6)', '', targetsTable(ctx, runs, ceilings), ''] : []),
     ...(profileText ? ['### Profile of the bridge (--cpu-prof)', '', profileText, ''] : []),
     `total bench time ${((Date.now() - started) / 1000).toFixed(0)} s (message sizes: ${opts.messageKb.join(', ')} KB; first: ${kb0} KB)`,
