@@ -83,9 +83,8 @@ async function replaceSpans(
   spans: EncodedSpan[],
   traceIds: string[],
   newTraces: ReadonlySet<string>,
-  opts: WriteOptions,
 ): Promise<void> {
-  const stored = opts.replaceOrphans ? spans : spans.filter((s) => !newTraces.has(s.fields.trace_id));
+  const stored = spans.filter((s) => !newTraces.has(s.fields.trace_id));
   if (stored.length) {
     await tx.query(DELETE_STORED_COPIES_SQL, [
       stored.map((s) => s.fields.trace_id),
@@ -140,7 +139,9 @@ export async function writeSpanBatch(
   const pinned = new Map(existing.rows.map((r) => [r.trace_id, r.experiment_id]));
   // Rows are only written with their spans and retention deletes both together: the traces without a row are
   // wholly in this batch.
-  const newTraces = new Set(traceIds.filter((id) => !pinned.has(id)));
+  // With replaceOrphans no trace counts as new: stored spans of a trace without its row are then deleted where
+  // re-sent and counted where not (the SQL recompute inserts the missing row).
+  const newTraces = new Set(opts.replaceOrphans ? [] : traceIds.filter((id) => !pinned.has(id)));
   // New traces: the first span of the trace in this batch decides.
   for (const { fields } of spans)
     if (!pinned.has(fields.trace_id)) pinned.set(fields.trace_id, fields.experiment_id);
@@ -152,7 +153,7 @@ export async function writeSpanBatch(
         spans.map((s) => s.fields),
       )
     : new Map();
-  await replaceSpans(tx, spans, traceIds, newTraces, opts);
+  await replaceSpans(tx, spans, traceIds, newTraces);
   if (join && events.size > 0) {
     const keys = spans.map((s) => s.fields).filter((f) => events.has(spanKey(f.trace_id, f.span_id)));
     await remapStored(tx, await readRawSpansByKeys(tx, keys), events, join);
@@ -174,7 +175,7 @@ async function remapStored(
     }),
   );
   const traceIds = [...new Set(raw.map((r) => r.trace_id))].sort();
-  await replaceSpans(tx, remapped, traceIds, new Set(), {});
+  await replaceSpans(tx, remapped, traceIds, new Set());
 }
 
 /** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */

@@ -165,14 +165,15 @@ describe('trace rows built in JS', () => {
     assert.deepEqual(r.rows, [{ span_count: 1, duration_ms: Number.parseFloat('9007199254.740993') }]);
   });
 
-  it('a span stored without its trace row (deleted by hand) is replaced, and the row rebuilt', async () => {
+  it('a span stored without its trace row (deleted by hand) is replaced, and the row rebuilt from every stored span', async () => {
     const traceId = hex(0xbeef, 32);
     const specs = [0, 1, 2].map((i) => ({ ...SIMPLE, parent: i === 0 ? null : ('p' as const), startMs: i }));
     const spans = () => specs.map((s, i) => encodeSpan(record(traceId, i, s)));
     const writer = new BatchWriter(tdb.db, { maxBatchSpans: 100, lingerMs: 1, concurrency: 1 });
     assert.deepEqual(await writer.write(spans()), { kind: 'committed' });
     await tdb.db.query('DELETE FROM traces WHERE trace_id = $1', [traceId]);
-    assert.deepEqual(await writer.write(spans()), { kind: 'committed' });
+    // Only the first two again: the row must count the third, stored but not re-sent.
+    assert.deepEqual(await writer.write(spans().slice(0, 2)), { kind: 'committed' });
     const r = await tdb.db.query<{ spans: number; span_count: number }>(
       `SELECT (SELECT count(*)::int FROM spans WHERE trace_id = $1) AS spans, span_count
        FROM traces WHERE trace_id = $1`,
