@@ -28,17 +28,9 @@
  *        [--out FILE]
  * Without --pg-url it starts its own throwaway Postgres (bench/pg.ts, production durability).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +39,7 @@ import { freePort } from '../test/support/pg-server.mjs';
 import { ROOT } from './bridge-proc.js';
 import type { LoadgenConfig, LoadgenResult } from './loadgen.js';
 import { databaseUrl, startBenchPostgres } from './pg.js';
-import { machineCpu, peakRssBytes, treeCpuSeconds } from './proc.js';
+import { machineCpu, peakRssBytes, processTree, ticksToSeconds, treeCpuSeconds } from './proc.js';
 import { buildTemplate, newIdScheme, SPANS_PER_REQUEST, TEMPLATE_T0 } from './workload.js';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
@@ -237,60 +229,12 @@ export async function ensureMlflowVenv(
 
 // ---- process trees (/proc) ----
 
-let ticksPerSecond = 100;
-try {
-  ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {}
-
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  ticks: number;
-}
-
-function readProc(pid: number): ProcStat | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    // f[0] = state (field 3); ppid f[1], pgrp f[2]; utime f[11], stime f[12], cutime f[13], cstime f[14].
-    return {
-      pid,
-      ppid: Number(f[1]),
-      pgrp: Number(f[2]),
-      ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** The root and every living descendant (by parent pid), plus anything still in the root's process group. */
-function processTree(root: number): ProcStat[] {
-  const all: ProcStat[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = readProc(Number(name));
-    if (s) all.push(s);
-  }
-  const inTree = new Set<number>([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const s of all)
-      if (!inTree.has(s.pid) && (inTree.has(s.ppid) || s.pgrp === root)) {
-        inTree.add(s.pid);
-        grew = true;
-      }
-  }
-  return all.filter((s) => inTree.has(s.pid));
-}
-
 /**
  * CPU seconds of a process tree: per living process its own time plus that of the children it reaped (a
  * reaped descendant is counted once, in its parent's cutime / cstime).
  */
 function processTreeCpuSeconds(root: number): number {
-  return processTree(root).reduce((a, s) => a + s.ticks, 0) / ticksPerSecond;
+  return ticksToSeconds(processTree(root).reduce((a, s) => a + s.ticks, 0));
 }
 
 /** What a process of the server's tree is, from its command line. */
@@ -310,7 +254,7 @@ function role(pid: number, root: number): string {
 /** CPU seconds per pid of the tree (with its role), for a per-role breakdown of the window. */
 function processTreeCpuByPid(root: number): Map<number, { role: string; seconds: number }> {
   return new Map(
-    processTree(root).map((s) => [s.pid, { role: role(s.pid, root), seconds: s.ticks / ticksPerSecond }]),
+    processTree(root).map((s) => [s.pid, { role: role(s.pid, root), seconds: ticksToSeconds(s.ticks) }]),
   );
 }
 

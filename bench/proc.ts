@@ -9,6 +9,7 @@ try {
 
 interface Stat {
   ppid: number;
+  pgrp: number;
   utime: number;
   stime: number;
   cutime: number;
@@ -23,6 +24,7 @@ function readStat(pid: number, tid?: number): Stat | null {
     // f[0] is field 3 (state); utime is field 14 → f[11].
     return {
       ppid: Number(f[1]),
+      pgrp: Number(f[2]),
       utime: Number(f[11]),
       stime: Number(f[12]),
       cutime: Number(f[13]),
@@ -58,6 +60,42 @@ export function treeCpuSeconds(rootPid: number): number {
     const s = readStat(Number(name));
     if (s && s.ppid === rootPid) ticks += s.utime + s.stime;
   }
+  return ticks / ticksPerSecond;
+}
+
+/** A process of a tree, with its CPU ticks so far (its own and its reaped children's). */
+export interface TreeProcess {
+  pid: number;
+  ticks: number;
+}
+
+/**
+ * The root and every living descendant (by parent pid), plus anything still in the root's process group (a
+ * server whose workers outlive their parent), with their ticks.
+ */
+export function processTree(root: number): TreeProcess[] {
+  const all: (Stat & { pid: number })[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readStat(Number(name));
+    if (s) all.push({ ...s, pid: Number(name) });
+  }
+  const inTree = new Set<number>([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of all)
+      if (!inTree.has(s.pid) && (inTree.has(s.ppid) || s.pgrp === root)) {
+        inTree.add(s.pid);
+        grew = true;
+      }
+  }
+  return all
+    .filter((s) => inTree.has(s.pid))
+    .map((s) => ({ pid: s.pid, ticks: s.utime + s.stime + s.cutime + s.cstime }));
+}
+
+/** Ticks → seconds. */
+export function ticksToSeconds(ticks: number): number {
   return ticks / ticksPerSecond;
 }
 
