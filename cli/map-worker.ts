@@ -28,7 +28,8 @@ parentPort!.on('message', async (job: WorkerJob) => {
     reply = {
       id: job.id,
       kind: 'failed',
-      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      message: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
     };
   }
   parentPort!.postMessage(reply, transfer);

@@ -29,7 +29,7 @@ export type WorkerReply =
       'spans'
     >)
   | { id: number; kind: 'malformed'; message: string }
-  | { id: number; kind: 'failed'; message: string };
+  | { id: number; kind: 'failed'; message: string; stack?: string | undefined };
 
 interface Pending {
   resolve: (o: MapOutcome) => void;
@@ -100,8 +100,11 @@ export class MapWorkers {
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
-      if (reply.kind === 'failed') p.reject(new Error(`map worker: ${reply.message}`));
-      else if (reply.kind === 'malformed') p.resolve(reply);
+      if (reply.kind === 'failed') {
+        // The stack goes to the log, not into the answer the exporter sees.
+        this.log.error({ err: reply.stack ?? reply.message }, 'mapping a request failed');
+        p.reject(new Error(`mapping failed: ${reply.message}`));
+      } else if (reply.kind === 'malformed') p.resolve(reply);
       else p.resolve({ kind: 'mapped', request: unpack(reply) });
     });
     worker.on('error', (err) =>
@@ -119,8 +122,8 @@ export class MapWorkers {
     if (slot.lost || this.closing) return;
     slot.lost = true;
     this.log.error({ err: err.message }, `map worker lost; starting another in ${RESPAWN_DELAY_MS} ms`);
-    // Jobs go to the other workers meanwhile (or wait here): a worker that cannot start at all must not turn
-    // into a busy loop of spawning.
+    // Meanwhile jobs go to the other workers, or are refused (retryable) when none is left: a worker that cannot
+    // start at all must not turn into a busy loop of spawning.
     setTimeout(() => {
       const i = this.slots.indexOf(slot);
       if (i >= 0 && !this.closing) this.slots[i] = this.spawn();
