@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '../test/support/pg-server.mjs';
 import { ROOT } from './bridge-proc.js';
+import { eachFlag } from './flags.js';
 import type { LoadgenConfig, LoadgenResult } from './loadgen.js';
 import { databaseUrl, startBenchPostgres } from './pg.js';
 import { machineCpu, peakRssBytes, processTree, ticksToSeconds, treeCpuSeconds } from './proc.js';
@@ -699,13 +700,7 @@ async function cli(argv: string[]): Promise<void> {
   let protocol: 'http-protobuf' | 'http-json' = 'http-protobuf';
   let pgUrl: string | null = null;
   let out: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value) => {
     const num = () => {
       const n = Number(value());
       if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number`);
@@ -749,7 +744,7 @@ async function cli(argv: string[]): Promise<void> {
       default:
         throw new Error(`unknown flag ${flag} (see the header of bench/mlflow.ts)`);
     }
-  }
+  });
   const benchPg = pgUrl ? null : await startBenchPostgres();
   // Also on an early exit (signal): destroy() is synchronous.
   const onExit = () => benchPg?.destroy();

@@ -52,6 +52,7 @@ import {
   startBridgeProcess,
 } from './bridge-proc.js';
 import { type CeilingResult, columnTypes, measureCeiling, rowFactory } from './copy.js';
+import { eachFlag } from './flags.js';
 import type { LoadgenConfig, LoadgenResult, Protocol } from './loadgen.js';
 import { formatMlflowResult, type MlflowResult, measureMlflow } from './mlflow.js';
 import { type BenchPostgres, databaseUrl, startBenchPostgres } from './pg.js';
@@ -143,13 +144,7 @@ function parseArgs(argv: string[]): Options {
       throw new Error(`${flag} needs a positive number, got ${JSON.stringify(v)}`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value) => {
     switch (flag) {
       case '--smoke':
         break;
@@ -247,7 +242,7 @@ function parseArgs(argv: string[]): Options {
       default:
         throw new Error(`unknown flag ${flag} (see the header of bench/run.ts)`);
     }
-  }
+  });
   return o;
 }
 

@@ -71,29 +71,30 @@ export type SpanRecord = { [K in SpanColumn]: unknown } & {
 };
 
 /** The fields of a span its trace's row is computed from (trace-rows.ts, trace-aggregate.ts). */
-export type TraceFields = Pick<
-  SpanRecord,
-  | 'trace_id'
-  | 'span_id'
-  | 'parent_span_id'
-  | 'experiment_id'
-  | 'name'
-  | 'span_type'
-  | 'status'
-  | 'start_time'
-  | 'end_time'
-  | 'start_time_unix_nano'
-  | 'end_time_unix_nano'
-  | 'input_tokens'
-  | 'output_tokens'
-  | 'total_tokens'
-  | 'request_preview'
-  | 'response_preview'
-  | 'session_id'
-  | 'user_id'
-  | 'trace_tags'
-  | 'trace_metadata'
->;
+export const TRACE_FIELDS = [
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'experiment_id',
+  'name',
+  'span_type',
+  'status',
+  'start_time',
+  'end_time',
+  'start_time_unix_nano',
+  'end_time_unix_nano',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'request_preview',
+  'response_preview',
+  'session_id',
+  'user_id',
+  'trace_tags',
+  'trace_metadata',
+] as const satisfies readonly SpanColumn[];
+
+export type TraceFields = Pick<SpanRecord, (typeof TRACE_FIELDS)[number]>;
 
 /** Column types that need more than their string form in COPY text (store/copy-text.ts). */
 export const SPAN_COPY_TYPES: Record<string, CopyType> = {

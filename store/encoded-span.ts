@@ -7,7 +7,7 @@
  * The line leaves out experiment_id, which COPY takes first: the writer may still re-pin a span to the
  * experiment its trace was first stored under, and then only that prefix changes.
  */
-import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord, type TraceFields } from './columns.js';
+import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord, TRACE_FIELDS, type TraceFields } from './columns.js';
 import { copyEncoder } from './copy-text.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
@@ -21,29 +21,12 @@ export interface EncodedSpan {
 }
 
 export function encodeSpan(record: SpanRecord): EncodedSpan {
+  const fields = {} as Record<(typeof TRACE_FIELDS)[number], unknown>;
+  for (const f of TRACE_FIELDS) fields[f] = record[f];
+  fields.request_preview = detach(record.request_preview);
+  fields.response_preview = detach(record.response_preview);
   return {
-    fields: {
-      trace_id: record.trace_id,
-      span_id: record.span_id,
-      parent_span_id: record.parent_span_id,
-      experiment_id: record.experiment_id,
-      name: record.name,
-      span_type: record.span_type,
-      status: record.status,
-      start_time: record.start_time,
-      end_time: record.end_time,
-      start_time_unix_nano: record.start_time_unix_nano,
-      end_time_unix_nano: record.end_time_unix_nano,
-      input_tokens: record.input_tokens,
-      output_tokens: record.output_tokens,
-      total_tokens: record.total_tokens,
-      request_preview: detach(record.request_preview),
-      response_preview: detach(record.response_preview),
-      session_id: record.session_id,
-      user_id: record.user_id,
-      trace_tags: record.trace_tags,
-      trace_metadata: record.trace_metadata,
-    },
+    fields: fields as TraceFields,
     line: Buffer.from(`\t${encodeLine([record as unknown as Record<string, unknown>])}`, 'utf8'),
   };
 }

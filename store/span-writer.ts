@@ -63,7 +63,7 @@ FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace
 const COPY_CHUNK = 5000;
 
 /** Later copies of a span in the batch replace earlier ones (a COPY can't hold one key twice). */
-export function dedupeSpans(spans: EncodedSpan[]): EncodedSpan[] {
+function dedupeSpans(spans: EncodedSpan[]): EncodedSpan[] {
   const byKey = new Map<string, EncodedSpan>();
   for (const s of spans) byKey.set(spanKey(s.fields.trace_id, s.fields.span_id), s);
   return byKey.size === spans.length ? spans : [...byKey.values()];
