@@ -687,7 +687,7 @@ function mlflowTable(mlflowRuns: MlflowResult[], runs: RunResult[]): string {
 // ---- ceiling ----
 
 interface CeilingVariant {
-  key: 'spans' | 'traces' | 'lz4' | 'lz4-once' | 'lz4-once-t128' | 'main-t128' | 'pk-only';
+  key: 'spans' | 'traces' | 'lz4' | 'lz4-once' | 'lz4-once-t128' | 'main-t128' | 'pk-only' | 'traces-512';
   label: string;
   withTraces: boolean;
   lz4: boolean;
@@ -698,6 +698,8 @@ interface CeilingVariant {
   pkOnly?: boolean;
   /** SET STORAGE MAIN on the large jsonb columns: compressed in the row, out of line only past ~8 kB rows. */
   mainStorage?: boolean;
+  /** Spans per transaction (default 4096, the bridge's batch limit). */
+  spansPerBatch?: number;
 }
 
 /**
@@ -706,6 +708,8 @@ interface CeilingVariant {
  * same way — the same rows with lz4 TOAST compression; additionally without the raw content attributes that
  * inputs / outputs already hold; additionally with toast_tuple_target = 128, so Postgres compresses every large
  * value instead of stopping once the row fits in ~2 KB. pk-only: the spans COPY without the secondary indexes.
+ * traces-512: the ceiling in transactions of 512 spans (one request's worth) instead of 4096: what batch size
+ * costs Postgres.
  */
 const CEILING_VARIANTS: CeilingVariant[] = [
   { key: 'spans', label: 'COPY spans', withTraces: false, lz4: false, contentOnce: false },
@@ -734,6 +738,14 @@ const CEILING_VARIANTS: CeilingVariant[] = [
     contentOnce: false,
     toastTupleTarget: 128,
     mainStorage: true,
+  },
+  {
+    key: 'traces-512',
+    label: 'COPY spans + traces, 512 spans per transaction',
+    withTraces: true,
+    lz4: false,
+    contentOnce: false,
+    spansPerBatch: 512,
   },
   {
     key: 'pk-only',
@@ -839,7 +851,7 @@ async function copyVariant(
       // Bounded by memory: all COPY text is built before the clock starts.
       const byMemory = Math.floor((1200 * 1024 * 1024) / (factory.spanRowBytes * factory.spansPerRequest));
       const requests = Math.max(1, Math.min(maxRequests, byMemory));
-      const perBatch = Math.max(1, Math.floor(4096 / factory.spansPerRequest));
+      const perBatch = Math.max(1, Math.floor((variant.spansPerBatch ?? 4096) / factory.spansPerRequest));
       const m0 = machineCpu();
       const p0 = treeCpuSeconds(ctx.pg!.pid());
       const s0 = process.cpuUsage();

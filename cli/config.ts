@@ -131,7 +131,7 @@ const SETTINGS = [
     env: 'TRACEBRIDGE_MAX_PENDING_BYTES',
     flag: '--max-pending-bytes',
     parse: integer(1024, 64 * 1024 * MiB),
-    fallback: 16 * MiB,
+    fallback: 8 * MiB,
   },
   {
     key: 'maxAttributeLength',

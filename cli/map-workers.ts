@@ -43,7 +43,7 @@ interface Slot {
 }
 
 const RESPAWN_DELAY_MS = 1000;
-const YOUNG_GENERATION_MB = 64;
+const YOUNG_GENERATION_MB = 32;
 
 // From the TypeScript sources (tests, development) the worker starts through a tsx bootstrap: map-worker-tsx.mjs.
 const WORKER_URL = new URL(

@@ -12,10 +12,15 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export type CopyData = string | Uint8Array | Iterable<Uint8Array>;
+
 /** A connection that can also bulk-load: what the write path runs on. */
 export interface Transaction extends Queryable {
-  /** Runs `COPY … FROM STDIN` with `data` in COPY text format (store/copy-text.ts); bytes are UTF-8. */
-  copyIn(copySql: string, data: string | Uint8Array): Promise<void>;
+  /**
+   * Runs `COPY … FROM STDIN` with `data` in COPY text format (store/copy-text.ts); bytes are UTF-8. An iterable is
+   * consumed chunk by chunk as the server takes it (chunks need not end at line boundaries).
+   */
+  copyIn(copySql: string, data: CopyData): Promise<void>;
 }
 
 export interface Database extends Transaction {

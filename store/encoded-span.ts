@@ -39,10 +39,17 @@ function detach(value: unknown): unknown {
   return typeof value === 'string' && value.length > 12 ? Buffer.from(value, 'utf8').toString('utf8') : value;
 }
 
-/** COPY data of `spans`, each line with its (possibly re-pinned) experiment. */
-export function copyLines(spans: EncodedSpan[]): Buffer {
+/** Bytes per chunk of COPY data: a batch is streamed in pieces, never copied whole into one buffer. */
+const COPY_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * COPY data of `spans`, each line with its (possibly re-pinned) experiment, in chunks of about COPY_CHUNK_BYTES.
+ * Lazily: a chunk is built when the COPY stream asks for it, so a batch of thousands of spans costs one chunk of
+ * memory on top of its queued lines, not a second copy of all of them (docs/performance.md, "Overload").
+ */
+export function* copyChunks(spans: readonly EncodedSpan[], chunkBytes = COPY_CHUNK_BYTES): Generator<Buffer> {
   const prefixes = new Map<string, Buffer>();
-  const parts: Buffer[] = [];
+  let parts: Buffer[] = [];
   let length = 0;
   for (const s of spans) {
     let prefix = prefixes.get(s.fields.experiment_id);
@@ -52,6 +59,11 @@ export function copyLines(spans: EncodedSpan[]): Buffer {
     }
     parts.push(prefix, s.line);
     length += prefix.length + s.line.length;
+    if (length >= chunkBytes) {
+      yield Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
   }
-  return Buffer.concat(parts, length);
+  if (length > 0) yield Buffer.concat(parts, length);
 }

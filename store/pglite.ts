@@ -4,7 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { Database, QueryResult, Transaction } from './db.js';
+import type { CopyData, Database, QueryResult, Transaction } from './db.js';
 
 export interface EmbeddedOptions {
   /** Data directory; created when missing. undefined = in memory (tests). */
@@ -35,9 +35,11 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatab
     async exec(sql: string) {
       await q.exec(sql);
     },
-    async copyIn(copySql: string, data: string | Uint8Array) {
+    async copyIn(copySql: string, data: CopyData) {
       // PGlite reads COPY data from a Blob bound to the pseudo-file /dev/blob.
-      await q.query(copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'"), [], { blob: new Blob([data]) });
+      await q.query(copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'"), [], {
+        blob: new Blob(typeof data === 'string' || data instanceof Uint8Array ? [data] : [...data]),
+      });
     },
   });
   return {

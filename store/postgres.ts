@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Database, QueryResult, Transaction } from './db.js';
+import type { CopyData, Database, QueryResult, Transaction } from './db.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -33,7 +33,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async copyIn(copySql: string, data: string | Uint8Array) {
+    async copyIn(copySql: string, data: CopyData) {
       const client = await pool.connect();
       try {
         await copyInto(client, copySql, data);
@@ -65,7 +65,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
           async exec(sql: string) {
             await client.query(sql);
           },
-          copyIn: (copySql: string, data: string | Uint8Array) => copyInto(client, copySql, data),
+          copyIn: (copySql: string, data: CopyData) => copyInto(client, copySql, data),
         };
         const out = await fn(tx);
         await client.query('COMMIT');
@@ -90,7 +90,10 @@ export function connectPostgres(opts: PostgresOptions): Database {
 }
 
 /** `COPY … FROM STDIN` on one client (pg-copy-streams speaks the COPY sub-protocol). */
-async function copyInto(client: pg.PoolClient, copySql: string, data: string | Uint8Array): Promise<void> {
+async function copyInto(client: pg.PoolClient, copySql: string, data: CopyData): Promise<void> {
   const stream = client.query(copyFrom(copySql));
-  await pipeline(Readable.from([typeof data === 'string' ? Buffer.from(data, 'utf8') : data]), stream);
+  const chunks =
+    typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+  // pipeline pulls the next chunk only when the socket has taken the previous ones (backpressure).
+  await pipeline(Readable.from(chunks, { objectMode: false }), stream);
 }

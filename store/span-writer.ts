@@ -21,7 +21,7 @@ import {
 } from './columns.js';
 import { copyText } from './copy-text.js';
 import type { Queryable, Transaction } from './db.js';
-import { copyLines, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from './encoded-span.js';
+import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from './encoded-span.js';
 import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
 import { type RawSpanRow, readRawSpansByKeys } from './raw-spans.js';
 import { recomputeTraces } from './trace-aggregate.js';
@@ -59,9 +59,6 @@ const EXISTING_EXPERIMENTS_SQL = `
 SELECT t.trace_id, t.experiment_id::text AS experiment_id
 FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace_id`;
 
-/** Rows per COPY: bounds the size of one COPY text for very large requests. */
-const COPY_CHUNK = 5000;
-
 /** Later copies of a span in the batch replace earlier ones (a COPY can't hold one key twice). */
 function dedupeSpans(spans: EncodedSpan[]): EncodedSpan[] {
   const byKey = new Map<string, EncodedSpan>();
@@ -91,9 +88,8 @@ async function replaceSpans(
       stored.map((s) => s.fields.span_id),
     ]);
   }
-  for (let i = 0; i < spans.length; i += COPY_CHUNK) {
-    await tx.copyIn(COPY_SPANS_SQL, copyLines(spans.slice(i, i + COPY_CHUNK)));
-  }
+  // One COPY for the batch, streamed in chunks built as the server takes them.
+  await tx.copyIn(COPY_SPANS_SQL, copyChunks(spans));
   const built = newTraces.size ? buildTraceRows(spans, newTraces) : [];
   if (built.length) {
     await tx.copyIn(COPY_TRACES_SQL, copyText(built, TRACE_COLUMNS, TRACE_COPY_TYPES));
