@@ -14,7 +14,7 @@ import {
   STATUS_NAMES,
 } from './otlp.js';
 import { requestPreview, responsePreview } from './preview.js';
-import { refAttributes } from './raw-refs.js';
+import { type JsonTexts, refAttributes } from './raw-refs.js';
 import { CONVENTIONS } from './registry.js';
 import { cleanJson, cleanString } from './sanitize.js';
 import { durationMs, isoMicros, nanosColumn } from './time.js';
@@ -24,7 +24,11 @@ import { str } from './values.js';
 /** Bump when a mapping changes: rows with an older version are what `tracebridge remap` recomputes. */
 export const MAPPER_VERSION = 3;
 
-export function mapSpan(input: SpanInput): SpanRow {
+/**
+ * `texts`, when given, receives the JSON text of content values serialized on the way (raw-refs.ts), for the COPY
+ * encoder to reuse: an output, so the function stays pure.
+ */
+export function mapSpan(input: SpanInput, texts?: JsonTexts): SpanRow {
   const { span, resource, scope } = input;
   // Conventions read the span's own events and its events sent as logs alike (withLogEvents).
   const seen = withLogEvents(input);
@@ -101,7 +105,7 @@ export function mapSpan(input: SpanInput): SpanRow {
   };
   const clean = sanitizeRow(row);
   // Store content once: attributes that repeat inputs / outputs verbatim become references (raw-refs.ts).
-  clean.attributes = refAttributes(clean.attributes, clean);
+  clean.attributes = refAttributes(clean.attributes, clean, texts);
   return clean;
 }
 

@@ -173,8 +173,17 @@ function refFor(text: string, found: Candidate[]): Ref | null {
   return null;
 }
 
-/** Replaces large string attributes that repeat mapped content with references. */
-export function refAttributes(attrs: Attributes, content: MappedContent): Attributes {
+/**
+ * JSON.stringify texts of `inputs` / `outputs` values, by identity, that refAttributes computed while comparing: the
+ * COPY encoder reuses them instead of serializing the same content a second time.
+ */
+export type JsonTexts = Map<object, string>;
+
+/**
+ * Replaces large string attributes that repeat mapped content with references. With `texts`, also records there
+ * the JSON text of each column value it had to serialize anyway (see recordTexts).
+ */
+export function refAttributes(attrs: Attributes, content: MappedContent, texts?: JsonTexts): Attributes {
   let out: Attributes | null = null;
   let found: Candidate[] | null = null;
   for (const key in attrs) {
@@ -187,7 +196,38 @@ export function refAttributes(attrs: Attributes, content: MappedContent): Attrib
       out[key] = ref as unknown as AttrValue;
     }
   }
+  if (texts && found) recordTexts(found, texts);
   return out ?? attrs;
+}
+
+/**
+ * The text of each column root whose compact JSON is known: serialized whole, or composed from its entries when
+ * at least one entry was serialized (the common `{"messages": […]}` shape, where the attribute matched one level
+ * down). Composition follows JSON.stringify exactly for plain data: keys in Object.entries order (the candidates'
+ * order), entries whose value has no JSON form left out.
+ */
+function recordTexts(found: Candidate[], texts: JsonTexts): void {
+  for (const column of ['inputs', 'outputs'] as const) {
+    const root = found.find((c) => c.column === column && c.path.length === 0);
+    if (!root || !isObject(root.value)) continue;
+    const whole = root.encoded.json;
+    if (typeof whole === 'string') {
+      texts.set(root.value, whole);
+      continue;
+    }
+    const proto = Object.getPrototypeOf(root.value);
+    // Only a plain object's JSON is the join of its entries' (a class instance or a toJSON may serialize otherwise).
+    if ((proto !== Object.prototype && proto !== null) || typeof root.value.toJSON === 'function') continue;
+    const entries = found.filter((c) => c.column === column && c.path.length === 1);
+    if (!entries.some((c) => typeof c.encoded.json === 'string')) continue;
+    let text = '{';
+    for (const c of entries) {
+      const value = c.encoded.json ?? JSON.stringify(c.value);
+      if (typeof value !== 'string') continue;
+      text += `${text.length > 1 ? ',' : ''}${JSON.stringify(c.path[0])}:${value}`;
+    }
+    texts.set(root.value, `${text}}`);
+  }
 }
 
 function at(v: Json, path: (string | number)[]): Json | undefined {

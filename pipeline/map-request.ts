@@ -5,6 +5,7 @@
  */
 import { mapSpan } from '../mapper/index.js';
 import type { Attributes, DecodedTraceRequest } from '../mapper/otlp.js';
+import type { JsonTexts } from '../mapper/raw-refs.js';
 import type { SpanRecord } from '../store/columns.js';
 import { type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
 import { limitSpan } from './limits.js';
@@ -45,6 +46,8 @@ export async function mapRequest(req: DecodedTraceRequest, opts: MapOptions): Pr
   for (let i = 0; i < req.resourceSpans.length; i++) {
     const rs = req.resourceSpans[i]!;
     out.resources.push(rs.resource.attributes);
+    // Every span of the resource carries the same attributes object: serialize it once per request, not per span.
+    let resourceText: string | undefined;
     for (const ss of rs.scopeSpans) {
       for (const raw of ss.spans) {
         const reason = invalidSpanReason(raw);
@@ -53,12 +56,16 @@ export async function mapRequest(req: DecodedTraceRequest, opts: MapOptions): Pr
           continue;
         }
         const span = limitSpan(withoutZeroParent(raw), opts.maxAttributeLength);
-        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope });
+        // Content serialized while mapping is not serialized again for COPY (mapper/raw-refs.ts).
+        const texts: JsonTexts = new Map();
+        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope }, texts);
         if (row.conventions.length === 0) out.conventions.none = (out.conventions.none ?? 0) + 1;
         for (const c of row.conventions) out.conventions[c] = (out.conventions[c] ?? 0) + 1;
         // The experiment is set by the pipeline once routing has resolved it.
         row.experiment_id = '';
-        out.spans.push(encodeSpan(row as unknown as SpanRecord));
+        resourceText ??= JSON.stringify(rs.resource.attributes);
+        texts.set(rs.resource.attributes, resourceText);
+        out.spans.push(encodeSpan(row as unknown as SpanRecord, texts));
         out.resourceOf.push(i);
         if (opts.onYield && ++sinceYield === opts.yieldEvery) {
           sinceYield = 0;

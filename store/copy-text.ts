@@ -37,9 +37,12 @@ function arrayLiteral(values: unknown[]): string {
   return `{${values.map(arrayElement).join(',')}}`;
 }
 
-function jsonCell(value: unknown): string {
+/** JSON texts already computed for some values (by identity), each exactly JSON.stringify of its value. */
+export type KnownJson = ReadonlyMap<object, string>;
+
+function jsonCell(value: unknown, known: KnownJson | undefined): string {
   // JSON text never contains raw newlines, CRs or tabs (JSON escapes them): only backslashes need doubling.
-  const json = JSON.stringify(value);
+  const json = (known && typeof value === 'object' && known.get(value as object)) || JSON.stringify(value);
   return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
@@ -50,9 +53,9 @@ function textCell(value: unknown): string {
   return escapeCopy(String(value));
 }
 
-function cell(value: unknown, kind: Kind): string {
+function cell(value: unknown, kind: Kind, known: KnownJson | undefined): string {
   if (value === null || value === undefined) return '\\N';
-  if (kind === JSONB) return jsonCell(value);
+  if (kind === JSONB) return jsonCell(value, known);
   if (kind === ARRAY) return escapeCopy(arrayLiteral(value as unknown[]));
   return textCell(value);
 }
@@ -73,17 +76,18 @@ export function copyText(
 export function copyEncoder(
   columns: readonly string[],
   types: Record<string, CopyType>,
-): (rows: Record<string, unknown>[]) => string {
+): (rows: Record<string, unknown>[], known?: KnownJson) => string {
   const cols = columns.slice();
   const kinds: Kind[] = new Array(cols.length);
   for (let c = 0; c < cols.length; c++) kinds[c] = kindOf(types[cols[c]!]);
-  return (rows) => encodeRows(rows, cols, kinds);
+  return (rows, known) => encodeRows(rows, cols, kinds, known);
 }
 
 function encodeRows(
   rows: Record<string, unknown>[],
   columns: readonly string[],
   kinds: readonly Kind[],
+  known: KnownJson | undefined,
 ): string {
   const n = columns.length;
   // One growing string: V8 appends without copying and flattens once, when the caller encodes it.
@@ -92,7 +96,7 @@ function encodeRows(
     const row = rows[i]!;
     for (let c = 0; c < n; c++) {
       if (c > 0) out += '\t';
-      out += cell(row[columns[c]!], kinds[c]!);
+      out += cell(row[columns[c]!], kinds[c]!, known);
     }
     out += '\n';
   }

@@ -8,7 +8,7 @@
  * experiment its trace was first stored under, and then only that prefix changes.
  */
 import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord, TRACE_FIELDS, type TraceFields } from './columns.js';
-import { copyEncoder } from './copy-text.js';
+import { copyEncoder, type KnownJson } from './copy-text.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
@@ -20,14 +20,15 @@ export interface EncodedSpan {
   line: Buffer;
 }
 
-export function encodeSpan(record: SpanRecord): EncodedSpan {
+/** `known`: JSON texts of some of the record's values, already computed (mapper/raw-refs.ts JsonTexts). */
+export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   const fields = {} as Record<(typeof TRACE_FIELDS)[number], unknown>;
   for (const f of TRACE_FIELDS) fields[f] = record[f];
   fields.request_preview = detach(record.request_preview);
   fields.response_preview = detach(record.response_preview);
   return {
     fields: fields as TraceFields,
-    line: Buffer.from(`\t${encodeLine([record as unknown as Record<string, unknown>])}`, 'utf8'),
+    line: Buffer.from(`\t${encodeLine([record as unknown as Record<string, unknown>], known)}`, 'utf8'),
   };
 }
 

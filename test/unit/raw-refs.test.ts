@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { expandRefs, REF_KEY, refAttributes } from '../../mapper/raw-refs.js';
+import { expandRefs, type JsonTexts, REF_KEY, refAttributes } from '../../mapper/raw-refs.js';
 import type { Json } from '../../mapper/types.js';
 
 const messages = [
@@ -101,5 +101,47 @@ describe('raw attribute references', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('property: every text recorded for reuse is exactly JSON.stringify of its value', () => {
+    let composed = 0;
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue(), { maxKeys: 4 }),
+        fc.jsonValue(),
+        fc.constantFrom('root', 'entry', 'none'),
+        (rest, value, matched) => {
+          // The shape chat spans take: {messages: [...], ...}, the attribute repeating the root or one entry.
+          const inputs = { ...rest, messages: [value, 'p'.repeat(300)] } as unknown as Json;
+          const outputs = [value] as Json;
+          const text =
+            matched === 'root'
+              ? JSON.stringify(inputs)
+              : matched === 'entry'
+                ? JSON.stringify((inputs as Record<string, Json>).messages)
+                : `${'q'.repeat(300)}`;
+          const texts: JsonTexts = new Map();
+          refAttributes({ a: text }, { inputs, outputs }, texts);
+          if (matched !== 'none') assert.ok(texts.has(inputs as object), 'the root text is recorded');
+          if (matched === 'entry') composed++;
+          for (const [v, t] of texts) assert.equal(t, JSON.stringify(v));
+        },
+      ),
+      { numRuns: 500 },
+    );
+    assert.ok(composed > 0);
+  });
+
+  it('a root that is not plain data is not composed from its entries', () => {
+    class Box {
+      messages = ['p'.repeat(300)];
+      toJSON() {
+        return 'boxed';
+      }
+    }
+    const inputs = new Box() as unknown as Json;
+    const texts: JsonTexts = new Map();
+    refAttributes({ a: JSON.stringify(['p'.repeat(300)]) }, { inputs, outputs: null }, texts);
+    assert.equal(texts.has(inputs as object), false);
   });
 });

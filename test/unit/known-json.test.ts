@@ -1,0 +1,68 @@
+/**
+ * COPY lines reuse JSON serialized while mapping (content compared by raw-refs, each resource's attributes once per
+ * request): byte for byte the lines of serializing every value afresh, over every golden fixture and the bench's
+ * workload.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildTemplate } from '../../bench/workload.js';
+import { decodeTraceRequestJson } from '../../ingest/decode-json.js';
+import { decodeTraceRequestProtobufFast } from '../../ingest/decode-protobuf-fast.js';
+import { mapSpan } from '../../mapper/index.js';
+import type { DecodedTraceRequest } from '../../mapper/otlp.js';
+import { limitSpan } from '../../pipeline/limits.js';
+import { mapRequest } from '../../pipeline/map-request.js';
+import { invalidSpanReason, withoutZeroParent } from '../../pipeline/validate.js';
+import type { SpanRecord } from '../../store/columns.js';
+import { encodeSpan } from '../../store/encoded-span.js';
+
+const LIMIT = 1024 * 1024;
+
+const root = new URL('../fixtures/mapper/', import.meta.url).pathname;
+
+function* fixtureFiles(dir: string): Generator<string> {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* fixtureFiles(p);
+    else if (name.endsWith('.json')) yield p;
+  }
+}
+
+/** The lines mapRequest produced, against each span re-encoded with nothing known. */
+async function assertSameLines(req: DecodedTraceRequest): Promise<number> {
+  const mapped = await mapRequest(req, { maxAttributeLength: LIMIT });
+  let i = 0;
+  for (const rs of req.resourceSpans)
+    for (const ss of rs.scopeSpans)
+      for (const raw of ss.spans) {
+        if (invalidSpanReason(raw)) continue;
+        const span = limitSpan(withoutZeroParent(raw), LIMIT);
+        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope });
+        row.experiment_id = '';
+        const fresh = encodeSpan(row as unknown as SpanRecord);
+        assert.equal(
+          mapped.spans[i]!.line.toString('utf8'),
+          fresh.line.toString('utf8'),
+          `span ${raw.spanId}`,
+        );
+        i++;
+      }
+  assert.equal(i, mapped.spans.length);
+  return i;
+}
+
+describe('COPY lines with reused JSON', () => {
+  it('the bench workload (chat content referenced one level down) encodes byte for byte', async () => {
+    const t = buildTemplate(1, 60);
+    assert.equal(await assertSameLines(decodeTraceRequestProtobufFast(t.protobuf)), 60);
+  });
+
+  for (const file of [...fixtureFiles(root)]) {
+    it(`${file.slice(root.length)}`, async () => {
+      const fx = JSON.parse(readFileSync(file, 'utf8')) as { request: unknown };
+      await assertSameLines(decodeTraceRequestJson(JSON.stringify(fx.request)));
+    });
+  }
+});
