@@ -141,7 +141,12 @@ describe('trace rows built in JS', () => {
         const traceId = hex(++n, 32);
         const spans = specs.map((s, i) => record(traceId, i, s));
         assert.notEqual(traceRowFromSpans(spans), null, 'these spans take the JS path');
-        await tdb.db.transaction((tx) => writeSpanBatch(tx, spans.map((s) => encodeSpan(s))));
+        await tdb.db.transaction((tx) =>
+          writeSpanBatch(
+            tx,
+            spans.map((s) => encodeSpan(s)),
+          ),
+        );
         const built = await storedTrace(tdb.db, traceId);
         await tdb.db.transaction((tx) => recomputeTraces(tx, [traceId]));
         assert.deepEqual(built, await storedTrace(tdb.db, traceId));
