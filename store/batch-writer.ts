@@ -5,6 +5,11 @@
  *
  * A failed batch is split into its requests and retried one request per transaction, so one request whose data
  * the database refuses cannot fail the others that shared its batch.
+ *
+ * A large request is written as several parts, each a set of whole traces, and idle writers share what waits: when
+ * load is light a request's COPY runs on several connections at once instead of one (lower latency; Postgres has
+ * cores to spare then). Whole traces, so each trace is still written by one transaction, with all of its spans in
+ * the request.
  */
 import type { Database } from './db.js';
 import type { EncodedSpan } from './encoded-span.js';
@@ -30,6 +35,9 @@ export interface BatchWriterOptions {
   join?: EventJoin | undefined;
 }
 
+/** A request is split for parallel writers only when every part would have at least this many spans. */
+const MIN_PART_SPANS = 128;
+
 interface Pending {
   records: EncodedSpan[];
   resolve: (o: WriteOutcome) => void;
@@ -52,8 +60,18 @@ export class BatchWriter {
     return this.queuedSpans;
   }
 
+  /** Resolves once every span of `records` is committed, or with why not. */
   write(records: EncodedSpan[]): Promise<WriteOutcome> {
     if (records.length === 0) return Promise.resolve({ kind: 'committed' });
+    const parts = splitByTrace(
+      records,
+      Math.min(this.opts.concurrency, Math.floor(records.length / MIN_PART_SPANS)),
+    );
+    if (parts.length === 1) return this.enqueue(records);
+    return Promise.all(parts.map((p) => this.enqueue(p))).then(combineOutcomes);
+  }
+
+  private enqueue(records: EncodedSpan[]): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ records, resolve });
       this.queuedSpans += records.length;
@@ -96,12 +114,12 @@ export class BatchWriter {
   }
 
   private take(): Pending[] {
+    // What waits is shared among the idle writers (this one included): parts of one request go to different ones.
+    const idle = Math.max(1, this.opts.concurrency - this.active);
+    const limit = Math.min(this.opts.maxBatchSpans, Math.ceil(this.queuedSpans / idle));
     const batch: Pending[] = [];
     let n = 0;
-    while (
-      this.queue.length > 0 &&
-      (batch.length === 0 || n + this.queue[0]!.records.length <= this.opts.maxBatchSpans)
-    ) {
+    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.records.length <= limit)) {
       const p = this.queue.shift()!;
       n += p.records.length;
       batch.push(p);
@@ -145,6 +163,43 @@ export class BatchWriter {
       );
     }
   }
+}
+
+/**
+ * `records` in at most `parts` parts of whole traces (first-seen order, spans of a trace in request order), of
+ * about equal span counts. One part when there are fewer traces, or parts < 2.
+ */
+export function splitByTrace(records: EncodedSpan[], parts: number): EncodedSpan[][] {
+  if (parts < 2) return [records];
+  const traces = new Map<string, EncodedSpan[]>();
+  for (const r of records) {
+    const t = traces.get(r.fields.trace_id);
+    if (t) t.push(r);
+    else traces.set(r.fields.trace_id, [r]);
+  }
+  if (traces.size < 2) return [records];
+  const out: EncodedSpan[][] = [];
+  const share = records.length / Math.min(parts, traces.size);
+  let closed = 0; // spans in the parts already closed
+  let current: EncodedSpan[] = [];
+  for (const spans of traces.values()) {
+    for (const s of spans) current.push(s);
+    if (out.length < parts - 1 && closed + current.length >= share * (out.length + 1)) {
+      out.push(current);
+      closed += current.length;
+      current = [];
+    }
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** One request written as several parts: committed only if every part was; else what went wrong. */
+function combineOutcomes(outcomes: WriteOutcome[]): WriteOutcome {
+  return (
+    outcomes.find((o) => o.kind === 'unavailable') ??
+    outcomes.find((o) => o.kind === 'refused') ?? { kind: 'committed' }
+  );
 }
 
 function outcomeOf(err: unknown): WriteOutcome {
