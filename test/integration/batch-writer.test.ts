@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isoMicros, nanosColumn } from '../../mapper/time.js';
 import { BatchWriter, splitByTrace } from '../../store/batch-writer.js';
-import { SPAN_COLUMNS, type SpanRecord, type TraceFields } from '../../store/columns.js';
+import type { TraceFields } from '../../store/columns.js';
 import { type EncodedSpan, encodeSpan } from '../../store/encoded-span.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { spanRecord } from '../support/span-record.js';
 
 let tdb: TestDatabase;
 before(async () => {
@@ -27,15 +28,13 @@ function traceSpans(t: number, spans: number): EncodedSpan[] {
   const traceId = hex(0x5000 + t, 32);
   return Array.from({ length: spans }, (_, i) => {
     const start = 1_700_000_000_000_000_000n + BigInt(t * 1000 + i) * 1_000_000n;
-    const row = Object.fromEntries(SPAN_COLUMNS.map((c) => [c, null])) as unknown as SpanRecord;
-    Object.assign(row, {
+    const row = spanRecord({
       trace_id: traceId,
       span_id: hex(i + 1, 16),
       parent_span_id: i === 0 ? null : hex(1, 16),
       experiment_id: '0',
       name: `span ${i}`,
       span_type: 'UNKNOWN',
-      kind: 'INTERNAL',
       status: 'OK',
       start_time: isoMicros(start),
       end_time: isoMicros(start + 500_000n),
@@ -43,17 +42,6 @@ function traceSpans(t: number, spans: number): EncodedSpan[] {
       end_time_unix_nano: nanosColumn(start + 500_000n),
       duration_ms: 0.5,
       input_tokens: 1,
-      attributes: {},
-      events: [],
-      links: [],
-      resource_attributes: {},
-      scope_attributes: {},
-      flags: 0,
-      dropped_attributes_count: 0,
-      dropped_events_count: 0,
-      dropped_links_count: 0,
-      conventions: [],
-      mapper_version: 1,
     });
     return encodeSpan(row);
   });
@@ -118,15 +106,21 @@ describe('splitByTrace', () => {
   });
 });
 
+/** A two-writer BatchWriter on the test database, and the span count of each transaction it commits. */
+function twoWriters(): { writer: BatchWriter; commits: number[] } {
+  const commits: number[] = [];
+  const writer = new BatchWriter(tdb.db, {
+    maxBatchSpans: 4096,
+    lingerMs: 1,
+    concurrency: 2,
+    onCommit: ({ spans }) => commits.push(spans),
+  });
+  return { writer, commits };
+}
+
 describe('BatchWriter with idle writers', () => {
   it('writes a large request as parts of whole traces on two connections, answered once all committed', async () => {
-    const commits: number[] = [];
-    const writer = new BatchWriter(tdb.db, {
-      maxBatchSpans: 4096,
-      lingerMs: 1,
-      concurrency: 2,
-      onCommit: ({ spans }) => commits.push(spans),
-    });
+    const { writer, commits } = twoWriters();
     const records = Array.from({ length: 6 }, (_, t) => traceSpans(t, 50)).flat();
     assert.deepEqual(await writer.write(records), { kind: 'committed' });
     // Two transactions of three whole traces each, both committed before the answer.
@@ -144,13 +138,7 @@ describe('BatchWriter with idle writers', () => {
   });
 
   it('a request of one trace, or a small one, stays one transaction', async () => {
-    const commits: number[] = [];
-    const writer = new BatchWriter(tdb.db, {
-      maxBatchSpans: 4096,
-      lingerMs: 1,
-      concurrency: 2,
-      onCommit: ({ spans }) => commits.push(spans),
-    });
+    const { writer, commits } = twoWriters();
     assert.deepEqual(await writer.write(traceSpans(100, 300)), { kind: 'committed' });
     assert.deepEqual(await writer.write([...traceSpans(101, 60), ...traceSpans(102, 60)]), {
       kind: 'committed',

@@ -8,13 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isoMicros, nanosColumn } from '../../mapper/time.js';
 import { BatchWriter } from '../../store/batch-writer.js';
-import { SPAN_COLUMNS, type SpanRecord } from '../../store/columns.js';
+import type { SpanRecord } from '../../store/columns.js';
 import type { Queryable } from '../../store/db.js';
 import { encodeSpan } from '../../store/encoded-span.js';
 import { writeSpanBatch } from '../../store/span-writer.js';
 import { recomputeTraces } from '../../store/trace-aggregate.js';
 import { traceRowFromSpans } from '../../store/trace-rows.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { spanRecord } from '../support/span-record.js';
 
 let tdb: TestDatabase;
 before(async () => {
@@ -66,8 +67,7 @@ function record(traceId: string, i: number, s: SpanSpec): SpanRecord {
   const base = 1_700_000_000_000_000_000n;
   const start = base + BigInt(s.startMs) * 1_000_000n + BigInt(s.subMicro);
   const end = start + BigInt(s.lengthMs) * 1_000_000n;
-  const row = Object.fromEntries(SPAN_COLUMNS.map((c) => [c, null])) as unknown as SpanRecord;
-  Object.assign(row, {
+  return spanRecord({
     trace_id: traceId,
     // Small ids sort differently as numbers and as text only if widths differed: they never do (16 hex digits).
     span_id: hex(0xabc0 + i * 7919, 16),
@@ -75,7 +75,6 @@ function record(traceId: string, i: number, s: SpanSpec): SpanRecord {
     experiment_id: s.experiment,
     name: `${s.spanType.toLowerCase()} ${i}`,
     span_type: s.spanType,
-    kind: 'INTERNAL',
     status: s.status,
     start_time: isoMicros(start),
     end_time: isoMicros(end),
@@ -87,23 +86,11 @@ function record(traceId: string, i: number, s: SpanSpec): SpanRecord {
     total_tokens: s.total,
     session_id: s.session,
     user_id: s.user,
-    attributes: {},
-    events: [],
-    links: [],
-    resource_attributes: {},
-    scope_attributes: {},
-    flags: 0,
-    dropped_attributes_count: 0,
-    dropped_events_count: 0,
-    dropped_links_count: 0,
     request_preview: s.request,
     response_preview: s.response,
     trace_tags: s.tags,
     trace_metadata: s.metadata,
-    conventions: [],
-    mapper_version: 1,
   });
-  return row;
 }
 
 const SIMPLE: SpanSpec = {

@@ -4,8 +4,7 @@
  * workload.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildTemplate } from '../../bench/workload.js';
 import { decodeTraceRequestJson } from '../../ingest/decode-json.js';
@@ -17,18 +16,9 @@ import { mapRequest } from '../../pipeline/map-request.js';
 import { invalidSpanReason, withoutZeroParent } from '../../pipeline/validate.js';
 import type { SpanRecord } from '../../store/columns.js';
 import { encodeSpan } from '../../store/encoded-span.js';
+import { MAPPER_FIXTURES, mapperFixtureFiles } from '../support/fixtures.js';
 
 const LIMIT = 1024 * 1024;
-
-const root = new URL('../fixtures/mapper/', import.meta.url).pathname;
-
-function* fixtureFiles(dir: string): Generator<string> {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* fixtureFiles(p);
-    else if (name.endsWith('.json')) yield p;
-  }
-}
 
 /** The lines mapRequest produced, against each span re-encoded with nothing known. */
 async function assertSameLines(req: DecodedTraceRequest): Promise<number> {
@@ -59,8 +49,8 @@ describe('COPY lines with reused JSON', () => {
     assert.equal(await assertSameLines(decodeTraceRequestProtobufFast(t.protobuf)), 60);
   });
 
-  for (const file of [...fixtureFiles(root)]) {
-    it(`${file.slice(root.length)}`, async () => {
+  for (const file of mapperFixtureFiles()) {
+    it(`${file.slice(MAPPER_FIXTURES.length)}`, async () => {
       const fx = JSON.parse(readFileSync(file, 'utf8')) as { request: unknown };
       await assertSameLines(decodeTraceRequestJson(JSON.stringify(fx.request)));
     });

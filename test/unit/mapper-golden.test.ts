@@ -4,11 +4,11 @@
  * exactly what it is about. `"absent": ["col", …]` asserts columns that must be null.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { decodeTraceRequestJson } from '../../ingest/decode-json.js';
 import { mapSpan } from '../../mapper/index.js';
+import { MAPPER_FIXTURES, mapperFixtureFiles } from '../support/fixtures.js';
 
 interface Fixture {
   description: string;
@@ -16,22 +16,12 @@ interface Fixture {
   expected: Record<string, Record<string, unknown> & { absent?: string[] }>;
 }
 
-const root = new URL('../fixtures/mapper/', import.meta.url).pathname;
-
-function* fixtureFiles(dir: string): Generator<string> {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* fixtureFiles(p);
-    else if (name.endsWith('.json')) yield p;
-  }
-}
-
 describe('mapper golden fixtures', () => {
-  const files = [...fixtureFiles(root)];
+  const files = [...mapperFixtureFiles()];
   it('has fixtures', () => assert.ok(files.length > 0));
   for (const file of files) {
     const fx = JSON.parse(readFileSync(file, 'utf8')) as Fixture;
-    it(`${file.slice(root.length)}: ${fx.description}`, () => {
+    it(`${file.slice(MAPPER_FIXTURES.length)}: ${fx.description}`, () => {
       const req = decodeTraceRequestJson(JSON.stringify(fx.request));
       const rows = new Map<string, Record<string, unknown>>();
       for (const rs of req.resourceSpans)
