@@ -38,6 +38,13 @@ export interface BatchWriterOptions {
 /** A request is split for parallel writers only when every part would have at least this many spans. */
 const MIN_PART_SPANS = 128;
 
+/**
+ * A request this large is a batch worth a transaction of its own: when a writer is idle it is written at once
+ * instead of waiting lingerMs for company (waiting would only add to its latency; under load, when no writer is
+ * idle, requests still gather into shared batches while they wait).
+ */
+const NO_LINGER_SPANS = 2 * MIN_PART_SPANS;
+
 interface Pending {
   records: EncodedSpan[];
   resolve: (o: WriteOutcome) => void;
@@ -67,15 +74,15 @@ export class BatchWriter {
       records,
       Math.min(this.opts.concurrency, Math.floor(records.length / MIN_PART_SPANS)),
     );
-    if (parts.length === 1) return this.enqueue(records);
-    return Promise.all(parts.map((p) => this.enqueue(p))).then(combineOutcomes);
+    const done = Promise.all(parts.map((p) => this.enqueue(p)));
+    this.schedule(records.length >= NO_LINGER_SPANS);
+    return parts.length === 1 ? done.then((o) => o[0]!) : done.then(combineOutcomes);
   }
 
   private enqueue(records: EncodedSpan[]): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ records, resolve });
       this.queuedSpans += records.length;
-      this.schedule();
     });
   }
 
@@ -90,8 +97,13 @@ export class BatchWriter {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private schedule(): void {
-    if (this.queuedSpans >= this.opts.maxBatchSpans) {
+  private schedule(urgent = false): void {
+    if (this.queuedSpans >= this.opts.maxBatchSpans || (urgent && this.active < this.opts.concurrency)) {
+      // Whatever the linger timer waits for goes now; what no writer could take is rescheduled when one frees up.
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
       this.pump();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {

@@ -145,4 +145,23 @@ describe('BatchWriter with idle writers', () => {
     });
     assert.deepEqual(commits, [300, 120]);
   });
+
+  it('a large request is written at once when a writer is idle; a small one waits for company', {
+    timeout: 20_000,
+  }, async () => {
+    // A linger far longer than the test may take: only the bypass lets the large request finish.
+    const writer = new BatchWriter(tdb.db, { maxBatchSpans: 4096, lingerMs: 600_000, concurrency: 2 });
+    let smallCommitted = false;
+    const small = writer.write(traceSpans(200, 10)).then((o) => {
+      smallCommitted = true;
+      return o;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(smallCommitted, false, 'a 10-span request waits for company');
+    assert.deepEqual(await writer.write([...traceSpans(201, 150), ...traceSpans(202, 150)]), {
+      kind: 'committed',
+    });
+    // The waiting request went along with it.
+    assert.deepEqual(await small, { kind: 'committed' });
+  });
 });
