@@ -41,7 +41,8 @@ const MIN_PART_SPANS = 128;
 /**
  * A request this large is a batch worth a transaction of its own: when a writer is idle it is written at once
  * instead of waiting lingerMs for company (waiting would only add to its latency; under load, when no writer is
- * idle, requests still gather into shared batches while they wait).
+ * idle, requests still gather into shared batches while they wait). Only with several writers: on a single
+ * connection (the embedded store) requests do better sharing transactions (bench: ~9k against ~8k spans/s).
  */
 const NO_LINGER_SPANS = 2 * MIN_PART_SPANS;
 
@@ -75,7 +76,7 @@ export class BatchWriter {
       Math.min(this.opts.concurrency, Math.floor(records.length / MIN_PART_SPANS)),
     );
     const done = Promise.all(parts.map((p) => this.enqueue(p)));
-    this.schedule(records.length >= NO_LINGER_SPANS);
+    this.schedule(records.length >= NO_LINGER_SPANS && this.opts.concurrency > 1);
     return parts.length === 1 ? done.then((o) => o[0]!) : done.then(combineOutcomes);
   }
 
