@@ -8,9 +8,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hasKeyMatching, prefixTest } from '../../mapper/flat-messages.js';
 import { mapSpan } from '../../mapper/index.js';
-import type { Attributes, SpanInput } from '../../mapper/otlp.js';
+import type { Attributes } from '../../mapper/otlp.js';
 import { truncate } from '../../mapper/preview.js';
 import { cleanJson, cleanString } from '../../mapper/sanitize.js';
+import { spanInput } from '../support/span-input.js';
 
 const BAD = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const cleanStringReference = (s: string) => s.replace(BAD, '\uFFFD');
@@ -95,28 +96,9 @@ describe('mapper fast paths', () => {
       value: { polluted: true },
       enumerable: true,
     });
-    const input: SpanInput = {
-      span: {
-        traceId: 'ab'.repeat(16),
-        spanId: 'cd'.repeat(8),
-        parentSpanId: '',
-        traceState: '',
-        flags: 0,
-        name: 'chat',
-        kind: 3,
-        startTimeUnixNano: 1n,
-        endTimeUnixNano: 2n,
-        attributes,
-        droppedAttributesCount: 0,
-        events: [],
-        droppedEventsCount: 0,
-        links: [],
-        droppedLinksCount: 0,
-        status: { code: 0, message: '' },
-      },
-      resource: {},
-      scope: { name: '', version: '', attributes: {} },
-    };
+    const input = spanInput(attributes, {
+      span: { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'chat', kind: 3 },
+    });
     const params = mapSpan(input).request_params as Record<string, unknown>;
     assert.equal(
       JSON.stringify(params),

@@ -11,30 +11,10 @@ import { openinference } from '../../mapper/openinference.js';
 import type { Attributes, SpanInput } from '../../mapper/otlp.js';
 import { traceloop } from '../../mapper/traceloop.js';
 import { vercelAi } from '../../mapper/vercel-ai.js';
+import { spanInput } from '../support/span-input.js';
 
 function input(attributes: Attributes, name = 'span', scope = 'test'): SpanInput {
-  return {
-    span: {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      parentSpanId: '',
-      traceState: '',
-      flags: 0,
-      name,
-      kind: 1,
-      startTimeUnixNano: 1n,
-      endTimeUnixNano: 2n,
-      attributes,
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
-    },
-    resource: {},
-    scope: { name: scope, version: '', attributes: {} },
-  };
+  return spanInput(attributes, { span: { name }, scope });
 }
 
 const ALL = [openinference, traceloop, vercelAi, langfuse, googleAdk];

@@ -13,6 +13,7 @@ import { openinference } from '../../mapper/openinference.js';
 import type { Attributes, AttrValue, SpanInput } from '../../mapper/otlp.js';
 import { traceloop } from '../../mapper/traceloop.js';
 import { vercelAi } from '../../mapper/vercel-ai.js';
+import { spanInput } from '../support/span-input.js';
 
 const KEYS = [
   'openinference.span.kind',
@@ -106,29 +107,8 @@ const structured: fc.Arbitrary<AttrValue> = fc.letrec((tie) => ({
 const jsonText = structured.map((v) => JSON.stringify(v) ?? 'null');
 const value = fc.oneof(structured, jsonText);
 
-function spanInput(attributes: Attributes, scope = 'x'): SpanInput {
-  return {
-    span: {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      parentSpanId: '',
-      traceState: '',
-      flags: 0,
-      name: 'call_llm',
-      kind: 1,
-      startTimeUnixNano: 1n,
-      endTimeUnixNano: 2n,
-      attributes,
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
-    },
-    resource: {},
-    scope: { name: scope, version: '', attributes: {} },
-  };
+function llmSpan(attributes: Attributes, scope = 'x'): SpanInput {
+  return spanInput(attributes, { span: { name: 'call_llm' }, scope });
 }
 
 function assertNoUndefined(v: unknown, path: string): void {
@@ -145,7 +125,7 @@ describe('framework conventions robustness', () => {
         fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 10 }),
         fc.boolean(),
         (attrs, adkScope) => {
-          const input = spanInput(attrs, adkScope ? 'gcp.vertex.agent' : 'x');
+          const input = llmSpan(attrs, adkScope ? 'gcp.vertex.agent' : 'x');
           for (const c of [openinference, traceloop, vercelAi, langfuse, googleAdk]) {
             const fields = c.map(input);
             for (const list of [fields?.input_messages, fields?.output_messages])

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { mapSpan } from '../../mapper/index.js';
 import type { Attributes, AttrValue, SpanInput } from '../../mapper/otlp.js';
+import { spanInput } from '../support/span-input.js';
 
 const KEYS = [
   'mlflow.spanType',
@@ -69,28 +70,8 @@ const value: fc.Arbitrary<AttrValue> = fc.oneof(
 );
 
 function input(attributes: Attributes, name: string): SpanInput {
-  return {
-    span: {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      parentSpanId: '',
-      traceState: '',
-      flags: 0,
-      name,
-      kind: 1,
-      startTimeUnixNano: 1n,
-      endTimeUnixNano: 2n,
-      attributes,
-      droppedAttributesCount: 0,
-      events: [{ timeUnixNano: 1n, name: 'gen_ai.choice', attributes, droppedAttributesCount: 0 }],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
-    },
-    resource: {},
-    scope: { name: 'autogen runtime', version: '', attributes: {} },
-  };
+  const events = [{ timeUnixNano: 1n, name: 'gen_ai.choice', attributes, droppedAttributesCount: 0 }];
+  return spanInput(attributes, { span: { name, events }, scope: 'autogen runtime' });
 }
 
 function hasUndefined(v: unknown): boolean {
