@@ -4,12 +4,12 @@
  */
 import { DecodeError } from '../ingest/decode-error.js';
 import { decodeTraceRequestJson } from '../ingest/decode-json.js';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
-import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import { decodeTraceRequestProtobufStreaming } from '../ingest/decode-protobuf-fast.js';
+import type { DecodedSpan, DecodedTraceRequest } from '../mapper/otlp.js';
 import { type MapOptions, type MapOutcome, mapRequest, type RequestMapper } from '../pipeline/map-request.js';
 
-function decode(body: Uint8Array, format: 'protobuf' | 'json'): DecodedTraceRequest {
-  if (format === 'protobuf') return decodeTraceRequestProtobufFast(body);
+function decode(body: Uint8Array, format: 'protobuf' | 'json'): DecodedTraceRequest<Iterable<DecodedSpan>> {
+  if (format === 'protobuf') return decodeTraceRequestProtobufStreaming(body);
   return decodeTraceRequestJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
 }
 
@@ -18,14 +18,13 @@ export async function decodeAndMap(
   format: 'protobuf' | 'json',
   opts: MapOptions,
 ): Promise<MapOutcome> {
-  let req: DecodedTraceRequest;
   try {
-    req = decode(body, format);
+    return { kind: 'mapped', request: await mapRequest(decode(body, format), opts) };
   } catch (err) {
+    // Protobuf spans are decoded as they are mapped: one that does not decode makes the whole request malformed.
     if (err instanceof DecodeError) return { kind: 'malformed', message: err.message };
     throw err;
   }
-  return { kind: 'mapped', request: await mapRequest(req, opts) };
 }
 
 /** Spans mapped on the event loop between two yields (~2–3 ms of work). */

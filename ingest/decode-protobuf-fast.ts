@@ -36,8 +36,24 @@ type Reader = protobuf.Reader;
 const MAX_DEPTH = 100;
 
 export function decodeTraceRequestProtobufFast(bytes: Uint8Array): DecodedTraceRequest {
+  const streamed = decodeTraceRequestProtobufStreaming(bytes);
+  return {
+    resourceSpans: streamed.resourceSpans.map((rs) => ({
+      ...rs,
+      scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: [...ss.spans] })),
+    })),
+  };
+}
+
+/**
+ * The same request, with each scope's spans decoded one at a time as they are iterated. The framing — every span's
+ * bounds, resources and scopes — is read and checked here; a span's own fields when it is reached, and a malformed
+ * span throws DecodeError from the iteration, after the spans before it: the caller drops the whole request. The map
+ * worker uses this, so each decoded span is garbage as soon as it is mapped instead of living as long as its request.
+ */
+export function decodeTraceRequestProtobufStreaming(bytes: Uint8Array): DecodedTraceRequest<StreamedSpans> {
   const r = reader(bytes);
-  const resourceSpans: DecodedResourceSpans[] = [];
+  const resourceSpans: DecodedResourceSpans<StreamedSpans>[] = [];
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
@@ -48,6 +64,28 @@ export function decodeTraceRequestProtobufFast(bytes: Uint8Array): DecodedTraceR
     throw wireError(err);
   }
   return { resourceSpans };
+}
+
+/** A scope's spans, decoded from the request's buffer when iterated (each time: iterate once). */
+export class StreamedSpans implements Iterable<DecodedSpan> {
+  constructor(
+    private readonly r: Reader,
+    /** Start and end offset of each span, flattened. */
+    private readonly bounds: number[],
+  ) {}
+
+  *[Symbol.iterator](): Generator<DecodedSpan> {
+    for (let i = 0; i < this.bounds.length; i += 2) {
+      let span: DecodedSpan;
+      try {
+        this.r.pos = this.bounds[i]!;
+        span = readSpan(this.r, this.bounds[i + 1]!);
+      } catch (err) {
+        throw wireError(err);
+      }
+      yield span;
+    }
+  }
 }
 
 export function decodeLogsRequestProtobufFast(bytes: Uint8Array): DecodedLogsRequest {
@@ -169,14 +207,18 @@ const SCOPE = {
   empty: () => emptyScope(),
 };
 
-function readResourceSpans(r: Reader, end: number): DecodedResourceSpans {
+function readResourceSpans(r: Reader, end: number): DecodedResourceSpans<StreamedSpans> {
   const c = readContainer(r, end, 2, RESOURCE, readScopeSpans);
   return { resource: c.header, schemaUrl: c.schemaUrl, scopeSpans: c.children };
 }
 
-function readScopeSpans(r: Reader, end: number): DecodedScopeSpans {
-  const c = readContainer(r, end, 3, SCOPE, readSpan);
-  return { scope: c.header, schemaUrl: c.schemaUrl, spans: c.children };
+function readScopeSpans(r: Reader, end: number): DecodedScopeSpans<StreamedSpans> {
+  const bounds: number[] = [];
+  const c = readContainer(r, end, 3, SCOPE, (r, spanEnd) => {
+    bounds.push(r.pos, spanEnd);
+    r.pos = spanEnd;
+  });
+  return { scope: c.header, schemaUrl: c.schemaUrl, spans: new StreamedSpans(r, bounds) };
 }
 
 function readResourceLogs(r: Reader, end: number): DecodedResourceLogs {

@@ -68,20 +68,25 @@ export interface DecodedScope {
   attributes: Attributes;
 }
 
-export interface DecodedScopeSpans {
+/**
+ * `Spans` is an array when a decoder builds the whole request at once, or an iterable that decodes each span as it
+ * is reached (decode-protobuf-fast.ts's streaming decoder): then a request's decoded spans die young instead of all
+ * staying alive while it is mapped (docs/performance.md, "Overload").
+ */
+export interface DecodedScopeSpans<Spans extends Iterable<DecodedSpan> = DecodedSpan[]> {
   scope: DecodedScope;
   schemaUrl: string;
-  spans: DecodedSpan[];
+  spans: Spans;
 }
 
-export interface DecodedResourceSpans {
+export interface DecodedResourceSpans<Spans extends Iterable<DecodedSpan> = DecodedSpan[]> {
   resource: { attributes: Attributes; droppedAttributesCount: number };
   schemaUrl: string;
-  scopeSpans: DecodedScopeSpans[];
+  scopeSpans: DecodedScopeSpans<Spans>[];
 }
 
-export interface DecodedTraceRequest {
-  resourceSpans: DecodedResourceSpans[];
+export interface DecodedTraceRequest<Spans extends Iterable<DecodedSpan> = DecodedSpan[]> {
+  resourceSpans: DecodedResourceSpans<Spans>[];
 }
 
 /** What the mapper needs to map one span: the span with the resource and scope it arrived under. */

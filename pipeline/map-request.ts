@@ -4,7 +4,7 @@
  * as on the event loop. Experiments are assigned afterwards, by the pipeline (routing needs the database).
  */
 import { mapSpan } from '../mapper/index.js';
-import type { Attributes, DecodedTraceRequest } from '../mapper/otlp.js';
+import type { Attributes, DecodedSpan, DecodedTraceRequest } from '../mapper/otlp.js';
 import type { JsonTexts } from '../mapper/raw-refs.js';
 import type { SpanRecord } from '../store/columns.js';
 import { type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
@@ -38,9 +38,18 @@ export interface MapOptions {
   /** Called every `yieldEvery` spans; on the event loop it lets other work run between slices of a request. */
   yieldEvery?: number;
   onYield?: () => Promise<void>;
+  /**
+   * Hands the encoded spans over every `every` spans instead of keeping them all to the end; the returned request
+   * then holds only the last ones. On the map worker they leave its heap young, so collecting its young generation
+   * finds almost nothing alive to copy (docs/performance.md, "Overload").
+   */
+  handOver?: { every: number; spans: (spans: EncodedSpan[]) => void };
 }
 
-export async function mapRequest(req: DecodedTraceRequest, opts: MapOptions): Promise<MappedRequest> {
+export async function mapRequest(
+  req: DecodedTraceRequest<Iterable<DecodedSpan>>,
+  opts: MapOptions,
+): Promise<MappedRequest> {
   const out: MappedRequest = { resources: [], spans: [], resourceOf: [], reasons: [], conventions: {} };
   let sinceYield = 0;
   for (let i = 0; i < req.resourceSpans.length; i++) {
@@ -67,6 +76,10 @@ export async function mapRequest(req: DecodedTraceRequest, opts: MapOptions): Pr
         texts.set(rs.resource.attributes, resourceText);
         out.spans.push(encodeSpan(row as unknown as SpanRecord, texts));
         out.resourceOf.push(i);
+        if (opts.handOver && out.spans.length === opts.handOver.every) {
+          opts.handOver.spans(out.spans);
+          out.spans = [];
+        }
         if (opts.onYield && ++sinceYield === opts.yieldEvery) {
           sinceYield = 0;
           await opts.onYield();

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { buildTemplate, instantiate, newIdScheme } from '../../bench/workload.js';
 import type { RunningBridge } from '../../cli/bridge.js';
-import { MapWorkers } from '../../cli/map-workers.js';
+import { MapWorkers, WORKER_SLICE_SPANS } from '../../cli/map-workers.js';
 import { MapperUnavailableError } from '../../pipeline/map-request.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -51,7 +51,8 @@ async function stored(s: Side): Promise<{ spans: unknown[]; traces: unknown[] }>
 
 describe('map workers', () => {
   it('store the same rows as mapping on the event loop (GenAI bench traces, protobuf and JSON)', async () => {
-    const template = buildTemplate(1, 64);
+    // 200 spans: the worker hands them over in slices of WORKER_SLICE_SPANS, then the rest.
+    const template = buildTemplate(1, 200);
     const ids = newIdScheme();
     for (const s of [onLoop, onWorkers]) {
       const proto = await postOtlp(
@@ -69,7 +70,7 @@ describe('map workers', () => {
       assert.deepEqual([proto.status, json.status], [200, 200]);
     }
     const a = await stored(onLoop);
-    assert.equal(a.spans.length, 128);
+    assert.equal(a.spans.length, 400);
     assert.deepEqual(await stored(onWorkers), a);
   });
 
@@ -81,19 +82,27 @@ describe('map workers', () => {
     }
   });
 
+  it('answer 400 and store nothing when a span after the first slices does not decode', async () => {
+    const valid = instantiate(buildTemplate(1, 3 * WORKER_SLICE_SPANS), 'protobuf', newIdScheme(), 0, 0n);
+    // Concatenated protobuf messages merge: the valid spans, then a ResourceSpans whose one span has a bad tag.
+    const body = Buffer.concat([valid, Buffer.from([0x0a, 0x05, 0x12, 0x03, 0x12, 0x01, 0x0f])]);
+    for (const s of [onLoop, onWorkers]) {
+      const before = (await stored(s)).spans.length;
+      const r = await postOtlp(s.bridge.httpPort, '/v1/traces', body, PB);
+      assert.equal(r.status, 400);
+      assert.equal(r.headers.get('x-tracebridge-error'), 'MALFORMED_PAYLOAD');
+      assert.equal((await stored(s)).spans.length, before);
+    }
+  });
+
   it('a worker that runs out of memory fails its request alone (retryable) and is replaced', async () => {
     const workers = new MapWorkers(1, 1_000_000, pino({ level: 'silent' }), 16);
     try {
-      // ~40 MB of decoded attribute strings (and more once mapped) cannot fit a 16 MB heap.
-      const big = 'x'.repeat(200_000);
-      const spans = Array.from({ length: 200 }, (_, i) => ({
-        traceId: hexId(16),
-        spanId: hexId(8),
-        name: `s${i}`,
-        start: 1n,
-        end: 2n,
-        attributes: { a: big, b: big },
-      }));
+      // One span with ~36 MB of attribute strings (and more once mapped) cannot fit a 16 MB heap. (Many smaller
+      // spans can: the worker decodes a span when it maps it and hands the encoded ones over in slices.)
+      const big = 'x'.repeat(900_000);
+      const attributes = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`a${i}`, big]));
+      const spans = [{ traceId: hexId(16), spanId: hexId(8), name: 's', start: 1n, end: 2n, attributes }];
       await assert.rejects(
         workers.map(protobufRequest([{ resource: {}, spans }]), 'protobuf'),
         MapperUnavailableError,

@@ -9,6 +9,7 @@ import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from '../../ing
 import {
   decodeLogsRequestProtobufFast,
   decodeTraceRequestProtobufFast,
+  decodeTraceRequestProtobufStreaming,
 } from '../../ingest/decode-protobuf-fast.js';
 import {
   encodeLogsResponse,
@@ -569,6 +570,27 @@ describe('trace decoders', () => {
       assert.throws(() => decodeTraceRequestProtobufFast(bytes), DecodeError);
       assert.throws(() => decodeLogsRequestProtobufFast(bytes), DecodeError);
     }
+  });
+
+  test('the streaming decoder checks the framing at once and each span when it is reached', () => {
+    // One ResourceSpans > ScopeSpans > Span whose only byte is a tag of wire type 7: the bounds are fine.
+    const badSpan = Buffer.from([0x0a, 0x05, 0x12, 0x03, 0x12, 0x01, 0x0f]);
+    const valid = jsonToProtobuf(golden);
+    // Concatenated protobuf messages merge: the golden spans, then the bad one.
+    const streamed = decodeTraceRequestProtobufStreaming(Buffer.concat([valid, badSpan]));
+    const goodSpans = [...streamed.resourceSpans[0]!.scopeSpans[0]!.spans];
+    assert.deepEqual(goodSpans, decodeTraceRequestProtobuf(valid).resourceSpans[0]!.scopeSpans[0]!.spans);
+    const last = streamed.resourceSpans.at(-1)!.scopeSpans[0]!.spans;
+    assert.throws(
+      () => [...last],
+      (err: unknown) => err instanceof DecodeError && /invalid OTLP protobuf/.test(err.message),
+    );
+    assert.throws(() => decodeTraceRequestProtobufFast(badSpan), DecodeError);
+    // A span's bounds past its container are found before any span is decoded.
+    assert.throws(
+      () => decodeTraceRequestProtobufStreaming(Buffer.from([0x0a, 0x05, 0x12, 0x03, 0x12, 0x09, 0x0f])),
+      DecodeError,
+    );
   });
 
   test('invalid JSON and structurally wrong documents throw DecodeError', () => {
