@@ -17,6 +17,13 @@ const SRC_BIN = fileURLToPath(new URL('../bin/tracebridge.ts', import.meta.url))
  * store looks for next to itself. The proto files are found by walking up to <root>/proto.
  */
 export const BENCH_DIST = join(ROOT, 'bench', '.tmp', 'dist');
+
+/** The node flags `npm start` runs the bridge with (package.json), so the bench measures what ships. */
+const START_NODE_FLAGS = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(' ')
+  .filter((w) => w.startsWith('--'));
 const DIST_BIN = join(BENCH_DIST, 'bin', 'tracebridge.js');
 const SOURCE_DIRS = ['bin', 'cli', 'ingest', 'mapper', 'metrics', 'pipeline', 'proto', 'store'];
 
@@ -105,7 +112,8 @@ export async function startBridgeProcess(opts: BridgeOptions): Promise<BridgePro
     env.TRACEBRIDGE_DATA_DIR = opts.dataDir!;
     env.TRACEBRIDGE_PG_PORT = String(pgPort);
   }
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
+  const nodeArgs = [...START_NODE_FLAGS];
+  if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
   const args =
     opts.build === 'dist'
       ? [...nodeArgs, DIST_BIN, 'serve']

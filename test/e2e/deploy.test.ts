@@ -221,7 +221,12 @@ describe('the container command against a real Postgres', () => {
   it('the image runs as a non-root user, listens on 0.0.0.0 and runs `serve`', () => {
     assert.ok(runtime.user && runtime.user !== 'root' && runtime.user !== '0', 'USER is not root');
     assert.equal(runtime.env.TRACEBRIDGE_HOST, '0.0.0.0');
-    assert.deepEqual(runtime.cmd, ['node', 'dist/bin/tracebridge.js', 'serve']);
+    assert.deepEqual(runtime.cmd, ['node', '--max-semi-space-size=4', 'dist/bin/tracebridge.js', 'serve']);
+    // The same command as `npm start`, node flags included.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    assert.deepEqual(runtime.cmd, pkg.scripts.start.split(' '));
     assert.ok(runtime.healthcheck, 'HEALTHCHECK is set');
   });
 
