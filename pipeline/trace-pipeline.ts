@@ -69,15 +69,22 @@ export class TracePipeline {
         this.opts.retryAfterMs,
       );
     }
-    if (outcomeOfWrite.kind === 'refused') {
-      m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_refused' }, spans.length);
+    const refused = outcomeOfWrite.kind === 'refused' ? outcomeOfWrite.spans : 0;
+    if (refused) m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_refused' }, refused);
+    if (outcomeOfWrite.kind === 'refused' && refused === spans.length) {
       return rejected('STORE_REFUSED', `database refused the spans: ${outcomeOfWrite.message}`);
     }
-    m?.spansStored.inc({ protocol: ctx.protocol }, spans.length);
-    if (reasons.length === 0) return { kind: 'accepted' };
-    const shown = reasons.slice(0, 5).join('; ');
-    const more = reasons.length > 5 ? ` (and ${reasons.length - 5} more)` : '';
-    return { kind: 'accepted', rejected: { count: reasons.length, message: `${shown}${more}` } };
+    if (spans.length > refused) m?.spansStored.inc({ protocol: ctx.protocol }, spans.length - refused);
+    // Parts of a large request are written by separate transactions: when the database refuses one, the others
+    // are stored, and the exporter is told so (partial success) rather than that nothing was.
+    const messages =
+      outcomeOfWrite.kind === 'refused'
+        ? [`database refused ${refused} span(s): ${outcomeOfWrite.message}`, ...reasons]
+        : reasons;
+    if (messages.length === 0) return { kind: 'accepted' };
+    const shown = messages.slice(0, 5).join('; ');
+    const more = messages.length > 5 ? ` (and ${messages.length - 5} more)` : '';
+    return { kind: 'accepted', rejected: { count: reasons.length + refused, message: `${shown}${more}` } };
   }
 
   private storeFailure(err: unknown): ExportResult {

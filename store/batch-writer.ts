@@ -19,7 +19,8 @@ import { isOrphanedSpanConflict, isRetryableDbError, transactionWithRetry } from
 export type WriteOutcome =
   | { kind: 'committed' }
   | { kind: 'unavailable'; message: string }
-  | { kind: 'refused'; message: string };
+  /** `spans` of the write's spans were refused; the others (other parts of a split request) are committed. */
+  | { kind: 'refused'; message: string; spans: number };
 
 export interface BatchWriterOptions {
   /** Flush once this many spans wait. */
@@ -152,7 +153,7 @@ export class BatchWriter {
       const retryable = isRetryableDbError(err);
       this.opts.onError?.(err, { spans, retryable });
       if (retryable || batch.length === 1) {
-        for (const p of batch) p.resolve(outcomeOf(err));
+        for (const p of batch) p.resolve(outcomeOf(err, p.records.length));
         return;
       }
       for (const p of batch) {
@@ -160,7 +161,7 @@ export class BatchWriter {
           await this.commit(p.records);
           p.resolve({ kind: 'committed' });
         } catch (one) {
-          p.resolve(outcomeOf(one));
+          p.resolve(outcomeOf(one, p.records.length));
         }
       }
     }
@@ -207,15 +208,19 @@ export function splitByTrace(records: EncodedSpan[], parts: number): EncodedSpan
   return out;
 }
 
-/** One request written as several parts: committed only if every part was; else what went wrong. */
+/**
+ * One request written as several parts. Any retryable failure makes the whole request retryable (the re-send
+ * replaces what was stored); refused parts add up, and the parts that committed stay committed.
+ */
 function combineOutcomes(outcomes: WriteOutcome[]): WriteOutcome {
-  return (
-    outcomes.find((o) => o.kind === 'unavailable') ??
-    outcomes.find((o) => o.kind === 'refused') ?? { kind: 'committed' }
-  );
+  const unavailable = outcomes.find((o) => o.kind === 'unavailable');
+  if (unavailable) return unavailable;
+  const refused = outcomes.filter((o) => o.kind === 'refused');
+  if (refused.length === 0) return { kind: 'committed' };
+  return { kind: 'refused', message: refused[0]!.message, spans: refused.reduce((n, o) => n + o.spans, 0) };
 }
 
-function outcomeOf(err: unknown): WriteOutcome {
+function outcomeOf(err: unknown, spans: number): WriteOutcome {
   const message = err instanceof Error ? err.message : String(err);
-  return isRetryableDbError(err) ? { kind: 'unavailable', message } : { kind: 'refused', message };
+  return isRetryableDbError(err) ? { kind: 'unavailable', message } : { kind: 'refused', message, spans };
 }
