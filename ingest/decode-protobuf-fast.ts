@@ -66,7 +66,7 @@ export function decodeTraceRequestProtobufStreaming(bytes: Uint8Array): DecodedT
   return { resourceSpans };
 }
 
-/** A scope's spans, decoded from the request's buffer when iterated (each time: iterate once). */
+/** A scope's spans, decoded from the request's buffer as they are iterated (again on each iteration). */
 export class StreamedSpans implements Iterable<DecodedSpan> {
   constructor(
     private readonly r: Reader,
