@@ -80,6 +80,13 @@ export async function startBenchPostgres(extra: string[] = []): Promise<BenchPos
 }
 
 /** URL of another database on the same server. */
+/** The same database through the server's Unix socket in `socketDir` (node-postgres: a `host` that is a path). */
+export function viaUnixSocket(url: string, socketDir: string): string {
+  const u = new URL(url);
+  u.searchParams.set('host', socketDir);
+  return u.toString();
+}
+
 export function databaseUrl(serverUrl: string, name: string): string {
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;

@@ -27,6 +27,7 @@
  *                             changes the code mid-run) or the sources through tsx
  *   --bridge-env KEY=VALUE    extra bridge setting (repeatable), e.g. TRACEBRIDGE_WRITERS=4
  *   --pg-conf name=value      extra PostgreSQL setting (repeatable), e.g. jit=off
+ *   --unix-socket             the bridge reaches Postgres over its Unix socket instead of TCP on 127.0.0.1
  *   --ceiling-requests 400 --ceiling-writers 2 --pool-mb 1024 --drain-seconds 120
  *   --out FILE                also write the results as JSON
  *   --quiet-wait 300          before each run wait (up to this many seconds) until the rest of the machine is idle
@@ -55,7 +56,7 @@ import { type CeilingResult, columnTypes, measureCeiling, rowFactory } from './c
 import { eachFlag } from './flags.js';
 import type { LoadgenConfig, LoadgenResult, Protocol } from './loadgen.js';
 import { formatMlflowResult, type MlflowResult, measureMlflow } from './mlflow.js';
-import { type BenchPostgres, databaseUrl, startBenchPostgres } from './pg.js';
+import { type BenchPostgres, databaseUrl, startBenchPostgres, viaUnixSocket } from './pg.js';
 import {
   cpuSeconds,
   machineCpu,
@@ -96,6 +97,8 @@ interface Options {
   poolMb: number;
   drainSeconds: number;
   bridgeEnv: Record<string, string>;
+  /** The bridge connects through Postgres's Unix socket (the generator and the counter stay on TCP). */
+  unixSocket: boolean;
   pgConf: string[];
   out: string | null;
   /** Before each run, wait up to this long for the rest of the machine to go quiet; repeat noisy runs. */
@@ -128,6 +131,7 @@ function parseArgs(argv: string[]): Options {
     poolMb: smoke ? 64 : 1024,
     drainSeconds: smoke ? 30 : 120,
     bridgeEnv: {},
+    unixSocket: false,
     pgConf: [],
     out: null,
     quietWait: smoke ? 0 : 300,
@@ -187,6 +191,9 @@ function parseArgs(argv: string[]): Options {
         o.pgConf.push(v);
         break;
       }
+      case '--unix-socket':
+        o.unixSocket = true;
+        break;
       case '--no-ceiling':
         o.ceiling = false;
         break;
@@ -537,7 +544,7 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
   try {
     bridge = await startBridgeProcess({
       build: opts.build,
-      databaseUrl: url,
+      databaseUrl: url && opts.unixSocket ? viaUnixSocket(url, ctx.pg!.dir) : url,
       dataDir: dataDir ?? undefined,
       env: { ...opts.bridgeEnv, ...s.env },
       cpuProfDir: s.profileDir,
