@@ -1,7 +1,7 @@
 // Starts a throwaway PostgreSQL server (initdb + pg_ctl) in a temp directory on a free 127.0.0.1 port.
 // As root, initdb refuses to run, so the server runs as the `postgres` user in a directory it owns.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,41 @@ export function findPgBin() {
   throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found; set PG_BIN or TEST_DATABASE_URL');
 }
 
-export function freePort() {
+/**
+ * A 127.0.0.1 port free right now, for a child process to listen on later. Chosen below the kernel's ephemeral
+ * range: outgoing connections and `listen(0)` take their ports from that range, so a port found there could be
+ * taken by any of the parallel tests' connections before the child binds it (seen as EADDRINUSE in CI).
+ */
+export async function freePort() {
+  const low = ephemeralLow();
+  const floor = 10_000;
+  if (low - floor >= 1000) {
+    for (let i = 0; i < 50; i++) {
+      const port = floor + Math.floor(Math.random() * (low - floor));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenAny();
+}
+
+function ephemeralLow() {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+function listenAny() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
