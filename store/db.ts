@@ -14,6 +14,11 @@ export interface Queryable {
 
 export type CopyData = string | Uint8Array | Iterable<Uint8Array>;
 
+/** COPY data as the chunks to send, in order (a string is UTF-8 text). */
+export function copyDataChunks(data: CopyData): Iterable<string | Uint8Array> {
+  return typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+}
+
 /** A connection that can also bulk-load: what the write path runs on. */
 export interface Transaction extends Queryable {
   /**

@@ -4,7 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { CopyData, Database, QueryResult, Transaction } from './db.js';
+import { type CopyData, copyDataChunks, type Database, type QueryResult, type Transaction } from './db.js';
 
 export interface EmbeddedOptions {
   /** Data directory; created when missing. undefined = in memory (tests). */
@@ -38,7 +38,7 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatab
     async copyIn(copySql: string, data: CopyData) {
       // PGlite reads COPY data from a Blob bound to the pseudo-file /dev/blob.
       await q.query(copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'"), [], {
-        blob: new Blob(typeof data === 'string' || data instanceof Uint8Array ? [data] : [...data]),
+        blob: new Blob([...copyDataChunks(data)]),
       });
     },
   });

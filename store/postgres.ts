@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { CopyData, Database, QueryResult, Transaction } from './db.js';
+import { type CopyData, copyDataChunks, type Database, type QueryResult, type Transaction } from './db.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -92,8 +92,6 @@ export function connectPostgres(opts: PostgresOptions): Database {
 /** `COPY … FROM STDIN` on one client (pg-copy-streams speaks the COPY sub-protocol). */
 async function copyInto(client: pg.PoolClient, copySql: string, data: CopyData): Promise<void> {
   const stream = client.query(copyFrom(copySql));
-  const chunks =
-    typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
   // pipeline pulls the next chunk only when the socket has taken the previous ones (backpressure).
-  await pipeline(Readable.from(chunks, { objectMode: false }), stream);
+  await pipeline(Readable.from(copyDataChunks(data), { objectMode: false }), stream);
 }
