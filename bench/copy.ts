@@ -1,7 +1,8 @@
 /**
  * The ceiling: the rows the bridge would write for the bench's requests, produced by the bridge's own decoder,
- * validation, limits and mapper, COPYed straight into a fresh database with the same schema (store/migrations)
- * and indexes. No upsert, no trace recompute, no JSON parameter: what Postgres itself can absorb on this machine.
+ * validation, limits and mapper, encoded by its own binary COPY encoder and COPYed straight into a fresh database
+ * with the same schema (store/migrations) and indexes. No upsert, no trace recompute, no JSON parameter: what
+ * Postgres itself can absorb on this machine.
  *
  * COPY FROM STDIN goes through node-postgres with a small hand-rolled "submittable" (pg-copy-streams is not a
  * dependency): pg hands it the connection when the server answers CopyInResponse, and it writes CopyData
@@ -13,7 +14,9 @@ import { mapSpan } from '../mapper/index.js';
 import { isoMicros } from '../mapper/time.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMNS, type SpanRecord, TRACE_COLUMNS } from '../store/columns.js';
+import { type SpanRecord, TRACE_COLUMN_TYPES, TRACE_COLUMNS, type TraceRecord } from '../store/columns.js';
+import { copyBinary } from '../store/copy-binary.js';
+import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
 import { traceRowFromSpans } from '../store/trace-rows.js';
 import { type IdScheme, instantiate, spanIdFor, type Template, timeShiftNs, traceIdFor } from './workload.js';
 
@@ -82,26 +85,9 @@ export function copyFrom(client: pg.Client | pg.PoolClient, sql: string, chunks:
   });
 }
 
-// ---- COPY text format ----
+// ---- COPY text format (the reference text encoder for bench/stages.ts and bench/copy-formats.ts) ----
 
 export type ColumnType = 'jsonb' | 'array' | 'scalar';
-
-export async function columnTypes(client: pg.Client, table: string): Promise<Map<string, ColumnType>> {
-  const r = await client.query<{ column_name: string; data_type: string }>(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
-    [table],
-  );
-  return new Map(
-    r.rows.map((c) => [
-      c.column_name,
-      c.data_type === 'jsonb' || c.data_type === 'json'
-        ? 'jsonb'
-        : c.data_type === 'ARRAY'
-          ? 'array'
-          : 'scalar',
-    ]),
-  );
-}
 
 const escapeCopy = (s: string): string =>
   s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
@@ -125,7 +111,7 @@ export function copyCell(value: unknown, type: ColumnType): string {
 type Row = Record<string, unknown>;
 
 interface SpanTemplateRow {
-  cells: string[];
+  row: Row;
   traceIndex: number;
   spanIndex: number;
   parentIndex: number | null;
@@ -134,7 +120,7 @@ interface SpanTemplateRow {
 }
 
 interface TraceTemplateRow {
-  cells: string[];
+  row: Row;
   traceIndex: number;
   rootIndex: number | null;
   startNs: bigint;
@@ -144,11 +130,12 @@ interface TraceTemplateRow {
 export interface RowFactory {
   spansPerRequest: number;
   tracesPerRequest: number;
-  /** Average bytes of one span row in COPY text. */
+  /** Average bytes of one span row in binary COPY. */
   spanRowBytes: number;
-  /** COPY text of request `seq`'s span rows / trace rows. */
-  spanRows(seq: number): string;
-  traceRows(seq: number): string;
+  /** Request `seq`'s span rows, encoded as the bridge encodes them (store/encoded-span.ts). */
+  spanRows(seq: number): EncodedSpan[];
+  /** Request `seq`'s trace rows, as the span writer builds them for new traces. */
+  traceRows(seq: number): TraceRecord[];
 }
 
 /** Raw attributes whose content the mapper copies into inputs / outputs (GenAI semconv). */
@@ -170,8 +157,8 @@ function withoutContent(row: Row): unknown {
 
 /**
  * Maps request 0 of the template once, the way the pipeline does (validate, drop an all-zero parent, limit
- * attribute sizes, mapSpan), and keeps each row's COPY cells; request `seq` then only swaps in its ids and
- * shifted timestamps, exactly the fields the load generator patches in the wire payload.
+ * attribute sizes, mapSpan); request `seq` then only swaps in its ids and shifted timestamps, exactly the fields
+ * the load generator patches in the wire payload, and is encoded by the bridge's own encoder.
  */
 export function rowFactory(opts: {
   template: Template;
@@ -179,8 +166,6 @@ export function rowFactory(opts: {
   baseShiftNs: bigint;
   experimentId: string;
   maxAttributeLength: number;
-  spanTypes: Map<string, ColumnType>;
-  traceTypes: Map<string, ColumnType>;
   /** What-if: drop from `attributes` the raw content attributes whose value inputs / outputs already hold. */
   contentOnce?: boolean;
 }): RowFactory {
@@ -206,9 +191,8 @@ export function rowFactory(opts: {
     if (!traceIndexOf.has(r.trace_id as string)) traceIndexOf.set(r.trace_id as string, traceIndexOf.size);
     spanIndexOf.set(`${r.trace_id}:${r.span_id}`, j);
   });
-  const spanCols = SPAN_COLUMNS as readonly string[];
   const spanTemplates: SpanTemplateRow[] = rows.map((r, j) => ({
-    cells: spanCols.map((c) => copyCell(r[c], opts.spanTypes.get(c) ?? 'scalar')),
+    row: r,
     traceIndex: traceIndexOf.get(r.trace_id as string)!,
     spanIndex: j,
     parentIndex:
@@ -227,68 +211,53 @@ export function rowFactory(opts: {
     const row = traceRowFromSpans(spans as unknown as SpanRecord[]) as Row | null;
     if (!row) throw new Error('bench trace rows must be computable in JS');
     const root = spans.find((s) => s.parent_span_id === null) ?? null;
-    const startNs = BigInt(row.start_time_unix_nano as string);
-    const endNs = BigInt(row.end_time_unix_nano as string);
     return {
-      cells: TRACE_COLUMNS.map((c) => copyCell(row[c], opts.traceTypes.get(c) ?? 'scalar')),
+      row,
       traceIndex,
       rootIndex: root ? spanIndexOf.get(`${root.trace_id}:${root.span_id}`)! : null,
-      startNs: startNs - shift0,
-      endNs: endNs - shift0,
+      startNs: BigInt(row.start_time_unix_nano as string) - shift0,
+      endNs: BigInt(row.end_time_unix_nano as string) - shift0,
     };
   });
 
-  const spanColIndex = (c: string) => spanCols.indexOf(c);
-  const [cTrace, cSpan, cParent, cStart, cEnd, cStartNs, cEndNs] = [
-    'trace_id',
-    'span_id',
-    'parent_span_id',
-    'start_time',
-    'end_time',
-    'start_time_unix_nano',
-    'end_time_unix_nano',
-  ].map(spanColIndex) as [number, number, number, number, number, number, number];
-  const tcol = (c: (typeof TRACE_COLUMNS)[number]) => TRACE_COLUMNS.indexOf(c);
-
-  const totalBytes = spanTemplates.reduce((n, t) => n + t.cells.join('\t').length + 1, 0);
+  const spanRows = (seq: number): EncodedSpan[] => {
+    const shift = timeShiftNs(opts.baseShiftNs, seq);
+    return spanTemplates.map((t) => {
+      const start = t.startNs + shift;
+      const end = t.endNs + shift;
+      return encodeSpan({
+        ...t.row,
+        trace_id: traceIdFor(ids, seq, t.traceIndex),
+        span_id: spanIdFor(ids, seq, t.spanIndex),
+        parent_span_id: t.parentIndex === null ? null : spanIdFor(ids, seq, t.parentIndex),
+        start_time: isoMicros(start),
+        end_time: isoMicros(end),
+        start_time_unix_nano: start.toString(),
+        end_time_unix_nano: end.toString(),
+      } as SpanRecord);
+    });
+  };
+  const sample = spanRows(0);
   return {
     spansPerRequest: spanTemplates.length,
     tracesPerRequest: traceTemplates.length,
-    spanRowBytes: totalBytes / spanTemplates.length,
-    spanRows(seq) {
-      const shift = timeShiftNs(opts.baseShiftNs, seq);
-      let out = '';
-      for (const t of spanTemplates) {
-        const cells = t.cells.slice();
-        const start = t.startNs + shift;
-        const end = t.endNs + shift;
-        cells[cTrace] = traceIdFor(ids, seq, t.traceIndex);
-        cells[cSpan] = spanIdFor(ids, seq, t.spanIndex);
-        cells[cParent] = t.parentIndex === null ? '\\N' : spanIdFor(ids, seq, t.parentIndex);
-        cells[cStart] = isoMicros(start);
-        cells[cEnd] = isoMicros(end);
-        cells[cStartNs] = start.toString();
-        cells[cEndNs] = end.toString();
-        out += `${cells.join('\t')}\n`;
-      }
-      return out;
-    },
+    spanRowBytes: sample.reduce((n, s) => n + s.line.length, 0) / sample.length,
+    spanRows,
     traceRows(seq) {
       const shift = timeShiftNs(opts.baseShiftNs, seq);
-      let out = '';
-      for (const t of traceTemplates) {
-        const cells = t.cells.slice();
+      return traceTemplates.map((t) => {
         const start = t.startNs + shift;
         const end = t.endNs + shift;
-        cells[tcol('trace_id')] = traceIdFor(ids, seq, t.traceIndex);
-        cells[tcol('root_span_id')] = t.rootIndex === null ? '\\N' : spanIdFor(ids, seq, t.rootIndex);
-        cells[tcol('start_time')] = isoMicros(start);
-        cells[tcol('end_time')] = isoMicros(end);
-        cells[tcol('start_time_unix_nano')] = start.toString();
-        cells[tcol('end_time_unix_nano')] = end.toString();
-        out += `${cells.join('\t')}\n`;
-      }
-      return out;
+        return {
+          ...t.row,
+          trace_id: traceIdFor(ids, seq, t.traceIndex),
+          root_span_id: t.rootIndex === null ? null : spanIdFor(ids, seq, t.rootIndex),
+          start_time: isoMicros(start),
+          end_time: isoMicros(end),
+          start_time_unix_nano: start.toString(),
+          end_time_unix_nano: end.toString(),
+        } as TraceRecord;
+      });
     },
   };
 }
@@ -306,7 +275,7 @@ export interface CeilingResult {
 
 /**
  * COPYs `requests` requests' rows, `perBatch` requests per transaction, on `writers` connections at once (the
- * bridge's defaults: 4096 spans per batch, 2 writers). All COPY text is built before the clock starts.
+ * bridge's defaults: 4096 spans per batch, 2 writers). All COPY data is built before the clock starts.
  */
 export async function measureCeiling(opts: {
   clients: pg.Client[];
@@ -318,24 +287,23 @@ export async function measureCeiling(opts: {
   seqStart: number;
 }): Promise<CeilingResult> {
   const { factory } = opts;
-  const batches: { spans: Buffer; traces: Buffer }[] = [];
+  // The bridge's own COPY data: binary, span rows in 256 KB chunks (store/encoded-span.ts copyChunks).
+  const batches: { spans: Buffer[]; traces: Buffer }[] = [];
   for (let b = 0; b * opts.perBatch < opts.requests; b++) {
-    let spans = '';
-    let traces = '';
+    const spans: EncodedSpan[] = [];
+    const traces: TraceRecord[] = [];
     for (let k = 0; k < opts.perBatch && b * opts.perBatch + k < opts.requests; k++) {
       const seq = opts.seqStart + b * opts.perBatch + k;
-      spans += factory.spanRows(seq);
-      if (opts.withTraces) traces += factory.traceRows(seq);
+      spans.push(...factory.spanRows(seq));
+      if (opts.withTraces) traces.push(...factory.traceRows(seq));
     }
-    batches.push({ spans: Buffer.from(spans), traces: Buffer.from(traces) });
+    batches.push({
+      spans: [...copyChunks(spans)],
+      traces: copyBinary(traces, TRACE_COLUMNS, TRACE_COLUMN_TYPES),
+    });
   }
-  const copySpans = `COPY spans (${SPAN_COLUMNS.join(', ')}) FROM STDIN`;
-  const copyTraces = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN`;
-  const chunked = (b: Buffer): Buffer[] => {
-    const out: Buffer[] = [];
-    for (let i = 0; i < b.length; i += 256 * 1024) out.push(b.subarray(i, i + 256 * 1024));
-    return out;
-  };
+  const copySpans = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+  const copyTraces = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
   let next = 0;
   let spans = 0;
   const t0 = performance.now();
@@ -345,13 +313,13 @@ export async function measureCeiling(opts: {
         const batch = batches[i]!;
         if (opts.withTraces) {
           await client.query('BEGIN');
-          const n = await copyFrom(client, copySpans, chunked(batch.spans));
-          await copyFrom(client, copyTraces, chunked(batch.traces));
+          const n = await copyFrom(client, copySpans, batch.spans);
+          await copyFrom(client, copyTraces, [batch.traces]);
           await client.query('COMMIT');
           spans += n;
         } else {
           // (not `spans += await …`: that reads `spans` before the await and loses the other writer's rows)
-          const n = await copyFrom(client, copySpans, chunked(batch.spans));
+          const n = await copyFrom(client, copySpans, batch.spans);
           spans += n;
         }
       }

@@ -53,7 +53,7 @@ import {
   sourceDigest,
   startBridgeProcess,
 } from './bridge-proc.js';
-import { type CeilingResult, columnTypes, measureCeiling, rowFactory } from './copy.js';
+import { type CeilingResult, measureCeiling, rowFactory } from './copy.js';
 import { eachFlag } from './flags.js';
 import type { LoadgenConfig, LoadgenResult, Protocol } from './loadgen.js';
 import { formatMlflowResult, type MlflowResult, measureMlflow } from './mlflow.js';
@@ -913,11 +913,9 @@ async function copyVariant(
         baseShiftNs: ctx.baseShiftNs,
         experimentId: exp.rows[0]!.id,
         maxAttributeLength,
-        spanTypes: await columnTypes(c0, 'spans'),
-        traceTypes: await columnTypes(c0, 'traces'),
         contentOnce: variant.contentOnce,
       });
-      // Bounded by memory: all COPY text is built before the clock starts.
+      // Bounded by memory: all COPY data is built before the clock starts.
       const byMemory = Math.floor((1200 * 1024 * 1024) / (factory.spanRowBytes * factory.spansPerRequest));
       const requests = Math.max(1, Math.min(maxRequests, byMemory));
       const perBatch = Math.max(1, Math.floor((variant.spansPerBatch ?? 4096) / factory.spansPerRequest));
@@ -946,7 +944,7 @@ async function copyVariant(
       console.log(
         `  ${report ? '' : '(warm-up) '}${messageKb} KB ${variant.label}: ${fmtInt(r.spansPerSecond)} spans/s ` +
           `(${fmtInt(r.spans)} rows in ${r.seconds.toFixed(2)} s, ${r.batches} transactions, ${r.writers} connections, ` +
-          `${Math.round(factory.spanRowBytes)} B per row in COPY text, ${fmtInt(bytesPerSpan)} B per span on disk, ` +
+          `${Math.round(factory.spanRowBytes)} B per row in binary COPY, ${fmtInt(bytesPerSpan)} B per span on disk, ` +
           `Postgres ${pgCpu.toFixed(2)} cores, other processes ${otherCpu.toFixed(2)} cores)`,
       );
       return { variant, result: r, bytesPerSpan, pgCpu, otherCpu };

@@ -2,7 +2,8 @@
  * CPU per span of each stage the bridge runs for the bench's requests, in one process and without a database:
  * decode (protobuf / JSON), validate + limit + mapSpan (and mapSpan alone), and the ways of handing the rows to
  * Postgres — JSON.stringify of the batch (the json_populate_recordset parameter), COPY text with bench/copy.ts's
- * encoder, and with store/copy-text.ts's copyText (what the span writer uses), also with its Buffer.from.
+ * encoder (what the span writer sent until the fifth round), and binary COPY fields with store/copy-binary.ts
+ * (what it sends now).
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */
@@ -12,8 +13,8 @@ import { mapSpan } from '../mapper/index.js';
 import type { DecodedTraceRequest } from '../mapper/otlp.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMNS, SPAN_COPY_TYPES } from '../store/columns.js';
-import { copyText } from '../store/copy-text.js';
+import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
+import { fieldsEncoder } from '../store/copy-binary.js';
 import { type ColumnType, copyCell } from './copy.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
@@ -106,10 +107,7 @@ time('JSON.stringify(rows) (json_populate_recordset)', mapped, (rows) => JSON.st
 time('COPY text of the rows (bench/copy.ts)', mapped, (rows) =>
   rows.map((r) => SPAN_COLUMNS.map((c) => copyCell(r[c], kind(c))).join('\t')).join('\n'),
 );
-time('COPY text of the rows (store/copy-text.ts)', mapped, (rows) =>
-  copyText(rows, SPAN_COLUMNS, SPAN_COPY_TYPES),
-);
-// store/postgres.ts encodes the text with Buffer.from: that is where a concatenated string is flattened.
-time('COPY text + Buffer.from (store/copy-text.ts)', mapped, (rows) =>
-  Buffer.from(copyText(rows, SPAN_COLUMNS, SPAN_COPY_TYPES), 'utf8'),
+const binaryFields = fieldsEncoder(SPAN_COLUMNS, SPAN_COLUMN_TYPES);
+time('binary COPY fields, a Buffer per row (store/copy-binary.ts)', mapped, (rows) =>
+  rows.map((r) => binaryFields(r)),
 );

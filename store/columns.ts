@@ -1,4 +1,4 @@
-import type { CopyType } from './copy-text.js';
+import type { ColumnType } from './copy-binary.js';
 
 /**
  * The writable columns of `spans`, in table order (store/migrations). A span record handed to the store is an
@@ -96,22 +96,64 @@ export const TRACE_FIELDS = [
 
 export type TraceFields = Pick<SpanRecord, (typeof TRACE_FIELDS)[number]>;
 
-/** Column types that need more than their string form in COPY text (store/copy-text.ts). */
-export const SPAN_COPY_TYPES: Record<string, CopyType> = {
+/**
+ * The Postgres type of every written column of `spans` (store/migrations), for binary COPY (copy-binary.ts). A
+ * test compares it with the database's own catalog.
+ */
+export const SPAN_COLUMN_TYPES: Record<SpanColumn, ColumnType> = {
+  trace_id: 'text',
+  span_id: 'text',
+  parent_span_id: 'text',
+  experiment_id: 'int8',
+  name: 'text',
+  span_type: 'text',
+  kind: 'text',
+  status: 'text',
+  status_message: 'text',
+  start_time: 'timestamptz',
+  end_time: 'timestamptz',
+  start_time_unix_nano: 'int8',
+  end_time_unix_nano: 'int8',
+  duration_ms: 'float8',
   inputs: 'jsonb',
   outputs: 'jsonb',
   input_messages: 'jsonb',
   output_messages: 'jsonb',
+  model: 'text',
+  provider: 'text',
   request_params: 'jsonb',
   finish_reasons: 'text[]',
+  response_id: 'text',
+  tool_name: 'text',
+  tool_call_id: 'text',
+  agent_name: 'text',
+  session_id: 'text',
+  user_id: 'text',
+  error_type: 'text',
+  input_tokens: 'int8',
+  output_tokens: 'int8',
+  total_tokens: 'int8',
+  cache_read_tokens: 'int8',
+  cache_write_tokens: 'int8',
+  reasoning_tokens: 'int8',
   attributes: 'jsonb',
   events: 'jsonb',
   links: 'jsonb',
   resource_attributes: 'jsonb',
+  scope_name: 'text',
+  scope_version: 'text',
   scope_attributes: 'jsonb',
+  trace_state: 'text',
+  flags: 'int8',
+  dropped_attributes_count: 'int8',
+  dropped_events_count: 'int8',
+  dropped_links_count: 'int8',
+  request_preview: 'text',
+  response_preview: 'text',
   trace_tags: 'jsonb',
   trace_metadata: 'jsonb',
   conventions: 'text[]',
+  mapper_version: 'int4',
   assessments: 'jsonb',
 };
 
@@ -142,4 +184,27 @@ export const TRACE_COLUMNS = [
 
 export type TraceRecord = { [K in (typeof TRACE_COLUMNS)[number]]: unknown };
 
-export const TRACE_COPY_TYPES: Record<string, CopyType> = { tags: 'jsonb', metadata: 'jsonb' };
+/** The Postgres type of every written column of `traces`, as SPAN_COLUMN_TYPES. */
+export const TRACE_COLUMN_TYPES: Record<(typeof TRACE_COLUMNS)[number], ColumnType> = {
+  trace_id: 'text',
+  experiment_id: 'int8',
+  name: 'text',
+  state: 'text',
+  start_time: 'timestamptz',
+  end_time: 'timestamptz',
+  start_time_unix_nano: 'int8',
+  end_time_unix_nano: 'int8',
+  duration_ms: 'float8',
+  request_preview: 'text',
+  response_preview: 'text',
+  root_span_id: 'text',
+  span_count: 'int4',
+  error_count: 'int4',
+  input_tokens: 'int8',
+  output_tokens: 'int8',
+  total_tokens: 'int8',
+  session_id: 'text',
+  user_id: 'text',
+  tags: 'jsonb',
+  metadata: 'jsonb',
+};

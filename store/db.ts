@@ -12,18 +12,19 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
-export type CopyData = string | Uint8Array | Iterable<Uint8Array>;
+export type CopyData = Uint8Array | Iterable<Uint8Array>;
 
-/** COPY data as the chunks to send, in order (a string is UTF-8 text). */
-export function copyDataChunks(data: CopyData): Iterable<string | Uint8Array> {
-  return typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+/** COPY data as the chunks to send, in order. */
+export function copyDataChunks(data: CopyData): Iterable<Uint8Array> {
+  return data instanceof Uint8Array ? [data] : data;
 }
 
 /** A connection that can also bulk-load: what the write path runs on. */
 export interface Transaction extends Queryable {
   /**
-   * Runs `COPY … FROM STDIN` with `data` in COPY text format (store/copy-text.ts); bytes are UTF-8. An iterable is
-   * consumed chunk by chunk as the server takes it (chunks need not end at line boundaries).
+   * Runs `COPY … FROM STDIN` with `data` in the format the statement names (the writer sends binary COPY,
+   * store/copy-binary.ts). An iterable is consumed chunk by chunk as the server takes it (chunks need not end
+   * at row boundaries).
    */
   copyIn(copySql: string, data: CopyData): Promise<void>;
 }

@@ -1,22 +1,38 @@
 /**
- * A span as the batch writer queues it: its COPY text line, encoded as soon as it is mapped, and the few fields
- * the writer still reads (ids, experiment, what its trace row is computed from). The mapped row itself is not
- * kept: a queued span holds its line as UTF-8 bytes outside the JS heap instead of a tree of objects and string
- * pieces that would outlive the young generation and load the garbage collector (docs/performance.md).
+ * A span as the batch writer queues it: its row in binary COPY form (copy-binary.ts), encoded as soon as it is
+ * mapped, and the few fields the writer still reads (ids, experiment, what its trace row is computed from). The
+ * mapped row itself is not kept: a queued span holds its line as bytes outside the JS heap instead of a tree of
+ * objects and string pieces that would outlive the young generation and load the garbage collector
+ * (docs/performance.md).
  *
  * The line leaves out experiment_id, which COPY takes first: the writer may still re-pin a span to the
  * experiment its trace was first stored under, and then only that prefix changes.
  */
-import { SPAN_COLUMNS, SPAN_COPY_TYPES, type SpanRecord, TRACE_FIELDS, type TraceFields } from './columns.js';
-import { copyEncoder, type KnownJson } from './copy-text.js';
+import {
+  SPAN_COLUMN_TYPES,
+  SPAN_COLUMNS,
+  type SpanRecord,
+  TRACE_FIELDS,
+  type TraceFields,
+} from './columns.js';
+import {
+  COPY_BINARY_HEADER,
+  COPY_BINARY_TRAILER,
+  fieldCount,
+  fieldsEncoder,
+  int8Field,
+  type KnownJson,
+} from './copy-binary.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
-const encodeLine = copyEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COPY_TYPES);
+const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES);
+/** What starts every span's row: its field count. */
+const ROW_START = fieldCount(ENCODED_SPAN_COLUMNS.length);
 
 export interface EncodedSpan {
   fields: TraceFields;
-  /** COPY text (UTF-8) of every column after experiment_id, starting with its tab and ending with a newline. */
+  /** Binary COPY fields of every column after experiment_id (no field count: the prefix carries it). */
   line: Buffer;
 }
 
@@ -28,7 +44,7 @@ export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   fields.response_preview = detach(record.response_preview);
   return {
     fields: fields as TraceFields,
-    line: Buffer.from(`\t${encodeLine([record as unknown as Record<string, unknown>], known)}`, 'utf8'),
+    line: encodeLine(record as unknown as Record<string, unknown>, known),
   };
 }
 
@@ -44,18 +60,19 @@ function detach(value: unknown): unknown {
 const COPY_CHUNK_BYTES = 256 * 1024;
 
 /**
- * COPY data of `spans`, each line with its (possibly re-pinned) experiment, in chunks of about COPY_CHUNK_BYTES.
- * Lazily: a chunk is built when the COPY stream asks for it, so a batch of thousands of spans costs one chunk of
- * memory on top of its queued lines, not a second copy of all of them (docs/performance.md, "Overload").
+ * The binary COPY stream of `spans` — header, each span's row with its (possibly re-pinned) experiment, trailer —
+ * in chunks of about COPY_CHUNK_BYTES. Lazily: a chunk is built when the COPY stream asks for it, so a batch of
+ * thousands of spans costs one chunk of memory on top of its queued lines, not a second copy of all of them
+ * (docs/performance.md, "Overload").
  */
 export function* copyChunks(spans: readonly EncodedSpan[], chunkBytes = COPY_CHUNK_BYTES): Generator<Buffer> {
   const prefixes = new Map<string, Buffer>();
-  let parts: Buffer[] = [];
-  let length = 0;
+  let parts: Buffer[] = [COPY_BINARY_HEADER];
+  let length = COPY_BINARY_HEADER.length;
   for (const s of spans) {
     let prefix = prefixes.get(s.fields.experiment_id);
     if (!prefix) {
-      prefix = Buffer.from(s.fields.experiment_id);
+      prefix = Buffer.concat([ROW_START, int8Field(s.fields.experiment_id, 'experiment_id')]);
       prefixes.set(s.fields.experiment_id, prefix);
     }
     parts.push(prefix, s.line);
@@ -66,5 +83,6 @@ export function* copyChunks(spans: readonly EncodedSpan[], chunkBytes = COPY_CHU
       length = 0;
     }
   }
-  if (length > 0) yield Buffer.concat(parts, length);
+  parts.push(COPY_BINARY_TRAILER);
+  yield Buffer.concat(parts, length + COPY_BINARY_TRAILER.length);
 }

@@ -14,12 +14,12 @@
  */
 import {
   type SpanRecord,
+  TRACE_COLUMN_TYPES,
   TRACE_COLUMNS,
-  TRACE_COPY_TYPES,
   type TraceFields,
   type TraceRecord,
 } from './columns.js';
-import { copyText } from './copy-text.js';
+import { copyBinary } from './copy-binary.js';
 import type { Queryable, Transaction } from './db.js';
 import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from './encoded-span.js';
 import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
@@ -42,10 +42,10 @@ export interface WriteOptions {
 }
 
 // COPY rather than INSERT … SELECT FROM json_populate_recordset: the server parses the batch once, in its
-// cheapest format (docs/performance.md has the measurements). COPY cannot upsert, so re-sent spans are deleted
-// first; the trace locks held by this transaction keep that delete-then-copy atomic for other writers.
-const COPY_SPANS_SQL = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STDIN`;
-const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN`;
+// cheapest format, binary (docs/performance.md has the measurements). COPY cannot upsert, so re-sent spans are
+// deleted first; the trace locks held by this transaction keep that delete-then-copy atomic for other writers.
+const COPY_SPANS_SQL = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 
 const DELETE_STORED_COPIES_SQL = `
 DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
@@ -92,7 +92,7 @@ async function replaceSpans(
   await tx.copyIn(COPY_SPANS_SQL, copyChunks(spans));
   const built = newTraces.size ? buildTraceRows(spans, newTraces) : [];
   if (built.length) {
-    await tx.copyIn(COPY_TRACES_SQL, copyText(built, TRACE_COLUMNS, TRACE_COPY_TYPES));
+    await tx.copyIn(COPY_TRACES_SQL, copyBinary(built, TRACE_COLUMNS, TRACE_COLUMN_TYPES));
   }
   const builtIds = new Set(built.map((t) => t.trace_id));
   await recomputeTraces(

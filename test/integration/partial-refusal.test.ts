@@ -2,7 +2,8 @@
  * A large request is written as parts of whole traces by separate transactions (store/batch-writer.ts). When the
  * database refuses one part, the other parts stay stored: the exporter gets a partial success naming the refused
  * spans, and the metrics count stored and refused spans as they are. The refusal is injected at the mapper's
- * boundary (one trace's COPY lines carry a timestamp Postgres rejects), since the mapper never produces one.
+ * boundary (one trace's COPY rows carry a status the table's check constraint rejects), since the mapper never
+ * produces one.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -34,7 +35,7 @@ function refusingFirstTrace(): RequestMapper {
     const first = out.request.spans[0]!.fields.trace_id;
     for (const s of out.request.spans) {
       if (s.fields.trace_id !== first) continue;
-      const bad = encodeSpan(spanRecord({ ...s.fields, start_time: 'not a timestamp' }));
+      const bad = encodeSpan(spanRecord({ ...s.fields, status: 'NOT A STATUS' }));
       s.line = bad.line;
     }
     return out;

@@ -1,0 +1,128 @@
+/**
+ * Binary COPY against a real server: the column types the writer encodes for are the tables' own, and every kind
+ * of value the encoder writes reads back exactly as Postgres's text input of the same value would store it (the
+ * COPY text the writer sent before, and what a parameterized INSERT sends).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { isoMicros } from '../../mapper/time.js';
+import { SPAN_COLUMN_TYPES, TRACE_COLUMN_TYPES } from '../../store/columns.js';
+import { type ColumnType, copyBinary } from '../../store/copy-binary.js';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+
+let tdb: TestDatabase;
+before(async () => {
+  tdb = await freshDatabase();
+});
+after(async () => {
+  await tdb.drop();
+});
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  text: 'text',
+  jsonb: 'jsonb',
+  'text[]': 'text[]',
+  int8: 'bigint',
+  int4: 'integer',
+  float8: 'double precision',
+  timestamptz: 'timestamp with time zone',
+};
+
+async function catalogTypes(table: string): Promise<Record<string, string>> {
+  const r = await tdb.db.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+     WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+    [table],
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.name, x.type]));
+}
+
+/** One column of every type the encoder knows, all nullable. */
+const PROBE_TYPES: Record<string, ColumnType> = {
+  t: 'text',
+  j: 'jsonb',
+  a: 'text[]',
+  i8: 'int8',
+  i4: 'int4',
+  f: 'float8',
+  ts: 'timestamptz',
+};
+const PROBE_COLUMNS = ['id', ...Object.keys(PROBE_TYPES)];
+
+/** Text without what Postgres cannot store (the mapper's sanitizer replaces both before encoding). */
+const storableText = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\u0000'));
+const storableJson = fc.jsonValue({ maxDepth: 3 }).filter((v) => !JSON.stringify(v).includes('\\u0000'));
+
+const probeRow = fc.record({
+  t: fc.option(storableText),
+  j: fc.option(storableJson),
+  a: fc.option(fc.array(fc.option(storableText), { maxLength: 4 })),
+  i8: fc.option(
+    fc.oneof(
+      fc.maxSafeInteger(),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+      // Doubles past 2^53 that still print without an exponent (token sums), within int64.
+      fc.double({ min: 2 ** 53, max: 9e18, noNaN: true }).map(Math.trunc),
+    ),
+  ),
+  i4: fc.option(fc.integer()),
+  f: fc.option(fc.double()),
+  ts: fc.option(fc.bigInt({ min: 0n, max: 253402300799999999999n }).map(isoMicros)),
+});
+
+/** What Postgres's text input gets for the value: how the writer's COPY text spelled it. */
+function textInput(v: unknown, type: ColumnType): unknown {
+  if (v === null) return null;
+  if (type === 'jsonb') return JSON.stringify(v);
+  if (type === 'text[]') return v; // node-postgres writes the array literal itself
+  return String(v);
+}
+
+describe('binary COPY', () => {
+  it('encodes every written column of spans and traces as the type the table has', async () => {
+    for (const [table, types] of [
+      ['spans', SPAN_COLUMN_TYPES],
+      ['traces', TRACE_COLUMN_TYPES],
+    ] as const) {
+      const catalog = await catalogTypes(table);
+      for (const [column, type] of Object.entries(types))
+        assert.equal(catalog[column], SQL_TYPES[type], `${table}.${column}`);
+    }
+  });
+
+  it('stores every value as Postgres stores its text form', async () => {
+    const columns = Object.entries(PROBE_TYPES)
+      .map(([c, t]) => `${c} ${SQL_TYPES[t]}`)
+      .join(', ');
+    await tdb.db.exec(
+      `CREATE TABLE probe_binary (id integer, ${columns}); CREATE TABLE probe_text (id integer, ${columns});`,
+    );
+    const params = Object.entries(PROBE_TYPES)
+      .map(([, t], i) => `$${i + 2}::${SQL_TYPES[t]}`)
+      .join(', ');
+    let id = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(probeRow, { minLength: 1, maxLength: 20 }), async (rows) => {
+        const withIds = rows.map((r) => ({ id: ++id, ...r }));
+        await tdb.db.transaction(async (tx) => {
+          await tx.copyIn(
+            `COPY probe_binary (${PROBE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
+            copyBinary(withIds, PROBE_COLUMNS, { id: 'int4', ...PROBE_TYPES }),
+          );
+          for (const r of withIds)
+            await tx.query(`INSERT INTO probe_text (${PROBE_COLUMNS.join(', ')}) VALUES ($1, ${params})`, [
+              r.id,
+              ...Object.entries(PROBE_TYPES).map(([c, t]) => textInput(r[c as keyof typeof r], t)),
+            ]);
+        });
+        const differ = await tdb.db.query<{ id: number }>(
+          `(SELECT * FROM probe_binary EXCEPT ALL SELECT * FROM probe_text)
+           UNION ALL (SELECT * FROM probe_text EXCEPT ALL SELECT * FROM probe_binary)`,
+        );
+        assert.deepEqual(differ.rows, []);
+      }),
+      { numRuns: process.env.CI ? 60 : 200 },
+    );
+  });
+});
