@@ -3,8 +3,8 @@
  *
  * Starts a throwaway PostgreSQL with production durability (bench/pg.ts: fsync and synchronous_commit on), the
  * bridge as its own process (the built CLI by default), and a load generator as a third process
- * (bench/loadgen.ts). For every run it reports committed spans/s measured from Postgres — count(*) of `spans`
- * at the start and end of a timed window, not acknowledgements — request latency, MB/s received, the bridge's
+ * (bench/loadgen.ts). For every run it reports committed spans/s measured from Postgres — the spans stored at
+ * the start and end of a timed window (countCommitted), not acknowledgements — request latency, MB/s received, the bridge's
  * CPU and peak RSS (/proc), Postgres's and the generator's CPU. In the same invocation it measures the ceiling
  * (COPY of the identical rows into the same schema, bench/copy.ts; before the bridge runs and again after them,
  * and the ratio takes the mean of the two), latency at half the maximum throughput,
@@ -400,6 +400,18 @@ async function countSpans(client: pg.Client): Promise<number> {
   return Number(r.rows[0]!.n);
 }
 
+/**
+ * Committed spans during a run, from the trace rows: each is written in the transaction that writes its spans,
+ * with their count, so the sum is count(*) of spans at every snapshot — for a scan of a table a seventh the
+ * size, without parallel workers. count(*) of spans itself (a parallel scan of ~700 MB by the end of a run) cost
+ * Postgres ~0.1 core-seconds inside the window and forked two workers each time. countSpans checks it after the
+ * run.
+ */
+async function countCommitted(client: pg.Client): Promise<number> {
+  const r = await client.query<{ n: string }>('SELECT coalesce(sum(span_count), 0)::text AS n FROM traces');
+  return Number(r.rows[0]!.n);
+}
+
 async function measureStorage(client: pg.Client): Promise<Storage> {
   const r = await client.query<Record<string, string>>(`
     SELECT
@@ -560,6 +572,7 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
     // The embedded wire port closes with the bridge: an idle client must not crash the bench then.
     counter.on('error', () => {});
     await counter.connect();
+    await counter.query('SET max_parallel_workers_per_gather = 0');
     const ready = await gen.ready;
     ctx.seqNext += ready.poolRequests + 100_000;
 
@@ -585,7 +598,7 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
       const mainThread = threadCpuSeconds(bridge!.pid);
       const pgCpu = ctx.pg ? treeCpuSeconds(ctx.pg.pid()) : 0;
       const machine = machineCpu();
-      const count = await countSpans(counter!);
+      const count = await countCommitted(counter!);
       return { t, bridgeCpu, mainThread, pgCpu, machine, count };
     };
     const a = await sample();
@@ -596,6 +609,11 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
     gen.child.send({ type: 'stop', window: [a.t, b.t] });
     const lg = await gen.result;
     const finalCount = await countSpans(counter);
+    const traceCount = await countCommitted(counter);
+    if (traceCount !== finalCount)
+      throw new Error(
+        `the trace rows count ${traceCount} spans but ${finalCount} are stored: the window's count is wrong`,
+      );
     const storage = s.storage ? await measureStorage(counter) : null;
     const peak = peakRssBytes(bridge.pid);
     await counter.end();
@@ -1406,7 +1424,8 @@ async function main(): Promise<void> {
       `bridge ${opts.build} (sources ${digest}); window ${opts.seconds} s after ${opts.warmup} s warm-up; 512 spans per request` +
       (opts.smoke ? '; SMOKE RUN — the figures mean nothing' : ''),
     '',
-    'spans/s committed = count(*) of spans in Postgres at the end minus at the start of the window; CPU in cores ' +
+    'spans/s committed = spans stored in Postgres at the end minus at the start of the window (the sum of the trace ' +
+      "rows' span_count, which equals count(*) of spans: checked after each run); CPU in cores " +
       '(1.00 = one core busy; "other" = the rest of the machine: anything above ~0.1 means something else was running); ' +
       'latency per request, successful attempts in the window.',
     '',
