@@ -256,6 +256,9 @@ function parseArgs(argv: string[]): Options {
 
 // ---- one run ----
 
+/** The half-load run's window is this many times --seconds long (its p99 is a target). */
+const HALF_LOAD_WINDOW_FACTOR = 3;
+
 interface Scenario {
   label: string;
   protocol: Protocol;
@@ -269,6 +272,8 @@ interface Scenario {
   storage?: boolean;
   /** Start the window only once the bridge answers with backpressure (or after this many seconds). */
   untilBackpressure?: number;
+  /** The timed window, when not opts.seconds. */
+  seconds?: number;
 }
 
 interface Storage {
@@ -531,7 +536,8 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
   // which costs the generator ~1 ms per request).
   const floor = s.messageKb <= 2 ? 40_000 : 10_000;
   const expectedRate = s.rate ?? Math.max(floor, 3 * (ctx.best.get(`${s.protocol}:${s.messageKb}`) ?? 0));
-  const runSeconds = opts.warmup + opts.seconds + (s.untilBackpressure ? 20 : 2);
+  const windowSeconds = s.seconds ?? opts.seconds;
+  const runSeconds = opts.warmup + windowSeconds + (s.untilBackpressure ? 20 : 2);
   const poolRequests = Math.ceil((expectedRate * runSeconds) / template.spans) + 4;
   const seqStart = ctx.seqNext;
   const loadgenCfg: LoadgenConfig = {
@@ -603,7 +609,7 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
     };
     const a = await sample();
     if (ctx.admin) await ctx.admin.query('SELECT pg_stat_statements_reset()');
-    await sleep(Math.max(0, opts.seconds * 1000 - (Date.now() - a.t)));
+    await sleep(Math.max(0, windowSeconds * 1000 - (Date.now() - a.t)));
     const b = await sample();
     const statements = ctx.admin ? await topStatements(ctx.admin, dbName) : [];
     gen.child.send({ type: 'stop', window: [a.t, b.t] });
@@ -1348,6 +1354,8 @@ async function main(): Promise<void> {
             rate: opts.smoke ? 3000 : max / 2,
             messageKb: kb0,
             embedded: false,
+            // A p99 needs samples: ~16 requests/s for 10 s would make it the second-slowest of ~160.
+            seconds: opts.seconds * HALF_LOAD_WINDOW_FACTOR,
           }),
         );
       if (opts.overload && rated)
