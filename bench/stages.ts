@@ -2,8 +2,8 @@
  * CPU per span of each stage the bridge runs for the bench's requests, in one process and without a database:
  * decode (protobuf / JSON), validate + limit + mapSpan (and mapSpan alone), and the ways of handing the rows to
  * Postgres — JSON.stringify of the batch (the json_populate_recordset parameter), COPY text with bench/copy.ts's
- * encoder (what the span writer sent until the fifth round), and binary COPY fields with store/copy-binary.ts
- * (what it sends now).
+ * encoder (the format the span writer sent until the fifth round), and binary COPY fields with
+ * store/copy-binary.ts (what it sends now).
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */

@@ -195,7 +195,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SS.ffffffZ` (isoMicros, years 0000–9999) → microseconds since 2000-01-01T00:00:00Z, the
+ * `YYYY-MM-DDTHH:MM:SS.ffffffZ` (isoMicros, years 0001–9999) → microseconds since 2000-01-01T00:00:00Z, the
  * value of a binary timestamptz. Exact: as a number within ±285 years of 2000, else as a bigint.
  */
 export function timestampMicros(iso: string): number | bigint | null {
