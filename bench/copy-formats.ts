@@ -16,7 +16,7 @@ import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.j
 import { mapSpan } from '../mapper/index.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMN_TYPES, SPAN_COLUMNS, type SpanColumn } from '../store/columns.js';
+import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
 import {
   COPY_BINARY_HEADER,
   COPY_BINARY_TRAILER,
@@ -27,7 +27,7 @@ import {
 import { migrate } from '../store/migrate.js';
 import { connectPostgres } from '../store/postgres.js';
 import { postOtlp, startTestBridge } from '../test/support/bridge.js';
-import { type ColumnType, copyCell, copyFrom } from './copy.js';
+import { copyCell, copyFrom, textKind } from './copy.js';
 import { eachFlag } from './flags.js';
 import { startBenchPostgres } from './pg.js';
 import { cpuSeconds } from './proc.js';
@@ -92,8 +92,6 @@ async function postgresSide(): Promise<void> {
 
 const LINE_COLUMNS = SPAN_COLUMNS.filter((c) => c !== 'experiment_id');
 const binaryFields = fieldsEncoder(LINE_COLUMNS, SPAN_COLUMN_TYPES);
-const textKind = (c: SpanColumn): ColumnType =>
-  SPAN_COLUMN_TYPES[c] === 'jsonb' ? 'jsonb' : SPAN_COLUMN_TYPES[c] === 'text[]' ? 'array' : 'scalar';
 const TEXT_KINDS = LINE_COLUMNS.map(textKind);
 /** The row's COPY text line after experiment_id (tab first, newline last). */
 const textLine = (r: Record<string, unknown>): Buffer =>

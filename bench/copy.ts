@@ -14,7 +14,14 @@ import { mapSpan } from '../mapper/index.js';
 import { isoMicros } from '../mapper/time.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
-import { type SpanRecord, TRACE_COLUMN_TYPES, TRACE_COLUMNS, type TraceRecord } from '../store/columns.js';
+import {
+  SPAN_COLUMN_TYPES,
+  type SpanColumn,
+  type SpanRecord,
+  TRACE_COLUMN_TYPES,
+  TRACE_COLUMNS,
+  type TraceRecord,
+} from '../store/columns.js';
 import { copyBinary } from '../store/copy-binary.js';
 import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
 import { traceRowFromSpans } from '../store/trace-rows.js';
@@ -88,6 +95,12 @@ export function copyFrom(client: pg.Client | pg.PoolClient, sql: string, chunks:
 // ---- COPY text format (the reference text encoder for bench/stages.ts and bench/copy-formats.ts) ----
 
 export type ColumnType = 'jsonb' | 'array' | 'scalar';
+
+/** How the text encoder writes a span column, from the store's own column types. */
+export function textKind(column: SpanColumn): ColumnType {
+  const t = SPAN_COLUMN_TYPES[column];
+  return t === 'jsonb' ? 'jsonb' : t === 'text[]' ? 'array' : 'scalar';
+}
 
 const escapeCopy = (s: string): string =>
   s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));

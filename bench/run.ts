@@ -4,11 +4,11 @@
  * Starts a throwaway PostgreSQL with production durability (bench/pg.ts: fsync and synchronous_commit on), the
  * bridge as its own process (the built CLI by default), and a load generator as a third process
  * (bench/loadgen.ts). For every run it reports committed spans/s measured from Postgres — the spans stored at
- * the start and end of a timed window (countCommitted), not acknowledgements — request latency, MB/s received, the bridge's
- * CPU and peak RSS (/proc), Postgres's and the generator's CPU. In the same invocation it measures the ceiling
- * (COPY of the identical rows into the same schema, bench/copy.ts; before the bridge runs and again after them,
- * and the ratio takes the mean of the two), latency at half the maximum throughput,
- * behaviour at twice it (backpressure answers, retries, nothing lost), the embedded PGlite store, and bytes on
+ * the start and end of a timed window (countCommitted), not acknowledgements — request latency, MB/s received,
+ * the bridge's CPU and peak RSS (/proc), Postgres's and the generator's CPU. In the same invocation it measures
+ * the ceiling (COPY of the identical rows into the same schema, bench/copy.ts; before the bridge runs and again
+ * after them, and the ratio takes the mean of the two), latency at half the maximum throughput, behaviour at
+ * twice it (backpressure answers, retries, nothing lost), the embedded PGlite store, and bytes on
  * disk per span.
  *
  * Flags:
@@ -739,10 +739,11 @@ interface CeilingVariant {
   toastTupleTarget?: number;
   /** Drop every index of spans but the primary key (what index maintenance costs). */
   pkOnly?: boolean;
-  /** SET STORAGE MAIN on the large jsonb columns: compressed in the row, out of line only past ~8 kB rows. */
-  mainStorage?: boolean;
-  /** SET STORAGE EXTERNAL on the large jsonb columns: moved out of line past ~2 kB rows, never compressed. */
-  externalStorage?: boolean;
+  /**
+   * SET STORAGE of the large jsonb columns: MAIN compresses in the row and moves out of line only past ~8 kB rows;
+   * EXTERNAL moves out of line past ~2 kB rows and never compresses.
+   */
+  storage?: 'MAIN' | 'EXTERNAL';
   /** Spans per transaction (default 4096, the bridge's batch limit). */
   spansPerBatch?: number;
 }
@@ -784,7 +785,7 @@ const CEILING_VARIANTS: CeilingVariant[] = [
     lz4: true,
     contentOnce: false,
     toastTupleTarget: 128,
-    mainStorage: true,
+    storage: 'MAIN',
   },
   {
     key: 'inline-t8160',
@@ -802,7 +803,7 @@ const CEILING_VARIANTS: CeilingVariant[] = [
     withTraces: true,
     lz4: false,
     contentOnce: false,
-    externalStorage: true,
+    storage: 'EXTERNAL',
   },
   {
     key: 'traces-512',
@@ -858,11 +859,9 @@ function ratioCeiling(c: Ceiling | undefined): number {
 
 /** The spans + traces ceiling once more, at the end of the bridge runs (ratioCeiling). */
 const TRACES_AFTER: CeilingVariant = {
+  ...CEILING_VARIANTS.find((v) => v.key === 'traces')!,
   key: 'traces-after',
   label: 'COPY spans + traces, again after the bridge runs',
-  withTraces: true,
-  lz4: false,
-  contentOnce: false,
 };
 
 async function runCeiling(ctx: Context, messageKb: number, variants: CeilingVariant[]): Promise<Ceiling> {
@@ -912,13 +911,9 @@ async function copyVariant(
       const c0 = clients[0]!;
       if (variant.toastTupleTarget)
         await c0.query(`ALTER TABLE spans SET (toast_tuple_target = ${variant.toastTupleTarget})`);
-      if (variant.mainStorage) {
+      if (variant.storage) {
         for (const col of LARGE_JSONB_COLUMNS)
-          await c0.query(`ALTER TABLE spans ALTER COLUMN ${col} SET STORAGE MAIN`);
-      }
-      if (variant.externalStorage) {
-        for (const col of LARGE_JSONB_COLUMNS)
-          await c0.query(`ALTER TABLE spans ALTER COLUMN ${col} SET STORAGE EXTERNAL`);
+          await c0.query(`ALTER TABLE spans ALTER COLUMN ${col} SET STORAGE ${variant.storage}`);
       }
       if (variant.pkOnly) {
         const idx = await c0.query<{ name: string }>(

@@ -15,7 +15,7 @@ import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
 import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
 import { fieldsEncoder } from '../store/copy-binary.js';
-import { type ColumnType, copyCell } from './copy.js';
+import { copyCell, textKind } from './copy.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
 const arg = (name: string, fallback: number) => {
@@ -24,24 +24,6 @@ const arg = (name: string, fallback: number) => {
 };
 const messageKb = arg('--message-kb', 1);
 const iterations = arg('--iterations', 40);
-
-// Column kinds as in store/migrations (the bench process has no database here).
-const JSONB = new Set([
-  'inputs',
-  'outputs',
-  'input_messages',
-  'output_messages',
-  'request_params',
-  'attributes',
-  'events',
-  'links',
-  'resource_attributes',
-  'scope_attributes',
-  'trace_tags',
-  'trace_metadata',
-]);
-const ARRAYS = new Set(['finish_reasons', 'conventions']);
-const kind = (c: string): ColumnType => (JSONB.has(c) ? 'jsonb' : ARRAYS.has(c) ? 'array' : 'scalar');
 
 const template = buildTemplate(messageKb);
 const ids = newIdScheme();
@@ -105,7 +87,7 @@ time('mapSpan only', inputs, (spans) => spans.map((s) => mapSpan(s)));
 const mapped = decoded.map(mapAll);
 time('JSON.stringify(rows) (json_populate_recordset)', mapped, (rows) => JSON.stringify(rows));
 time('COPY text of the rows (bench/copy.ts)', mapped, (rows) =>
-  rows.map((r) => SPAN_COLUMNS.map((c) => copyCell(r[c], kind(c))).join('\t')).join('\n'),
+  rows.map((r) => SPAN_COLUMNS.map((c) => copyCell(r[c], textKind(c))).join('\t')).join('\n'),
 );
 const binaryFields = fieldsEncoder(SPAN_COLUMNS, SPAN_COLUMN_TYPES);
 time('binary COPY fields, a Buffer per row (store/copy-binary.ts)', mapped, (rows) =>
