@@ -5,6 +5,7 @@
  */
 import type { Attributes } from '../mapper/otlp.js';
 import { cleanString } from '../mapper/sanitize.js';
+import { refusal } from '../store/column-bounds.js';
 import type { Experiments } from '../store/experiments.js';
 import type { ExportContext } from './context.js';
 import { chooseExperiment } from './experiment-routing.js';
@@ -25,6 +26,9 @@ export class ExperimentResolver {
       if ('byName' in choice) {
         // Names are text columns: cleaned like every other text (U+0000 and lone surrogates → U+FFFD).
         const name = cleanString(choice.byName);
+        // Unique, so b-tree indexed: a name too long for the index is refused, naming where it came from.
+        const tooLong = refusal('experiments', 'name', name, `experiment name (${choice.from})`);
+        if (tooLong) return { error: rejected('VALUE_TOO_LONG', tooLong) };
         if (allowed && !allowed.has(name)) return { error: denied(name) };
         ids.set(i, await this.experiments.idForName(name));
         continue;

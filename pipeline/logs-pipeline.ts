@@ -87,21 +87,32 @@ export class LogsPipeline {
     if (dropped) m?.logRecords.inc({ outcome: 'dropped' }, dropped);
     if (reasons.length) m?.logRecords.inc({ outcome: 'rejected' }, reasons.length);
 
+    let denied: { refused: number; message?: string };
     try {
-      await this.commit(records);
+      denied = await this.commit(records, ctx.allowedExperiments ?? null);
     } catch (err) {
       return this.failure(err);
     }
-    m?.logRecords.inc({ outcome: 'stored' }, records.length);
-    if (reasons.length === 0) return { kind: 'accepted' };
+    if (denied.refused) m?.logRecords.inc({ outcome: 'permission_denied' }, denied.refused);
+    m?.logRecords.inc({ outcome: 'stored' }, records.length - denied.refused);
+    // Events refused because their trace belongs to an experiment the key may not write to (the store decides,
+    // under the trace's lock): 403 when nothing else was left, else a partial success that says so.
+    if (denied.refused && denied.refused === records.length) {
+      return rejected('PERMISSION_DENIED', denied.message!);
+    }
+    const messages = denied.message ? [denied.message, ...reasons] : reasons;
+    if (messages.length === 0) return { kind: 'accepted' };
     return {
       kind: 'accepted',
-      rejected: { count: reasons.length, message: reasons.slice(0, 5).join('; ') },
+      rejected: { count: reasons.length + denied.refused, message: messages.slice(0, 5).join('; ') },
     };
   }
 
-  private commit(records: EventRecord[]): Promise<void> {
-    return transactionWithRetry(this.opts.db, (tx) => writeEvents(tx, records, joinEvents));
+  private commit(
+    records: EventRecord[],
+    writable: ReadonlySet<string> | null,
+  ): Promise<{ refused: number; message?: string }> {
+    return transactionWithRetry(this.opts.db, (tx) => writeEvents(tx, records, joinEvents, writable));
   }
 
   private record(

@@ -23,6 +23,8 @@ import {
   int8Field,
   type KnownJson,
 } from './copy-binary.js';
+import { boundRow } from './column-bounds.js';
+import type { WritableExperiments } from './write-permission.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
@@ -34,10 +36,18 @@ export interface EncodedSpan {
   fields: TraceFields;
   /** Binary COPY fields of every column after experiment_id (no field count: the prefix carries it). */
   line: Buffer;
+  /**
+   * Experiments the request's API key may write to (null or absent: any). The writer refuses the span when its
+   * trace belongs to another one (write-permission.ts).
+   */
+  writable?: WritableExperiments;
 }
 
 /** `known`: JSON texts of some of the record's values, already computed (mapper/raw-refs.ts JsonTexts). */
 export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
+  // Every span row reaches Postgres through here (mapped, re-mapped with events, remapped): the one place to cut
+  // values that an index could not hold (column-bounds.ts).
+  boundRow('spans', record as unknown as Record<string, unknown>);
   const fields = {} as Record<(typeof TRACE_FIELDS)[number], unknown>;
   for (const f of TRACE_FIELDS) fields[f] = record[f];
   fields.request_preview = detach(record.request_preview);

@@ -2,6 +2,7 @@
  * GenAI events that arrived as OTLP log records: stored once each (event_key), and read back per span so that a
  * span's mapped columns can include them whichever arrived first.
  */
+import { boundRow } from './column-bounds.js';
 import type { Queryable } from './db.js';
 
 export const EVENT_COLUMNS = [
@@ -54,6 +55,8 @@ JOIN unnest($1::text[], $2::text[]) AS k(trace_id, span_id)
 ORDER BY e.trace_id, e.span_id, e.time_unix_nano, e.event_key`;
 
 export async function insertEvents(tx: Queryable, records: EventRecord[]): Promise<void> {
+  // Values an index could not hold are cut first (column-bounds.ts); event_key hashes the whole name already.
+  for (const r of records) boundRow('genai_events', r);
   if (records.length) await tx.query(INSERT_EVENTS_SQL, [JSON.stringify(records)]);
 }
 
