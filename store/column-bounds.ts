@@ -109,8 +109,8 @@ export function boundRow(table: BoundedTable, row: Record<string, unknown>): voi
 
 /** For a `refuse` column: why `value` cannot be stored (field named by the caller), or null when it fits. */
 export function refusal(table: BoundedTable, column: string, value: string, field: string): string | null {
-  const b = (COLUMN_BOUNDS[table] as Record<string, ColumnBound>)[column];
-  if (!b || b.over !== 'refuse') return null;
+  const b = (COLUMN_BOUNDS[table] as Record<string, ColumnBound | undefined>)[column];
+  if (b?.over !== 'refuse') return null;
   const bytes = overBytes(value, b.bytes);
   if (bytes === 0) return null;
   return `${field} is ${bytes} bytes long (UTF-8); the limit for ${table}.${column} is ${b.bytes} bytes`;

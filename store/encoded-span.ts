@@ -8,6 +8,8 @@
  * The line leaves out experiment_id, which COPY takes first: the writer may still re-pin a span to the
  * experiment its trace was first stored under, and then only that prefix changes.
  */
+
+import { boundRow } from './column-bounds.js';
 import {
   SPAN_COLUMN_TYPES,
   SPAN_COLUMNS,
@@ -23,7 +25,6 @@ import {
   int8Field,
   type KnownJson,
 } from './copy-binary.js';
-import { boundRow } from './column-bounds.js';
 import type { WritableExperiments } from './write-permission.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */

@@ -12,8 +12,11 @@
  *   5. join the GenAI events stored for these spans (sent earlier as logs): re-map those spans from their stored
  *      raw form with their events and replace them again (rare: events usually follow their span).
  * GenAI events arriving as logs go through writeEvents: same locks, the same permission check against the
- * experiment of each event's trace, insert the events, re-map the stored spans they belong to, then 3 and 4. Whichever of a span and its events commits second sees the other.
+ * experiment of each event's trace, insert the events, re-map the stored spans they belong to, then 3 and 4.
+ * Whichever of a span and its events commits second sees the other.
  */
+
+import { boundRow } from './column-bounds.js';
 import {
   type SpanRecord,
   TRACE_COLUMN_TYPES,
@@ -21,7 +24,6 @@ import {
   type TraceFields,
   type TraceRecord,
 } from './columns.js';
-import { boundRow } from './column-bounds.js';
 import { copyBinary } from './copy-binary.js';
 import type { Queryable, Transaction } from './db.js';
 import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from './encoded-span.js';
