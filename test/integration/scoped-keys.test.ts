@@ -6,17 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Long from 'long';
 import type { RunningBridge } from '../../cli/bridge.js';
-import {
-  ExportLogsServiceRequest,
-  ExportLogsServiceResponse,
-  ExportTraceServiceResponse,
-} from '../../proto/otlp.js';
+import { ExportLogsServiceResponse, ExportTraceServiceResponse } from '../../proto/otlp.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { grpcExport } from '../support/grpc-export.js';
 import { hexId, protobufRequest, type TestSpan } from '../support/otlp.js';
+import { logsProtobuf } from '../support/otlp-logs.js';
 
 const PB = { 'content-type': 'application/x-protobuf' };
 const KEYS = 'admin,ka=exp-a,kab=exp-a|exp-b';
@@ -89,29 +85,19 @@ interface TestEvent {
 }
 
 function logsBody(events: TestEvent[]): Uint8Array {
-  const message = ExportLogsServiceRequest.fromObject({});
-  Object.assign(message, {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'scoped' } }] },
-        scopeLogs: [
-          {
-            scope: { name: 'genai' },
-            logRecords: events.map((e, i) => ({
-              timeUnixNano: Long.fromString(`17000000000000000${10 + i}`, true),
-              eventName: e.name,
-              traceId: Buffer.from(e.traceId, 'hex'),
-              spanId: Buffer.from(e.spanId, 'hex'),
-              body: {
-                kvlistValue: { values: [{ key: 'content', value: { stringValue: e.content } }] },
-              },
-            })),
-          },
-        ],
-      },
-    ],
-  });
-  return ExportLogsServiceRequest.encode(message).finish();
+  return logsProtobuf([
+    {
+      resource: { 'service.name': 'scoped' },
+      scope: { name: 'genai' },
+      records: events.map((e, i) => ({
+        eventName: e.name,
+        time: 1_700_000_000_000_000_010n + BigInt(i),
+        traceId: e.traceId,
+        spanId: e.spanId,
+        body: { content: e.content },
+      })),
+    },
+  ]);
 }
 
 async function sendEvents(
