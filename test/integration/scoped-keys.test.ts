@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RunningBridge } from '../../cli/bridge.js';
+import { pino } from 'pino';
+import { type RunningBridge, startBridge } from '../../cli/bridge.js';
+import { loadConfig } from '../../cli/config.js';
 import { ExportLogsServiceResponse, ExportTraceServiceResponse } from '../../proto/otlp.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -293,5 +295,49 @@ describe('two bridges racing for a new trace', () => {
     }
     // The race must have gone to exp-b at least once, else this test could not fail.
     assert.ok(bWon > 0, `exp-b won ${bWon}, exp-a ${aWon} of 24 rounds`);
+  });
+});
+
+describe('keys are never logged', () => {
+  it('neither valid nor wrong keys appear in the log, at the most verbose level, over HTTP and gRPC', async () => {
+    const secret = `k-${hexId(12)}`;
+    const wrong = `w-${hexId(12)}`;
+    const lines: string[] = [];
+    const log = pino({ level: 'trace' }, { write: (line: string) => lines.push(line) });
+    const bridge = await startBridge(
+      {
+        ...loadConfig([], {}),
+        host: '127.0.0.1',
+        httpPort: 0,
+        grpcPort: 0,
+        pgPort: 0,
+        databaseUrl: tdb.url,
+        apiKeys: `${secret}=exp-a`,
+      },
+      log,
+    );
+    try {
+      const body = protobufRequest([{ spans: [span(hexId(16), 'logged?')] }]);
+      for (const key of [secret, wrong]) {
+        const variants: Record<string, string>[] = [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }];
+        for (const headers of variants) {
+          await postOtlp(bridge.httpPort, '/v1/traces', body, { ...PB, ...headers });
+          await grpcExport(bridge.grpcPort, 'traces', body, headers);
+        }
+      }
+      // A request refused in the writer (another experiment's trace) logs nothing of its key either.
+      const b = await traceOfB();
+      await postOtlp(bridge.httpPort, '/v1/traces', protobufRequest([{ spans: [span(b.traceId, 'x')] }]), {
+        ...PB,
+        'x-api-key': secret,
+        'x-tracebridge-experiment': 'exp-a',
+      });
+    } finally {
+      await bridge.stop();
+    }
+    assert.ok(lines.length > 0, 'the bridge logged something');
+    const all = lines.join('\n');
+    assert.ok(!all.includes(secret), 'the valid key is not in the log');
+    assert.ok(!all.includes(wrong), 'the wrong key is not in the log');
   });
 });
