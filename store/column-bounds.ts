@@ -13,7 +13,9 @@
  *     index test (test/integration/column-bounds.test.ts) knows the column is covered.
  *
  * A new indexed text column gets its line here; the writer applies the table to every span, trace and event row
- * it encodes (boundRow), and the test compares the table with the b-tree indexes the migrations create.
+ * it writes (the COPY encoder for spans and traces, boundRow for events), and the test compares the table with the
+ * b-tree indexes the migrations create. A trace column derived from a span column takes the same limit, so the
+ * row computed in JS and the one recomputed in SQL from the (cut) span column stay equal.
  */
 import { createHash } from 'node:crypto';
 
@@ -96,14 +98,32 @@ export function cutToBytes(value: string, limit: number): string {
   return utf8.subarray(0, end).toString('utf8') + marker;
 }
 
-/** Applies the `cut` bounds of `table` to `row` in place (refused and validated columns are checked earlier). */
+/** The `cut` columns of each table with their limits, as arrays: boundRow runs for every span written. */
+const CUTS = Object.fromEntries(
+  Object.entries(COLUMN_BOUNDS).map(([table, bounds]) => [
+    table,
+    Object.entries(bounds as Record<string, ColumnBound>).flatMap(([column, b]) =>
+      b.over === 'cut' ? [{ column, bytes: b.bytes }] : [],
+    ),
+  ]),
+) as Record<BoundedTable, { column: string; bytes: number }[]>;
+
+/** The `cut` limits of `table` by column, for the binary COPY encoder (copy-binary.ts fieldsEncoder). */
+export function cutLimits(table: BoundedTable): Record<string, number> {
+  return Object.fromEntries(CUTS[table].map((c) => [c.column, c.bytes]));
+}
+
+/**
+ * Applies the `cut` bounds of `table` to `row` in place (refused and validated columns are checked earlier). For
+ * rows not written by COPY (GenAI events); COPY applies the same limits as it encodes (cutLimits).
+ */
 export function boundRow(table: BoundedTable, row: Record<string, unknown>): void {
-  const bounds: Record<string, ColumnBound> = COLUMN_BOUNDS[table];
-  for (const column in bounds) {
-    const b = bounds[column]!;
+  const cuts = CUTS[table];
+  for (let i = 0; i < cuts.length; i++) {
+    const { column, bytes } = cuts[i]!;
     const v = row[column];
-    if (b.over === 'cut' && typeof v === 'string' && overBytes(v, b.bytes))
-      row[column] = cutToBytes(v, b.bytes);
+    if (typeof v === 'string' && v.length * 3 > bytes && overBytes(v, bytes))
+      row[column] = cutToBytes(v, bytes);
   }
 }
 

@@ -9,7 +9,7 @@
  * experiment its trace was first stored under, and then only that prefix changes.
  */
 
-import { boundRow } from './column-bounds.js';
+import { cutLimits } from './column-bounds.js';
 import {
   SPAN_COLUMN_TYPES,
   SPAN_COLUMNS,
@@ -29,7 +29,9 @@ import type { WritableExperiments } from './write-permission.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
-const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES);
+// Every span row reaches Postgres through this encoder (mapped, re-mapped with its events, remapped): the one place
+// where values an index could not hold are cut (column-bounds.ts).
+const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES, cutLimits('spans'));
 /** What starts every span's row: its field count. */
 const ROW_START = fieldCount(ENCODED_SPAN_COLUMNS.length);
 
@@ -46,9 +48,6 @@ export interface EncodedSpan {
 
 /** `known`: JSON texts of some of the record's values, already computed (mapper/raw-refs.ts JsonTexts). */
 export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
-  // Every span row reaches Postgres through here (mapped, re-mapped with events, remapped): the one place to cut
-  // values that an index could not hold (column-bounds.ts).
-  boundRow('spans', record as unknown as Record<string, unknown>);
   const fields = {} as Record<(typeof TRACE_FIELDS)[number], unknown>;
   for (const f of TRACE_FIELDS) fields[f] = record[f];
   fields.request_preview = detach(record.request_preview);

@@ -16,7 +16,7 @@
  * Whichever of a span and its events commits second sees the other.
  */
 
-import { boundRow } from './column-bounds.js';
+import { cutLimits } from './column-bounds.js';
 import {
   type SpanRecord,
   TRACE_COLUMN_TYPES,
@@ -56,6 +56,8 @@ export interface WriteOptions {
 // cheapest format, binary (docs/performance.md has the measurements). COPY cannot upsert, so re-sent spans are
 // deleted first; the trace locks held by this transaction keep that delete-then-copy atomic for other writers.
 const COPY_SPANS_SQL = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+/** Trace rows built in JS are cut like the span columns they come from (column-bounds.ts). */
+const TRACE_CUTS = cutLimits('traces');
 const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 
 const DELETE_STORED_COPIES_SQL = `
@@ -103,7 +105,7 @@ async function replaceSpans(
   await tx.copyIn(COPY_SPANS_SQL, copyChunks(spans));
   const built = newTraces.size ? buildTraceRows(spans, newTraces) : [];
   if (built.length) {
-    await tx.copyIn(COPY_TRACES_SQL, copyBinary(built, TRACE_COLUMNS, TRACE_COLUMN_TYPES));
+    await tx.copyIn(COPY_TRACES_SQL, copyBinary(built, TRACE_COLUMNS, TRACE_COLUMN_TYPES, TRACE_CUTS));
   }
   const builtIds = new Set(built.map((t) => t.trace_id));
   await recomputeTraces(
@@ -124,10 +126,7 @@ function buildTraceRows(spans: EncodedSpan[], newTraces: ReadonlySet<string>): T
   const rows: TraceRecord[] = [];
   for (const group of byTrace.values()) {
     const row = traceRowFromSpans(group);
-    if (row) {
-      boundRow('traces', row);
-      rows.push(row);
-    }
+    if (row) rows.push(row);
   }
   return rows;
 }
