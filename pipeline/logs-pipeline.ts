@@ -64,6 +64,8 @@ export class LogsPipeline {
       return this.failure(err);
     }
 
+    // Kept with each event: an event that waits for its span joins it only if this key may write there.
+    const writer = ctx.allowedExperiments ? [...ctx.allowedExperiments].sort() : null;
     const records: EventRecord[] = [];
     const reasons: string[] = [];
     let dropped = 0;
@@ -80,7 +82,7 @@ export class LogsPipeline {
             reasons.push(reason);
             continue;
           }
-          records.push(this.record(r, name, experimentIds.get(i)!, rl.resource.attributes, sl.scope));
+          records.push(this.record(r, name, experimentIds.get(i)!, rl.resource.attributes, sl.scope, writer));
         }
       }
     });
@@ -121,6 +123,7 @@ export class LogsPipeline {
     experimentId: string,
     resource: Record<string, unknown>,
     scope: { name: string; version: string },
+    writer: string[] | null,
   ): EventRecord {
     // Events without a timestamp take their observed time (the SDK's), so they still sort sensibly.
     const time = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
@@ -151,6 +154,7 @@ export class LogsPipeline {
       resource_attributes: cleanJson(resource as never),
       scope_name: scope.name ? cleanString(scope.name) : null,
       scope_version: scope.version ? cleanString(scope.version) : null,
+      writer_experiments: writer,
     };
   }
 

@@ -224,6 +224,29 @@ for (const transport of ['http', 'grpc'] as const) {
   });
 }
 
+describe('GenAI events sent before their span exists', () => {
+  it("a limited key's event waits for its span, and joins it only in an experiment the key may write to", async () => {
+    for (const [key, joins] of [
+      ['ka', false],
+      ['kab', true],
+    ] as const) {
+      const traceId = hexId(16);
+      const chat = span(traceId, 'chat', { attributes: { 'gen_ai.operation.name': 'chat' } });
+      const early = await sendEvents('http', key, 'exp-a', [
+        { traceId, spanId: chat.spanId, name: 'gen_ai.choice', content: `FORGED by ${key}` },
+      ]);
+      assert.equal(early.status, 200, 'no trace yet: nothing to refuse, the event is stored');
+      // The trace is then created in exp-b by the unrestricted key.
+      assert.equal((await sendSpans('http', 'admin', 'exp-b', [chat])).status, 200);
+      const { spans, events } = await snapshot(traceId);
+      assert.equal(events.length, 1);
+      assert.equal(spans[0]!.experiment, 'exp-b');
+      const text = JSON.stringify(spans[0]!.output_messages ?? null);
+      assert.equal(text.includes(`FORGED by ${key}`), joins, `${key}: ${text}`);
+    }
+  });
+});
+
 describe('keys without a limit on that experiment', () => {
   it('an unrestricted key still writes into the trace, pinned to its experiment', async () => {
     const b = await traceOfB();
