@@ -196,7 +196,8 @@ export function normalizeMessages(v: Json | undefined, defaultRole = 'user'): Ch
   const d = jsonish(v);
   const list = Array.isArray(d) ? d : isObject(d) && Array.isArray(d.messages) ? d.messages : null;
   if (!list) return null;
-  const out = list.flatMap((m) => normalizeMessage(m, defaultRole));
+  // An empty message (a role with no content: a tool-call turn whose calls were not recorded) is not a message.
+  const out = list.flatMap((m) => normalizeMessage(m, defaultRole)).filter((m) => !isEmptyMessage(m));
   return out.length ? out : null;
 }
 
