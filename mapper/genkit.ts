@@ -2,7 +2,9 @@
  * Firebase Genkit (`genkit` on npm, @genkit-ai/core tracing/instrumentation): every action and step is a span of
  * the `genkit-tracer` scope with `genkit:*` attributes — genkit:type (action, util, flowStep, …),
  * genkit:metadata:subtype (the action type: model, tool, flow, …), genkit:name, genkit:path, genkit:input /
- * genkit:output (JSON-encoded), genkit:state, genkit:sessionId. A span is Genkit when it has a genkit:* key.
+ * genkit:output (JSON-encoded), genkit:state, genkit:sessionId. A span is Genkit when it has genkit:name,
+ * genkit:type or genkit:path (Genkit sets the name and path on every span it makes; direct look-ups rather than a
+ * scan of every key, since every span of every convention passes this test).
  * No other convention reads these keys, so nothing here competes with another convention.
  *
  * Span types (subtype first, then genkit:type):
@@ -33,7 +35,7 @@
  * genkit:path, genkit:key, genkit:state, genkit:isRoot and genkit:metadata:* other than subtype stay in
  * `attributes`.
  */
-import { hasKeyMatching, prefixTest, present } from './flat-messages.js';
+import { present } from './flat-messages.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf } from './genai-messages.js';
 import { genkitRequestMessages, genkitResponseMessages } from './genkit-messages.js';
@@ -42,7 +44,6 @@ import type { Convention, Json, MappedFields, SpanType } from './types.js';
 import { int, isObject, jsonValue, lookup, str } from './values.js';
 
 type JsonObject = { [key: string]: Json };
-const isGenkitKey = prefixTest(['genkit:']);
 
 const SUBTYPES: Record<string, SpanType> = {
   model: 'CHAT_MODEL',
@@ -116,7 +117,8 @@ export const genkit: Convention = {
   name: 'genkit',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyMatching(a, isGenkitKey)) return null;
+    if (a['genkit:name'] === undefined && a['genkit:type'] === undefined && a['genkit:path'] === undefined)
+      return null;
     const subtype = str(a['genkit:metadata:subtype']);
     const type = str(a['genkit:type']);
     const spanType = lookup(SUBTYPES, subtype) ?? lookup(TYPES, type) ?? null;

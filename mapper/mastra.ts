@@ -4,7 +4,8 @@
  * gen_ai.system_instructions on agent runs), read by the GenAI conventions, plus Mastra's own: mastra.span.type,
  * mastra.<type>.input / mastra.<type>.output (the content of spans that are not model or tool calls: agent runs,
  * model generations and steps, workflow runs and steps, chunks), mastra.metadata.<key>, mastra.tags. A span is
- * Mastra when it has a mastra.* key. Below current GenAI: where both speak, the GenAI keys win.
+ * Mastra when it has mastra.span.type (the exporter sets it on every span; a look-up, not a scan of every key).
+ * Below current GenAI: where both speak, the GenAI keys win.
  *
  * Span types (mastra.span.type; the GenAI operation name types most spans first): agent_run → AGENT,
  * workflow_run → WORKFLOW, workflow_step → TASK, model_inference → CHAT_MODEL, tool_call / mcp_tool_call /
@@ -21,15 +22,13 @@
  *                     metadata to every span and adds per-call entries (HTTP headers and bodies) below the root.
  * - trace_tags        mastra.tags (a JSON list, on the root): each label → {label: 'true'}.
  */
-import { hasKeyMatching, labelTags, prefixedMetadata, prefixTest, present } from './flat-messages.js';
+import { labelTags, prefixedMetadata, present } from './flat-messages.js';
 import { chatRequestMessages } from './genai-chat-formats.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { normalizeMessage } from './genai-messages.js';
 import type { Attributes, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, lookup, str } from './values.js';
-
-const isMastraKey = prefixTest(['mastra.']);
 
 const TYPES: Record<string, SpanType> = {
   agent_run: 'AGENT',
@@ -81,17 +80,17 @@ export const mastra: Convention = {
   name: 'mastra',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyMatching(a, isMastraKey)) return null;
     const type = str(a['mastra.span.type']);
-    const inputs = type ? value(a, `mastra.${type}.input`) : undefined;
-    const outputs = type ? value(a, `mastra.${type}.output`) : undefined;
+    if (type === null) return null;
+    const inputs = value(a, `mastra.${type}.input`);
+    const outputs = value(a, `mastra.${type}.output`);
     const isRoot = input.span.parentSpanId === '';
     return compact({
       span_type: lookup(TYPES, type) ?? null,
       inputs,
       outputs,
       input_messages: inputMessages(type, inputs),
-      output_messages: type && REPLIES.has(type) ? reply(outputs) : null,
+      output_messages: REPLIES.has(type) ? reply(outputs) : null,
       trace_metadata: isRoot ? nonEmpty(prefixedMetadata(a, 'mastra.metadata.')) : null,
       trace_tags: isRoot ? labelTags(a['mastra.tags']) : null,
     });
