@@ -197,7 +197,8 @@ export function normalizeMessages(v: Json | undefined, defaultRole = 'user'): Ch
   const list = Array.isArray(d) ? d : isObject(d) && Array.isArray(d.messages) ? d.messages : null;
   if (!list) return null;
   // An empty message (a role with no content: a tool-call turn whose calls were not recorded) is not a message.
-  const out = list.flatMap((m) => normalizeMessage(m, defaultRole)).filter((m) => !isEmptyMessage(m));
+  const out: ChatMessage[] = [];
+  for (const m of list) for (const n of normalizeMessage(m, defaultRole)) if (!isEmptyMessage(n)) out.push(n);
   return out.length ? out : null;
 }
 
