@@ -35,8 +35,9 @@ export const COLUMN_BOUNDS = {
   },
   traces: {
     trace_id: { over: 'validated', rule: '32 lowercase hex characters' },
-    // Derived from span rows, which are bounded already; listed so that a row built in JS is checked too.
-    name: cut,
+    // The root's (else the earliest span's) values of the span columns, cut there already (encoded-span.ts cuts
+    // the fields a trace row built in JS reads the same way). traces.name is not indexed and not listed: it may
+    // come from a trace tag (langfuse.trace.name), which the SQL recompute reads uncut.
     session_id: cut,
     user_id: cut,
     root_span_id: { over: 'validated', rule: '16 lowercase hex characters' },

@@ -9,7 +9,7 @@
  * experiment its trace was first stored under, and then only that prefix changes.
  */
 
-import { cutLimits } from './column-bounds.js';
+import { cutLimits, cutToBytes } from './column-bounds.js';
 import {
   SPAN_COLUMN_TYPES,
   SPAN_COLUMNS,
@@ -29,9 +29,15 @@ import type { WritableExperiments } from './write-permission.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
+/** The fields a trace row reads from columns that are cut (column-bounds.ts), with their limits. */
+const SPAN_CUTS = cutLimits('spans');
+const CUT_FIELDS = TRACE_FIELDS.flatMap((field) =>
+  SPAN_CUTS[field] ? [{ field, bytes: SPAN_CUTS[field] }] : [],
+);
+
 // Every span row reaches Postgres through this encoder (mapped, re-mapped with its events, remapped): the one place
 // where values an index could not hold are cut (column-bounds.ts).
-const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES, cutLimits('spans'));
+const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES, SPAN_CUTS);
 /** What starts every span's row: its field count. */
 const ROW_START = fieldCount(ENCODED_SPAN_COLUMNS.length);
 
@@ -50,6 +56,11 @@ export interface EncodedSpan {
 export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   const fields = {} as Record<(typeof TRACE_FIELDS)[number], unknown>;
   for (const f of TRACE_FIELDS) fields[f] = record[f];
+  // The trace row built in JS from these fields must equal the one SQL recomputes from the stored (cut) columns.
+  for (const { field, bytes } of CUT_FIELDS) {
+    const v = fields[field];
+    if (typeof v === 'string' && v.length * 3 > bytes) fields[field] = cutToBytes(v, bytes);
+  }
   fields.request_preview = detach(record.request_preview);
   fields.response_preview = detach(record.response_preview);
   return {

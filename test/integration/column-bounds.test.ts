@@ -130,24 +130,28 @@ describe('long values in indexed columns', () => {
     assert.equal(raw.rows[0]!.v, session);
   });
 
-  it('a trace row with cut values is the same computed in JS (new trace) and recomputed in SQL (re-send)', async () => {
-    const traceId = hexId(16);
-    const root = {
-      ...span(traceId, { 'session.id': noise(3000), 'user.id': `é${noise(3000)}` }, noise(3000)),
-    };
-    const body = protobufRequest([{ spans: [root] }]);
-    const row = async () =>
-      (
-        await tdb.db.query('SELECT name, session_id, user_id, span_count FROM traces WHERE trace_id = $1', [
-          traceId,
-        ])
-      ).rows[0];
-    assert.equal((await postOtlp(bridge.httpPort, '/v1/traces', body, PB)).status, 200);
-    const fromJs = await row();
-    assert.equal((await postOtlp(bridge.httpPort, '/v1/traces', body, PB)).status, 200);
-    assert.deepEqual(await row(), fromJs);
-    assert.ok(utf8(String(fromJs!.name)) <= INDEXED_TEXT_BYTES);
-  });
+  for (const [what, tags] of [
+    ['the root span name', {}],
+    ['a langfuse.trace.name tag', { 'langfuse.trace.name': noise(3000) }],
+  ] as const) {
+    it(`a trace row with long values (${what}) is the same built in JS and recomputed in SQL`, async () => {
+      const traceId = hexId(16);
+      const attributes = { ...tags, 'session.id': noise(3000), 'user.id': `é${noise(3000)}` };
+      const body = protobufRequest([{ spans: [span(traceId, attributes, noise(3000))] }]);
+      const row = async () =>
+        (
+          await tdb.db.query('SELECT name, session_id, user_id, span_count FROM traces WHERE trace_id = $1', [
+            traceId,
+          ])
+        ).rows[0];
+      // First as a new trace (row built in JS), then re-sent (row recomputed in SQL from the stored spans).
+      assert.equal((await postOtlp(bridge.httpPort, '/v1/traces', body, PB)).status, 200);
+      const fromJs = await row();
+      assert.equal((await postOtlp(bridge.httpPort, '/v1/traces', body, PB)).status, 200);
+      assert.deepEqual(await row(), fromJs);
+      assert.ok(utf8(String(fromJs!.session_id)) <= INDEXED_TEXT_BYTES);
+    });
+  }
 
   it('two long session ids with a common 2 KB prefix stay two sessions', async () => {
     const prefix = noise(2000);
