@@ -12,8 +12,8 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
 import { mapSpan } from '../mapper/index.js';
+import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { withoutZeroParent } from '../pipeline/validate.js';
 import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';

@@ -7,10 +7,11 @@
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */
-import { decodeTraceRequestJson } from '../ingest/decode-json.js';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
+
 import { mapSpan } from '../mapper/index.js';
-import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import { decodeTraceRequestJson } from '../otlp/decode-json.js';
+import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
+import type { DecodedTraceRequest } from '../otlp/model.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
 import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
@@ -67,7 +68,7 @@ console.log(
   `stages: ${template.spans}-span requests, ${messageKb} KB messages, protobuf ${template.protobuf.length} B, ` +
     `JSON ${template.json.length} B; ${iterations} requests per stage; node ${process.version}`,
 );
-time('decode protobuf (decode-protobuf-fast)', payloads, (b) => decodeTraceRequestProtobufFast(b));
+time('decode protobuf (otlp/decode-protobuf)', payloads, (b) => decodeTraceRequestProtobufFast(b));
 time('decode OTLP/JSON (decode-json)', jsonPayloads, (s) => decodeTraceRequestJson(s));
 const decoded = payloads.map((b) => decodeTraceRequestProtobufFast(b));
 time('validate + limit + mapSpan', decoded, mapAll);

@@ -14,7 +14,9 @@ import { startGrpcReceiver } from '../ingest/grpc-server.js';
 import { startHttpReceiver } from '../ingest/http-server.js';
 import type { ReceiverDeps, TlsFiles } from '../ingest/receiver.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
+import { inThreadMapper } from '../pipeline/decode-and-map.js';
 import { LogsPipeline } from '../pipeline/logs-pipeline.js';
+import { MapWorkers } from '../pipeline/map-workers.js';
 import { joinEvents } from '../pipeline/raw-span.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
@@ -23,9 +25,7 @@ import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { type Config, ConfigError } from './config.js';
 import { openDatabase } from './database.js';
-import { MapWorkers } from './map-workers.js';
 import { startRetention } from './retention-job.js';
-import { inThreadMapper } from './trace-mapping.js';
 
 export interface RunningBridge {
   httpPort: number;

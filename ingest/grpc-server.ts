@@ -4,10 +4,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { DecodeError } from '../otlp/decode-error.js';
+import { decodeLogsRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import type { ExportContext } from '../pipeline/context.js';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
-import { DecodeError } from './decode-error.js';
-import { decodeLogsRequestProtobufFast } from './decode-protobuf-fast.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
 import {
   API_KEY_HEADER,

@@ -12,13 +12,13 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { DecodeError } from '../otlp/decode-error.js';
+import { decodeLogsRequestJson } from '../otlp/decode-json.js';
+import { decodeLogsRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import type { ExportContext } from '../pipeline/context.js';
 import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import { BodyError, decodeContent, readBody } from './body.js';
 import { CONTENT_TYPES, type PayloadFormat, payloadFormat } from './content-type.js';
-import { DecodeError } from './decode-error.js';
-import { decodeLogsRequestJson } from './decode-json.js';
-import { decodeLogsRequestProtobufFast } from './decode-protobuf-fast.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
 import {
   API_KEY_HEADER,

@@ -1,6 +1,7 @@
 /** What the transports need from the rest of the bridge, and what they share (auth, backpressure, metrics). */
-import type { DecodedLogsRequest } from '../mapper/otlp-logs.js';
+
 import type { BridgeMetrics } from '../metrics/metrics.js';
+import type { DecodedLogsRequest } from '../otlp/logs-model.js';
 import type { ExportContext } from '../pipeline/context.js';
 import type { ExportResult } from '../pipeline/result.js';
 import type { Admission } from './admission.js';
@@ -9,7 +10,7 @@ import type { Capture } from './capture.js';
 
 /**
  * Trace bodies are handed over undecoded: decoding runs with the mapping, off the event loop when map workers are
- * on (cli/map-workers.ts). A body that does not decode comes back as MALFORMED_PAYLOAD.
+ * on (pipeline/map-workers.ts). A body that does not decode comes back as MALFORMED_PAYLOAD.
  */
 export interface TraceReceiver {
   exportBody(body: Uint8Array, format: 'protobuf' | 'json', ctx: ExportContext): Promise<ExportResult>;

@@ -20,9 +20,10 @@
  * - finish_reasons  the choices' finish_reason.
  * - request_params  gen_ai.openai.request.* (key without the prefix; gen_ai.request.* from genai-current wins).
  */
+
+import type { Attributes, DecodedEvent, SpanInput } from '../otlp/model.js';
 import { compact, firstInt, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage, normalizeMessages, resultText } from './genai-messages.js';
-import type { Attributes, DecodedEvent, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
 import { int, isObject, jsonish, lookup, str, withPrefix } from './values.js';
 

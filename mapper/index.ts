@@ -2,8 +2,7 @@
  * mapSpan: one decoded OTLP span (with its resource and scope) → one `spans` row. Pure: no I/O, no clock, no
  * globals, so re-mapping stored raw spans after an upgrade gives exactly what live ingest would have.
  */
-import { assessmentsOf } from './assessments.js';
-import { mergeFields } from './merge.js';
+
 import {
   type Attributes,
   type AttrValue,
@@ -12,7 +11,9 @@ import {
   KIND_NAMES,
   type SpanInput,
   STATUS_NAMES,
-} from './otlp.js';
+} from '../otlp/model.js';
+import { assessmentsOf } from './assessments.js';
+import { mergeFields } from './merge.js';
 import { requestPreview, responsePreview } from './preview.js';
 import { type JsonTexts, refAttributes } from './raw-refs.js';
 import { CONVENTIONS } from './registry.js';

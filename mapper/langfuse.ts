@@ -37,6 +37,8 @@
  * langfuse.observation.metadata.*, level, status_message, prompt.*, cost_details and completion_start_time are
  * not mapped (kept in `attributes`).
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import {
   hasKeyMatching,
   labelTags,
@@ -48,7 +50,6 @@ import {
 import { chatRequestMessages, chatResponseMessages } from './genai-chat-formats.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { int, isObject, jsonish, lookup, str } from './values.js';
 

@@ -30,12 +30,13 @@
  * - trace_tags      tag.tags: each label → {label: 'true'}.
  * tool.description / tool.parameters, prompt templates and graph.node.* are not mapped (kept in `attributes`).
  */
+
+import type { Attributes, SpanInput } from '../otlp/model.js';
 import { hasKeyMatching, labelTags, metadataObject, prefixTest, present } from './flat-messages.js';
 import { compact, nonEmpty, providerName } from './genai-common.js';
 import { toolArguments } from './genai-messages.js';
 import { oiChoiceMessages, oiMessages, oiPromptMessages } from './oi-messages.js';
 import { invocationParams, oiDocuments, oiEmbeddings, oiTokens, oiTools, oiValue } from './oi-values.js';
-import type { Attributes, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
 import { lookup, str } from './values.js';
 

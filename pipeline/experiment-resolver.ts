@@ -3,8 +3,9 @@
  * experiments by name on first use, and enforces an API key's experiment restriction — before creating anything,
  * so a restricted key cannot create experiments it may not write to.
  */
-import type { Attributes } from '../mapper/otlp.js';
+
 import { cleanString } from '../mapper/sanitize.js';
+import type { Attributes } from '../otlp/model.js';
 import type { Experiments } from '../store/experiments.js';
 import type { ExportContext } from './context.js';
 import { chooseExperiment } from './experiment-routing.js';

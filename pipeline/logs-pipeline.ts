@@ -5,10 +5,10 @@
  * answer is sent after the commit, as for traces.
  */
 import { createHash } from 'node:crypto';
-import type { DecodedLogRecord, DecodedLogsRequest } from '../mapper/otlp-logs.js';
 import { cleanJson, cleanString } from '../mapper/sanitize.js';
 import { isoMicros, nanosColumn } from '../mapper/time.js';
 import type { BridgeMetrics } from '../metrics/metrics.js';
+import type { DecodedLogRecord, DecodedLogsRequest } from '../otlp/logs-model.js';
 import type { Database } from '../store/db.js';
 import type { EventRecord } from '../store/events.js';
 import type { Experiments } from '../store/experiments.js';

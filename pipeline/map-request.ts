@@ -1,11 +1,11 @@
 /**
  * decoded request → encoded spans: id validation, value limits, the mapper, COPY encoding. Everything the trace
- * pipeline does to a request that needs no database, so it can run on a worker thread (cli/map-workers.ts) as well
+ * pipeline does to a request that needs no database, so it can run on a worker thread (pipeline/map-workers.ts) as well
  * as on the event loop. Experiments are assigned afterwards, by the pipeline (routing needs the database).
  */
 import { mapSpan } from '../mapper/index.js';
-import type { Attributes, DecodedSpan, DecodedTraceRequest } from '../mapper/otlp.js';
 import type { JsonTexts } from '../mapper/raw-refs.js';
+import type { Attributes, DecodedSpan, DecodedTraceRequest } from '../otlp/model.js';
 import type { SpanRecord } from '../store/columns.js';
 import { type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
 import { limitSpan } from './limits.js';

@@ -4,6 +4,8 @@
  * the same way.
  */
 import { mapSpan } from '../mapper/index.js';
+import { expandRefs } from '../mapper/raw-refs.js';
+import type { Json } from '../mapper/types.js';
 import {
   type Attributes,
   type AttrValue,
@@ -14,9 +16,7 @@ import {
   type SpanInput,
   STATUS_NAMES,
   type StatusCode,
-} from '../mapper/otlp.js';
-import { expandRefs } from '../mapper/raw-refs.js';
-import type { Json } from '../mapper/types.js';
+} from '../otlp/model.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { StoredEvent } from '../store/events.js';
 import type { RawSpanRow } from '../store/raw-spans.js';

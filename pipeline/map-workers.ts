@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { TraceFields } from '../store/columns.js';
+import type { EncodedSpan } from '../store/encoded-span.js';
 import {
   type MapOutcome,
   type MappedRequest,
   MapperUnavailableError,
   type RequestMapper,
-} from '../pipeline/map-request.js';
-import type { TraceFields } from '../store/columns.js';
-import type { EncodedSpan } from '../store/encoded-span.js';
+} from './map-request.js';
 
 export interface WorkerJob {
   id: number;

@@ -19,16 +19,16 @@ import type {
   DecodedSpan,
   DecodedTraceRequest,
   StatusCode,
-} from '../mapper/otlp.js';
+} from './model.js';
 import '../proto/otlp.js'; // configures protobufjs (Long) before any Reader is used
+import { DecodeError } from './decode-error.js';
+import { i64ToAttr, setAttr } from './decode-util.js';
 import type {
   DecodedLogRecord,
   DecodedLogsRequest,
   DecodedResourceLogs,
   DecodedScopeLogs,
-} from '../mapper/otlp-logs.js';
-import { DecodeError } from './decode-error.js';
-import { i64ToAttr, setAttr } from './decode-util.js';
+} from './logs-model.js';
 
 type Reader = protobuf.Reader;
 
