@@ -1,39 +1,116 @@
 /**
- * OTLP/protobuf → decoded request, read straight off the wire with protobufjs's Reader: no intermediate
- * message objects, fixed64 read as bigint in place, ids hex-encoded from the buffer. Same output as
- * decode-protobuf.ts (the reflection decoder, which the tests use as its oracle); ~1.4x its throughput on
- * bench/decode-bench.ts, where most of the remaining time is building the strings themselves.
+ * OTLP/protobuf → decoded request, read straight off the wire with protobufjs's Reader (protobuf-wire.ts): no
+ * intermediate message objects, fixed64 read as bigint in place, ids hex-encoded from the buffer. Same output as the
+ * reflection decoder the tests keep as its oracle (test/support/reference-decoder.ts); ~1.4x its throughput on
+ * bench/decode-bench.ts (docs/performance.md).
  *
- * Field numbers: opentelemetry-proto v1.11.0 (proto/opentelemetry/...). A field whose wire type is not
- * the schema's is skipped as unknown, like any unknown field.
+ * Each message's fields are named by a tag table (field number and wire type, opentelemetry-proto v1.11.0), the way
+ * OTel JS's hand-written otlp-transformer serializer names them. A field whose wire type is not the schema's is
+ * skipped as unknown, like any unknown field.
  */
-import protobuf from 'protobufjs';
-import type {
-  Attributes,
-  AttrValue,
-  DecodedEvent,
-  DecodedLink,
-  DecodedResourceSpans,
-  DecodedScope,
-  DecodedScopeSpans,
-  DecodedSpan,
-  DecodedTraceRequest,
-  StatusCode,
-} from './model.js';
-import '../proto/otlp.js'; // configures protobufjs (Long) before any Reader is used
-import { DecodeError } from './decode-error.js';
-import { i64ToAttr, setAttr } from './decode-util.js';
 import type {
   DecodedLogRecord,
   DecodedLogsRequest,
   DecodedResourceLogs,
   DecodedScopeLogs,
 } from './logs-model.js';
+import type {
+  Attributes,
+  AttrValue,
+  DecodedEvent,
+  DecodedLink,
+  DecodedResourceSpans,
+  DecodedScopeSpans,
+  DecodedSpan,
+  DecodedTraceRequest,
+  StatusCode,
+} from './model.js';
+import {
+  enter,
+  fixed64,
+  id,
+  leave,
+  RESOURCE,
+  type Reader,
+  readAnyValue,
+  readContainer,
+  reader,
+  readKeyValue,
+  SCOPE,
+  wireError,
+} from './protobuf-wire.js';
 
-type Reader = protobuf.Reader;
+/** Protobuf wire types; the tag tables are `(field number << 3) | wire type`, folded to literals by the compiler. */
+const enum Wire {
+  VARINT = 0,
+  I64 = 1,
+  LEN = 2,
+  I32 = 5,
+}
 
-/** Nested message limit, as protobufjs's decoders enforce it (protoc's default recursion limit). */
-const MAX_DEPTH = 100;
+/** ExportTraceServiceRequest.resource_spans and ExportLogsServiceRequest.resource_logs are both field 1. */
+const enum RequestTag {
+  resources = (1 << 3) | Wire.LEN,
+}
+
+/** opentelemetry.proto.trace.v1.Span. */
+const enum SpanTag {
+  traceId = (1 << 3) | Wire.LEN,
+  spanId = (2 << 3) | Wire.LEN,
+  traceState = (3 << 3) | Wire.LEN,
+  parentSpanId = (4 << 3) | Wire.LEN,
+  name = (5 << 3) | Wire.LEN,
+  kind = (6 << 3) | Wire.VARINT,
+  startTimeUnixNano = (7 << 3) | Wire.I64,
+  endTimeUnixNano = (8 << 3) | Wire.I64,
+  attributes = (9 << 3) | Wire.LEN,
+  droppedAttributesCount = (10 << 3) | Wire.VARINT,
+  events = (11 << 3) | Wire.LEN,
+  droppedEventsCount = (12 << 3) | Wire.VARINT,
+  links = (13 << 3) | Wire.LEN,
+  droppedLinksCount = (14 << 3) | Wire.VARINT,
+  status = (15 << 3) | Wire.LEN,
+  flags = (16 << 3) | Wire.I32,
+}
+
+/** Span.Event. */
+const enum EventTag {
+  timeUnixNano = (1 << 3) | Wire.I64,
+  name = (2 << 3) | Wire.LEN,
+  attributes = (3 << 3) | Wire.LEN,
+  droppedAttributesCount = (4 << 3) | Wire.VARINT,
+}
+
+/** Span.Link. */
+const enum LinkTag {
+  traceId = (1 << 3) | Wire.LEN,
+  spanId = (2 << 3) | Wire.LEN,
+  traceState = (3 << 3) | Wire.LEN,
+  attributes = (4 << 3) | Wire.LEN,
+  droppedAttributesCount = (5 << 3) | Wire.VARINT,
+  flags = (6 << 3) | Wire.I32,
+}
+
+/** Status (field 1 is reserved). */
+const enum StatusTag {
+  message = (2 << 3) | Wire.LEN,
+  code = (3 << 3) | Wire.VARINT,
+}
+
+/** opentelemetry.proto.logs.v1.LogRecord (field 4 is reserved). */
+const enum LogRecordTag {
+  timeUnixNano = (1 << 3) | Wire.I64,
+  severityNumber = (2 << 3) | Wire.VARINT,
+  severityText = (3 << 3) | Wire.LEN,
+  body = (5 << 3) | Wire.LEN,
+  attributes = (6 << 3) | Wire.LEN,
+  droppedAttributesCount = (7 << 3) | Wire.VARINT,
+  flags = (8 << 3) | Wire.I32,
+  traceId = (9 << 3) | Wire.LEN,
+  spanId = (10 << 3) | Wire.LEN,
+  observedTimeUnixNano = (11 << 3) | Wire.I64,
+  eventName = (12 << 3) | Wire.LEN,
+}
 
 export function decodeTraceRequestProtobufFast(bytes: Uint8Array): DecodedTraceRequest {
   const streamed = decodeTraceRequestProtobufStreaming(bytes);
@@ -57,7 +134,7 @@ export function decodeTraceRequestProtobufStreaming(bytes: Uint8Array): DecodedT
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag === 0x0a) resourceSpans.push(readResourceSpans(r, enter(r, 1)));
+      if (tag === RequestTag.resources) resourceSpans.push(readResourceSpans(r, enter(r, 1)));
       else r.skipType(tag & 7);
     }
   } catch (err) {
@@ -94,7 +171,7 @@ export function decodeLogsRequestProtobufFast(bytes: Uint8Array): DecodedLogsReq
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag === 0x0a) resourceLogs.push(readResourceLogs(r, enter(r, 1)));
+      if (tag === RequestTag.resources) resourceLogs.push(readResourceLogs(r, enter(r, 1)));
       else r.skipType(tag & 7);
     }
   } catch (err) {
@@ -102,110 +179,6 @@ export function decodeLogsRequestProtobufFast(bytes: Uint8Array): DecodedLogsReq
   }
   return { resourceLogs };
 }
-
-/** A Buffer-backed reader (Buffer strings decode natively; a plain Uint8Array is wrapped, not copied). */
-function reader(bytes: Uint8Array): Reader {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return protobuf.Reader.create(buf);
-}
-
-function wireError(err: unknown): DecodeError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new DecodeError(`invalid OTLP protobuf: ${reason}`, { cause: err });
-}
-
-// ---- framing ----
-
-/** Reads a sub-message's length; returns its end offset. `depth` is the new message's nesting level. */
-function enter(r: Reader, depth: number): number {
-  if (depth > MAX_DEPTH) throw new Error('max depth exceeded');
-  const len = r.uint32();
-  const end = r.pos + len;
-  if (end > r.len) throw new RangeError(`index out of range: ${r.pos} + ${len} > ${r.len}`);
-  return end;
-}
-
-/** A field must not run past the end of the message that holds it. */
-function leave(r: Reader, end: number): void {
-  if (r.pos !== end) throw new RangeError(`field overruns its message at ${end}`);
-}
-
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** A bytes id field → lowercase hex, straight from the buffer. */
-function id(r: Reader): string {
-  const len = r.uint32();
-  const start = r.pos;
-  const end = start + len;
-  if (end > r.len) throw new RangeError(`index out of range: ${start} + ${len} > ${r.len}`);
-  r.pos = end;
-  const buf = r.buf;
-  let out = '';
-  for (let i = start; i < end; i++) out += HEX[buf[i]!];
-  return out;
-}
-
-/** fixed64 → exact bigint, without a Long. */
-function fixed64(r: Reader): bigint {
-  const p = r.pos;
-  if (p + 8 > r.len) throw new RangeError(`index out of range: ${p} + 8 > ${r.len}`);
-  r.pos = p + 8;
-  return (r.buf as Buffer).readBigUInt64LE(p);
-}
-
-function base64(r: Reader): string {
-  const len = r.uint32();
-  const start = r.pos;
-  const end = start + len;
-  if (end > r.len) throw new RangeError(`index out of range: ${start} + ${len} > ${r.len}`);
-  r.pos = end;
-  return (r.buf as Buffer).toString('base64', start, end);
-}
-
-// ---- the containers: ResourceSpans / ResourceLogs and ScopeSpans / ScopeLogs share one layout ----
-
-/**
- * A message with a header (field 1), repeated children (field 2) and a schema_url (field 3): ResourceSpans,
- * ScopeSpans, ResourceLogs and ScopeLogs all have this shape. `depth` is the children's nesting level.
- */
-function readContainer<H, C>(
-  r: Reader,
-  end: number,
-  depth: number,
-  header: { read(r: Reader, end: number, depth: number): H; empty(): H },
-  readChild: (r: Reader, end: number) => C,
-): { header: H; schemaUrl: string; children: C[] } {
-  let h = header.empty();
-  let schemaUrl = '';
-  const children: C[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag) {
-      case 0x0a:
-        h = header.read(r, enter(r, depth), depth);
-        break;
-      case 0x12:
-        children.push(readChild(r, enter(r, depth)));
-        break;
-      case 0x1a:
-        schemaUrl = r.string();
-        break;
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-  leave(r, end);
-  return { header: h, schemaUrl, children };
-}
-
-const RESOURCE = {
-  read: (r: Reader, end: number, depth: number) => readResource(r, end, depth),
-  empty: () => emptyResource(),
-};
-const SCOPE = {
-  read: (r: Reader, end: number, depth: number) => readScope(r, end, depth),
-  empty: () => emptyScope(),
-};
 
 function readResourceSpans(r: Reader, end: number): DecodedResourceSpans<StreamedSpans> {
   const c = readContainer(r, end, 2, RESOURCE, readScopeSpans);
@@ -253,52 +226,52 @@ function readSpan(r: Reader, end: number): DecodedSpan {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 0x0a:
+      case SpanTag.traceId:
         traceId = id(r);
         break;
-      case 0x12:
+      case SpanTag.spanId:
         spanId = id(r);
         break;
-      case 0x1a:
+      case SpanTag.traceState:
         traceState = r.string();
         break;
-      case 0x22:
+      case SpanTag.parentSpanId:
         parentSpanId = id(r);
         break;
-      case 0x85: // field 16, fixed32
+      case SpanTag.flags:
         flags = r.fixed32();
         break;
-      case 0x2a:
+      case SpanTag.name:
         name = r.string();
         break;
-      case 0x30:
+      case SpanTag.kind:
         kind = r.int32();
         break;
-      case 0x39:
+      case SpanTag.startTimeUnixNano:
         startTimeUnixNano = fixed64(r);
         break;
-      case 0x41:
+      case SpanTag.endTimeUnixNano:
         endTimeUnixNano = fixed64(r);
         break;
-      case 0x4a:
+      case SpanTag.attributes:
         readKeyValue(r, enter(r, 4), 4, attributes);
         break;
-      case 0x50:
+      case SpanTag.droppedAttributesCount:
         droppedAttributesCount = r.uint32();
         break;
-      case 0x5a:
+      case SpanTag.events:
         events.push(readEvent(r, enter(r, 4)));
         break;
-      case 0x60:
+      case SpanTag.droppedEventsCount:
         droppedEventsCount = r.uint32();
         break;
-      case 0x6a:
+      case SpanTag.links:
         links.push(readLink(r, enter(r, 4)));
         break;
-      case 0x70:
+      case SpanTag.droppedLinksCount:
         droppedLinksCount = r.uint32();
         break;
-      case 0x7a:
+      case SpanTag.status:
         status = readStatus(r, enter(r, 4));
         break;
       default:
@@ -334,16 +307,16 @@ function readEvent(r: Reader, end: number): DecodedEvent {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 0x09:
+      case EventTag.timeUnixNano:
         timeUnixNano = fixed64(r);
         break;
-      case 0x12:
+      case EventTag.name:
         name = r.string();
         break;
-      case 0x1a:
+      case EventTag.attributes:
         readKeyValue(r, enter(r, 5), 5, attributes);
         break;
-      case 0x20:
+      case EventTag.droppedAttributesCount:
         droppedAttributesCount = r.uint32();
         break;
       default:
@@ -364,22 +337,22 @@ function readLink(r: Reader, end: number): DecodedLink {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 0x0a:
+      case LinkTag.traceId:
         traceId = id(r);
         break;
-      case 0x12:
+      case LinkTag.spanId:
         spanId = id(r);
         break;
-      case 0x1a:
+      case LinkTag.traceState:
         traceState = r.string();
         break;
-      case 0x22:
+      case LinkTag.attributes:
         readKeyValue(r, enter(r, 5), 5, attributes);
         break;
-      case 0x28:
+      case LinkTag.droppedAttributesCount:
         droppedAttributesCount = r.uint32();
         break;
-      case 0x35:
+      case LinkTag.flags:
         flags = r.fixed32();
         break;
       default:
@@ -395,8 +368,8 @@ function readStatus(r: Reader, end: number): { code: StatusCode; message: string
   let message = '';
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 0x12) message = r.string();
-    else if (tag === 0x18) code = r.int32();
+    if (tag === StatusTag.message) message = r.string();
+    else if (tag === StatusTag.code) code = r.int32();
     else r.skipType(tag & 7);
   }
   leave(r, end);
@@ -421,37 +394,37 @@ function readLogRecord(r: Reader, end: number): DecodedLogRecord {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 0x09:
+      case LogRecordTag.timeUnixNano:
         timeUnixNano = fixed64(r);
         break;
-      case 0x10:
+      case LogRecordTag.severityNumber:
         severityNumber = r.int32();
         break;
-      case 0x1a:
+      case LogRecordTag.severityText:
         severityText = r.string();
         break;
-      case 0x2a:
+      case LogRecordTag.body:
         body = readAnyValue(r, enter(r, 4), 4);
         break;
-      case 0x32:
+      case LogRecordTag.attributes:
         readKeyValue(r, enter(r, 4), 4, attributes);
         break;
-      case 0x38:
+      case LogRecordTag.droppedAttributesCount:
         droppedAttributesCount = r.uint32();
         break;
-      case 0x45:
+      case LogRecordTag.flags:
         flags = r.fixed32();
         break;
-      case 0x4a:
+      case LogRecordTag.traceId:
         traceId = id(r);
         break;
-      case 0x52:
+      case LogRecordTag.spanId:
         spanId = id(r);
         break;
-      case 0x59:
+      case LogRecordTag.observedTimeUnixNano:
         observedTimeUnixNano = fixed64(r);
         break;
-      case 0x62:
+      case LogRecordTag.eventName:
         eventName = r.string();
         break;
       default:
@@ -472,121 +445,4 @@ function readLogRecord(r: Reader, end: number): DecodedLogRecord {
     spanId,
     eventName,
   };
-}
-
-// ---- common ----
-
-function emptyResource(): { attributes: Attributes; droppedAttributesCount: number } {
-  return { attributes: {}, droppedAttributesCount: 0 };
-}
-
-function emptyScope(): DecodedScope {
-  return { name: '', version: '', attributes: {} };
-}
-
-function readResource(
-  r: Reader,
-  end: number,
-  depth: number,
-): { attributes: Attributes; droppedAttributesCount: number } {
-  const attributes: Attributes = {};
-  let droppedAttributesCount = 0;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 0x0a) readKeyValue(r, enter(r, depth + 1), depth + 1, attributes);
-    else if (tag === 0x10) droppedAttributesCount = r.uint32();
-    else r.skipType(tag & 7); // entity_refs (3) and unknown fields
-  }
-  leave(r, end);
-  return { attributes, droppedAttributesCount };
-}
-
-function readScope(r: Reader, end: number, depth: number): DecodedScope {
-  let name = '';
-  let version = '';
-  const attributes: Attributes = {};
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 0x0a) name = r.string();
-    else if (tag === 0x12) version = r.string();
-    else if (tag === 0x1a) readKeyValue(r, enter(r, depth + 1), depth + 1, attributes);
-    else r.skipType(tag & 7); // dropped_attributes_count (4) and unknown fields
-  }
-  leave(r, end);
-  return { name, version, attributes };
-}
-
-/** One KeyValue, stored into `into` (later duplicate keys win, as in the reflection decoder). */
-function readKeyValue(r: Reader, end: number, depth: number, into: Attributes): void {
-  let key = '';
-  let value: AttrValue = null;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 0x0a) key = r.string();
-    else if (tag === 0x12) value = readAnyValue(r, enter(r, depth + 1), depth + 1);
-    else r.skipType(tag & 7); // key_strindex (3, profiles-only) and unknown fields
-  }
-  leave(r, end);
-  setAttr(into, key, value);
-}
-
-/** An AnyValue; when several oneof members are on the wire the last one wins. */
-function readAnyValue(r: Reader, end: number, depth: number): AttrValue {
-  let value: AttrValue = null;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag) {
-      case 0x0a:
-        value = r.string();
-        break;
-      case 0x10:
-        value = r.bool();
-        break;
-      case 0x18: {
-        const long = r.int64() as unknown as { high: number; low: number };
-        value = i64ToAttr(long.high, long.low);
-        break;
-      }
-      case 0x21:
-        value = r.double();
-        break;
-      case 0x2a:
-        value = readArrayValue(r, enter(r, depth + 1), depth + 1);
-        break;
-      case 0x32: {
-        const kvlist: Attributes = {};
-        const kvEnd = enter(r, depth + 1);
-        while (r.pos < kvEnd) {
-          const t = r.uint32();
-          if (t === 0x0a) readKeyValue(r, enter(r, depth + 2), depth + 2, kvlist);
-          else r.skipType(t & 7);
-        }
-        leave(r, kvEnd);
-        value = kvlist;
-        break;
-      }
-      case 0x3a:
-        value = base64(r);
-        break;
-      case 0x40: // string_value_strindex: profiles-only, OTLP says treat it as absent
-        r.skipType(0);
-        value = null;
-        break;
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-  leave(r, end);
-  return value;
-}
-
-function readArrayValue(r: Reader, end: number, depth: number): AttrValue[] {
-  const values: AttrValue[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 0x0a) values.push(readAnyValue(r, enter(r, depth + 1), depth + 1));
-    else r.skipType(tag & 7);
-  }
-  leave(r, end);
-  return values;
 }
