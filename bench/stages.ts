@@ -9,6 +9,7 @@
  */
 
 import { mapSpan } from '../mapper/index.js';
+import type { SpanRow } from '../mapper/types.js';
 import { decodeTraceRequestJson } from '../otlp/decode-json.js';
 import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import type { DecodedTraceRequest } from '../otlp/model.js';
@@ -33,17 +34,14 @@ const jsonPayloads = Array.from({ length: iterations }, (_, i) =>
   instantiate(template, 'json', ids, i, 0n).toString('utf8'),
 );
 
-function mapAll(req: DecodedTraceRequest): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
+function mapAll(req: DecodedTraceRequest): SpanRow[] {
+  const rows: SpanRow[] = [];
   for (const rs of req.resourceSpans)
     for (const ss of rs.scopeSpans)
       for (const raw of ss.spans) {
         if (invalidSpanReason(raw)) continue;
         const span = limitSpan(withoutZeroParent(raw), 1024 * 1024);
-        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope }) as unknown as Record<
-          string,
-          unknown
-        >;
+        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope });
         row.experiment_id = '1';
         rows.push(row);
       }

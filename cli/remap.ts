@@ -8,7 +8,6 @@
 import type { Logger } from 'pino';
 import { MAPPER_VERSION, mapSpan } from '../mapper/index.js';
 import { joinEvents, rawRowToSpanInput } from '../pipeline/raw-span.js';
-import type { SpanRecord } from '../store/columns.js';
 import type { Database } from '../store/db.js';
 import { encodeSpan } from '../store/encoded-span.js';
 import { countSpansToRemap, experimentIdByName, readSpansToRemap } from '../store/raw-spans.js';
@@ -41,7 +40,7 @@ export async function remap(db: Database, opts: RemapOptions, log: Logger): Prom
     const records = rows.map((row) => {
       const mapped = mapSpan(rawRowToSpanInput(row));
       mapped.experiment_id = row.experiment_id;
-      return encodeSpan(mapped as unknown as SpanRecord);
+      return encodeSpan(mapped);
     });
     // The join re-maps the spans that have GenAI events stored as logs, with those events.
     await db.transaction((tx) => writeSpanBatch(tx, records, joinEvents));

@@ -104,5 +104,5 @@ export function joinEvents(span: RawSpanRow, events: StoredEvent[]): SpanRecord 
   const input = rawRowToSpanInput(span);
   const row = mapSpan({ ...input, logEvents: events.map(storedEventToDecoded) });
   row.experiment_id = span.experiment_id;
-  return row as unknown as SpanRecord;
+  return row;
 }

@@ -277,13 +277,13 @@ function writeField(v: unknown, type: ColumnType, column: string, known: KnownJs
  * An encoder of rows' fields for `columns` (their types resolved once): each row becomes its fields' bytes, not
  * yet preceded by the field count, so a caller can put fields of its own first (encoded-span.ts).
  */
-export function fieldsEncoder(
-  columns: readonly string[],
-  types: Readonly<Record<string, ColumnType>>,
-): (row: Record<string, unknown>, known?: KnownJson) => Buffer {
+export function fieldsEncoder<C extends string>(
+  columns: readonly C[],
+  types: Readonly<Partial<Record<C, ColumnType>>>,
+): (row: { readonly [K in C]: unknown }, known?: KnownJson) => Buffer {
   const cols = columns.slice();
   const kinds = cols.map((c) => {
-    const t = types[c];
+    const t: ColumnType | undefined = types[c];
     if (!t) throw new Error(`no COPY type for column ${c}`);
     return t;
   });
@@ -309,10 +309,10 @@ export function int8Field(value: string, column: string): Buffer {
 }
 
 /** A whole binary COPY stream of `rows` (small sets: the trace rows of a batch). */
-export function copyBinary(
-  rows: readonly Record<string, unknown>[],
-  columns: readonly string[],
-  types: Readonly<Record<string, ColumnType>>,
+export function copyBinary<C extends string>(
+  rows: readonly { readonly [K in C]: unknown }[],
+  columns: readonly C[],
+  types: Readonly<Record<C, ColumnType>>,
 ): Buffer {
   const encode = fieldsEncoder(columns, types);
   const count = fieldCount(columns.length);
