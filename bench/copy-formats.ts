@@ -9,8 +9,10 @@
  *
  *   node --import tsx bench/copy-formats.ts [--requests 60] [--repeats 3]
  */
+
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mapSpan } from '../mapper/index.js';
 import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
@@ -28,18 +30,16 @@ import { migrate } from '../store/migrate.js';
 import { connectPostgres } from '../store/postgres.js';
 import { postOtlp, startTestBridge } from '../test/support/bridge.js';
 import { copyCell, copyFrom, textKind } from './copy.js';
-import { eachFlag } from './flags.js';
 import { startBenchPostgres } from './pg.js';
 import { cpuSeconds } from './proc.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
-let requests = 60;
-let repeats = 3;
-eachFlag(process.argv.slice(2), (flag, value) => {
-  if (flag === '--requests') requests = Number(value());
-  else if (flag === '--repeats') repeats = Number(value());
-  else throw new Error(`unknown flag ${flag}`);
+const { values: flags } = parseArgs({
+  options: { requests: { type: 'string', default: '60' }, repeats: { type: 'string', default: '3' } },
+  strict: true,
 });
+const requests = Number(flags.requests);
+const repeats = Number(flags.repeats);
 
 const template = buildTemplate(1);
 

@@ -3,6 +3,7 @@
  *
  *   node --import tsx bench/decode-bench.ts [iterations]
  */
+import { parseArgs } from 'node:util';
 import { decodeTraceRequestJson } from '../otlp/decode-json.js';
 import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import type { DecodedTraceRequest } from '../otlp/model.js';
@@ -10,7 +11,8 @@ import { ExportTraceServiceRequest } from '../proto/otlp.js';
 import { decodeTraceRequestProtobuf } from '../test/support/reference-decoder.js';
 
 const SPANS = 512;
-const iterations = Number(process.argv[2] ?? 200);
+const { positionals } = parseArgs({ allowPositionals: true, strict: true });
+const iterations = Number(positionals[0] ?? 200);
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 const kv = (key: string, value: Record<string, unknown>) => ({ key, value });

@@ -7,6 +7,7 @@
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */
+import { parseArgs } from 'node:util';
 
 import { mapSpan } from '../mapper/index.js';
 import type { SpanRow } from '../mapper/types.js';
@@ -20,12 +21,12 @@ import { fieldsEncoder } from '../store/copy-binary.js';
 import { copyCell, textKind } from './copy.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const messageKb = arg('--message-kb', 1);
-const iterations = arg('--iterations', 40);
+const { values: flags } = parseArgs({
+  options: { 'message-kb': { type: 'string', default: '1' }, iterations: { type: 'string', default: '40' } },
+  strict: true,
+});
+const messageKb = Number(flags['message-kb']);
+const iterations = Number(flags.iterations);
 
 const template = buildTemplate(messageKb);
 const ids = newIdScheme();
