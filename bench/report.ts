@@ -1,6 +1,7 @@
 /** The bench report: Markdown tables of the runs, the ceilings, storage, statements and the targets. */
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Column, renderMarkdownTable } from '../cli/render/table.js';
 import { type Ceiling, ceilingOf, ratioCeiling } from './ceiling.js';
 import type { Protocol } from './loadgen.js';
 import type { MlflowResult } from './mlflow.js';
@@ -11,8 +12,8 @@ import { type Context, otherCpu, type RunResult, templateFor } from './scenario.
 
 /** MLflow's committed spans/s next to tracebridge's HTTP-protobuf run at the same client count (same payload). */
 export function mlflowTable(mlflowRuns: MlflowResult[], runs: RunResult[]): string {
-  const rows = mlflowRuns.map((m) => {
-    const ours = runs.find(
+  const ours = (m: MlflowResult) =>
+    runs.find(
       (r) =>
         r.scenario.protocol === 'http-protobuf' &&
         r.scenario.clients === m.clients &&
@@ -21,16 +22,40 @@ export function mlflowTable(mlflowRuns: MlflowResult[], runs: RunResult[]): stri
         !r.scenario.embedded &&
         !r.profile,
     );
-    const ratio =
-      ours && m.spansPerSecond > 0 ? `${(ours.spansPerSecond / m.spansPerSecond).toFixed(1)} ×` : 'n/a';
-    return `| ${m.clients} | ${fmtInt(m.spansPerSecond)} | ${Math.round(m.latencyMs.p50)} / ${Math.round(m.latencyMs.p99)} | ${m.mlflowCpu.toFixed(2)} | ${m.pgCpu?.toFixed(2) ?? 'n/a'} | ${m.otherCpu.toFixed(2)} | ${Math.round(m.mlflowPeakRssMb)} | ${m.nothingLost ? 'yes' : 'NO'} | ${ours ? fmtInt(ours.spansPerSecond) : 'n/a'} | ${ratio} |`;
-  });
+  const columns: Column<MlflowResult>[] = [
+    { header: 'clients', align: 'right', value: (m) => String(m.clients) },
+    { header: 'MLflow spans/s', align: 'right', value: (m) => fmtInt(m.spansPerSecond) },
+    {
+      header: 'p50 / p99 ms',
+      align: 'right',
+      value: (m) => `${Math.round(m.latencyMs.p50)} / ${Math.round(m.latencyMs.p99)}`,
+    },
+    { header: 'MLflow CPU', align: 'right', value: (m) => m.mlflowCpu.toFixed(2) },
+    { header: 'PG CPU', align: 'right', value: (m) => m.pgCpu?.toFixed(2) ?? 'n/a' },
+    { header: 'other CPU', align: 'right', value: (m) => m.otherCpu.toFixed(2) },
+    { header: 'MLflow RSS MB', align: 'right', value: (m) => String(Math.round(m.mlflowPeakRssMb)) },
+    { header: 'nothing lost', value: (m) => (m.nothingLost ? 'yes' : 'NO') },
+    {
+      header: 'tracebridge spans/s',
+      align: 'right',
+      value: (m) => {
+        const o = ours(m);
+        return o ? fmtInt(o.spansPerSecond) : 'n/a';
+      },
+    },
+    {
+      header: 'tracebridge / MLflow',
+      align: 'right',
+      value: (m) => {
+        const o = ours(m);
+        return o && m.spansPerSecond > 0 ? `${(o.spansPerSecond / m.spansPerSecond).toFixed(1)} ×` : 'n/a';
+      },
+    },
+  ];
   return [
     `MLflow ${mlflowRuns[0]!.mlflowVersion} (\`mlflow server\`, ${mlflowRuns[0]!.workers} workers) on the same Postgres, OTLP/HTTP protobuf, header x-mlflow-experiment-id; spans/s from its \`spans\` table.`,
     '',
-    '| clients | MLflow spans/s | p50 / p99 ms | MLflow CPU | PG CPU | other CPU | MLflow RSS MB | nothing lost | tracebridge spans/s | tracebridge / MLflow |',
-    '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
-    ...rows,
+    renderMarkdownTable(mlflowRuns, columns),
   ].join('\n');
 }
 
@@ -38,22 +63,40 @@ export function mlflowTable(mlflowRuns: MlflowResult[], runs: RunResult[]): stri
 
 export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+const RESULT_COLUMNS: Column<RunResult>[] = [
+  { header: 'run', value: (r) => r.scenario.label },
+  { header: 'protocol', value: (r) => `${r.scenario.protocol}${r.scenario.embedded ? ' (PGlite)' : ''}` },
+  {
+    header: 'clients',
+    value: (r) =>
+      r.scenario.rate
+        ? `open ${fmtInt(r.offeredSpansPerSecond ?? r.scenario.rate)}/s`
+        : String(r.scenario.clients),
+  },
+  { header: 'msg', value: (r) => `${r.scenario.messageKb} KB` },
+  { header: 'spans/s committed', value: (r) => fmtInt(r.spansPerSecond) },
+  { header: 'req/s', value: (r) => r.requestsPerSecond.toFixed(1) },
+  { header: 'p50 ms', value: (r) => r.latencyMs.p50.toFixed(0) },
+  { header: 'p99 ms', value: (r) => r.latencyMs.p99.toFixed(0) },
+  { header: 'MB/s in', value: (r) => r.mbPerSecond.toFixed(1) },
+  {
+    header: 'bridge CPU (main thread)',
+    value: (r) => `${r.bridgeCpu.toFixed(2)} (${r.bridgeMainThread.toFixed(2)})`,
+  },
+  { header: 'PG CPU', value: (r) => (r.pgCpu === null ? 'n/a' : r.pgCpu.toFixed(2)) },
+  { header: 'loadgen CPU', value: (r) => r.loadgenCpu.toFixed(2) },
+  { header: 'machine busy', value: (r) => r.machineBusy.toFixed(2) },
+  { header: 'other CPU', value: (r) => otherCpu(r).toFixed(2) },
+  { header: 'bridge peak RSS MB', value: (r) => r.bridgePeakRssMb.toFixed(0) },
+  { header: '429/UNAVAILABLE', value: (r) => fmtInt(r.retryableAnswers) },
+  {
+    header: 'nothing lost',
+    value: (r) => (r.nothingLost ? 'yes' : `NO (${fmtInt(r.finalCount)} of ${fmtInt(r.startedSpans)})`),
+  },
+];
+
 export function resultsTable(runs: RunResult[]): string {
-  const head =
-    '| run | protocol | clients | msg | spans/s committed | req/s | p50 ms | p99 ms | MB/s in | bridge CPU (main thread) | PG CPU | loadgen CPU | machine busy | other CPU | bridge peak RSS MB | 429/UNAVAILABLE | nothing lost |';
-  const rows = runs.map((r) => {
-    const s = r.scenario;
-    const clients = s.rate ? `open ${fmtInt(r.offeredSpansPerSecond ?? s.rate)}/s` : String(s.clients);
-    return (
-      `| ${s.label} | ${s.protocol}${s.embedded ? ' (PGlite)' : ''} | ${clients} | ${s.messageKb} KB | ` +
-      `${fmtInt(r.spansPerSecond)} | ${r.requestsPerSecond.toFixed(1)} | ${r.latencyMs.p50.toFixed(0)} | ` +
-      `${r.latencyMs.p99.toFixed(0)} | ${r.mbPerSecond.toFixed(1)} | ${r.bridgeCpu.toFixed(2)} (${r.bridgeMainThread.toFixed(2)}) | ` +
-      `${r.pgCpu === null ? 'n/a' : r.pgCpu.toFixed(2)} | ${r.loadgenCpu.toFixed(2)} | ${r.machineBusy.toFixed(2)} | ` +
-      `${otherCpu(r).toFixed(2)} | ` +
-      `${r.bridgePeakRssMb.toFixed(0)} | ${fmtInt(r.retryableAnswers)} | ${r.nothingLost ? 'yes' : `NO (${fmtInt(r.finalCount)} of ${fmtInt(r.startedSpans)})`} |`
-    );
-  });
-  return [head, `|${'---|'.repeat(17)}`, ...rows].join('\n');
+  return renderMarkdownTable(runs, RESULT_COLUMNS);
 }
 
 export function storageTable(runs: RunResult[], ctx: Context): string {
@@ -98,21 +141,23 @@ export function statementsTable(r: RunResult): string {
     `Run "${r.scenario.label}": Postgres execution time per statement in the ${r.seconds.toFixed(1)} s window ` +
       `(pg_stat_statements; COMMIT includes waiting for the WAL flush):`,
     '',
-    '| statement | calls | ms total | ms per call | share | rows |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...r.statements.map(
-      (x) =>
-        `| \`${x.query.length > 90 ? `${x.query.slice(0, 90)}…` : x.query}\` | ${fmtInt(x.calls)} | ${fmtInt(x.totalMs)} | ` +
-        `${(x.totalMs / Math.max(1, x.calls)).toFixed(1)} | ${((100 * x.totalMs) / (total || 1)).toFixed(0)}% | ${fmtInt(x.rows)} |`,
-    ),
+    renderMarkdownTable(r.statements, [
+      {
+        header: 'statement',
+        value: (x) => `\`${x.query.length > 90 ? `${x.query.slice(0, 90)}…` : x.query}\``,
+      },
+      { header: 'calls', align: 'right', value: (x) => fmtInt(x.calls) },
+      { header: 'ms total', align: 'right', value: (x) => fmtInt(x.totalMs) },
+      { header: 'ms per call', align: 'right', value: (x) => (x.totalMs / Math.max(1, x.calls)).toFixed(1) },
+      { header: 'share', align: 'right', value: (x) => `${((100 * x.totalMs) / (total || 1)).toFixed(0)}%` },
+      { header: 'rows', align: 'right', value: (x) => fmtInt(x.rows) },
+    ]),
   ].join('\n');
 }
 
 export function ceilingTable(ceilings: Ceiling[], runs: RunResult[]): string {
-  const lines = [
-    '| msg | variant | spans/s | PG CPU | other CPU | B/span on disk | bridge best (HTTP protobuf) / this |',
-    '|---|---|---:|---:|---:|---:|---:|',
-  ];
+  type Row = Ceiling['results'][number] & { messageKb: number; best: number };
+  const rows: Row[] = [];
   for (const c of ceilings) {
     const best = Math.max(
       0,
@@ -127,15 +172,22 @@ export function ceilingTable(ceilings: Ceiling[], runs: RunResult[]): string {
         )
         .map((r) => r.spansPerSecond),
     );
-    for (const { variant, result, bytesPerSpan, pgCpu, otherCpu } of c.results) {
-      lines.push(
-        `| ${c.messageKb} KB | ${variant.label} | ${fmtInt(result.spansPerSecond)} | ${pgCpu.toFixed(2)} | ` +
-          `${otherCpu.toFixed(2)} | ${fmtInt(bytesPerSpan)} | ` +
-          `${best ? `${(best / result.spansPerSecond).toFixed(2)} (${fmtInt(best)} spans/s)` : 'n/a'} |`,
-      );
-    }
+    for (const result of c.results) rows.push({ ...result, messageKb: c.messageKb, best });
   }
-  return lines.join('\n');
+  return renderMarkdownTable(rows, [
+    { header: 'msg', value: (r) => `${r.messageKb} KB` },
+    { header: 'variant', value: (r) => r.variant.label },
+    { header: 'spans/s', align: 'right', value: (r) => fmtInt(r.result.spansPerSecond) },
+    { header: 'PG CPU', align: 'right', value: (r) => r.pgCpu.toFixed(2) },
+    { header: 'other CPU', align: 'right', value: (r) => r.otherCpu.toFixed(2) },
+    { header: 'B/span on disk', align: 'right', value: (r) => fmtInt(r.bytesPerSpan) },
+    {
+      header: 'bridge best (HTTP protobuf) / this',
+      align: 'right',
+      value: (r) =>
+        r.best ? `${(r.best / r.result.spansPerSecond).toFixed(2)} (${fmtInt(r.best)} spans/s)` : 'n/a',
+    },
+  ]);
 }
 
 /** What the ratio was taken against: the ceiling(s), and the spans-only figure for comparison. */
@@ -175,11 +227,9 @@ export function targetsTable(ctx: Context, runs: RunResult[], ceilings: Ceiling[
   const t = templateFor(ctx, kb);
   const perSpan = storage ? (storage.spansTotalBytes + storage.tracesTotalBytes) / storage.spans : 0;
   const ratio = perSpan / (t.protobuf.length / t.spans);
-  const row = (target: string, measured: string, ok: boolean | null) =>
-    `| ${target} | ${measured} | ${ok === null ? 'not measured' : ok ? 'met' : 'NOT met'} |`;
-  return [
-    `| target (${kb} KB messages) | measured | |`,
-    '|---|---|---|',
+  type Target = { target: string; measured: string; ok: boolean | null };
+  const row = (target: string, measured: string, ok: boolean | null): Target => ({ target, measured, ok });
+  const targets = [
     row(
       '≥ 25,000 spans/s over HTTP protobuf',
       pb ? `${fmtInt(pb)} spans/s` : 'n/a',
@@ -226,7 +276,12 @@ export function targetsTable(ctx: Context, runs: RunResult[], ceilings: Ceiling[
         : 'n/a',
       storage ? ratio <= 2 : null,
     ),
-  ].join('\n');
+  ];
+  return renderMarkdownTable(targets, [
+    { header: `target (${kb} KB messages)`, value: (t) => t.target },
+    { header: 'measured', value: (t) => t.measured },
+    { header: '', value: (t) => (t.ok === null ? 'not measured' : t.ok ? 'met' : 'NOT met') },
+  ]);
 }
 
 export function profileDirectory(tmpRoot: string): string {
