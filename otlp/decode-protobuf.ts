@@ -1,8 +1,8 @@
 /**
  * OTLP/protobuf → decoded request, read straight off the wire with protobufjs's Reader (protobuf-wire.ts): no
  * intermediate message objects, fixed64 read as bigint in place, ids hex-encoded from the buffer. Same output as the
- * reflection decoder the tests keep as its oracle (test/support/reference-decoder.ts); ~1.4x its throughput on
- * bench/decode-bench.ts (docs/performance.md).
+ * reflection decoder the tests keep as its oracle (test/support/reference-decoder.ts), and faster (bench/decode-bench.ts;
+ * docs/performance.md).
  *
  * Each message's fields are named by a tag table (field number and wire type, opentelemetry-proto v1.11.0), the way
  * OTel JS's hand-written otlp-transformer serializer names them. A field whose wire type is not the schema's is

@@ -3,8 +3,8 @@
  * each field as its byte length and its bytes in the column type's own binary form, then a trailer.
  *
  * Why binary rather than text: Postgres then skips parsing numbers and timestamps from text and unescaping
- * every text field — ~14 % less of its CPU per span on the bench's rows (bench/copy-formats.ts), for about the
- * same encoding cost here (JSON.stringify dominates both). jsonb still travels as JSON text (after its version
+ * every text field, for about the same encoding cost here (JSON.stringify dominates both; the figures, from
+ * bench/copy-formats.ts, are in docs/performance.md). jsonb still travels as JSON text (after its version
  * byte), which Postgres parses either way.
  *
  * Values arrive as the mapper and trace-rows.ts make them: bigint columns as JS numbers or decimal strings
