@@ -46,7 +46,7 @@ import { buildDist, ROOT, sourceDigest } from './bridge-proc.js';
 import { CEILING_VARIANTS, type Ceiling, measureCopy, runCeiling, TRACES_AFTER } from './ceiling.js';
 import { cleanUp, interrupted, tempDirs } from './cleanup.js';
 import { formatMlflowResult, type MlflowResult, measureMlflow } from './mlflow.js';
-import { parseOptions } from './options.js';
+import { type Options, parseOptions } from './options.js';
 import { databaseUrl, startBenchPostgres } from './pg.js';
 import { machineDescription } from './proc.js';
 import {
@@ -66,9 +66,57 @@ import { TEMPLATE_T0 } from './workload.js';
 
 // ---- main ----
 
+/** What the suite measured, for the report. */
+interface Results {
+  runs: RunResult[];
+  ceilings: Ceiling[];
+  mlflowRuns: MlflowResult[];
+  profileText: string | null;
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const started = Date.now();
+  const { machine, digest } = announce(opts);
+  const ctx = newContext(opts);
+  const results: Results = { runs: [], ceilings: [], mlflowRuns: [], profileText: null };
+  // Profiles of full runs are kept in bench/.tmp (git-ignored) for flame graphs; the smoke run's are thrown away.
+  const tmpRoot = opts.smoke
+    ? mkdtempSync(join(tmpdir(), 'tracebridge-bench-'))
+    : join(ROOT, 'bench', '.tmp');
+  if (opts.smoke) tempDirs.add(tmpRoot);
+  try {
+    if (opts.embeddedOnly) {
+      await runEmbeddedMatrix(ctx, results);
+    } else {
+      await startPostgres(ctx);
+      if (opts.ceiling) await runCeilings(ctx, results);
+      await runMatrix(ctx, results, tmpRoot);
+      await runLoadShapes(ctx, results, tmpRoot);
+      if (opts.mlflow) await runMlflow(ctx, results);
+    }
+  } finally {
+    await ctx.admin?.end().catch(() => {});
+    ctx.pg?.destroy();
+    interrupted.pg = null;
+    if (opts.smoke) rmSync(tmpRoot, { recursive: true, force: true });
+  }
+  const { runs, ceilings } = results;
+  console.log(reportText(ctx, results, { machine, digest, started }));
+  if (opts.out) {
+    writeFileSync(
+      opts.out,
+      JSON.stringify(
+        { machine, options: opts, runs, ceilings },
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+        2,
+      ),
+    );
+  }
+}
+
+/** Prints the machine and the bridge under test (building it first when it runs from dist). */
+function announce(opts: Options): { machine: ReturnType<typeof machineDescription>; digest: string } {
   const machine = machineDescription();
   console.log(
     `tracebridge bench: ${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB.toFixed(1)} GiB RAM, node ${process.version}` +
@@ -91,6 +139,10 @@ async function main(): Promise<void> {
       `sources ${digest}`,
   );
 
+  return { machine, digest };
+}
+
+function newContext(opts: Options): Context {
   const ctx: Context = {
     opts,
     pg: null,
@@ -110,192 +162,207 @@ async function main(): Promise<void> {
     );
   }
 
-  const runs: RunResult[] = [];
-  const ceilings: Ceiling[] = [];
-  const mlflowRuns: MlflowResult[] = [];
-  let profileText: string | null = null;
-  // Profiles of full runs are kept in bench/.tmp (git-ignored) for flame graphs; the smoke run's are thrown away.
-  const tmpRoot = opts.smoke
-    ? mkdtempSync(join(tmpdir(), 'tracebridge-bench-'))
-    : join(ROOT, 'bench', '.tmp');
-  if (opts.smoke) tempDirs.add(tmpRoot);
-  try {
-    if (!opts.embeddedOnly) {
-      ctx.pg = await startBenchPostgres(opts.pgConf);
-      interrupted.pg = ctx.pg;
-      console.log(`postgres: ${ctx.pg.url} (${ctx.pg.settings.join(', ')})`);
-      ctx.admin = new pg.Client({ connectionString: ctx.pg.url });
-      await ctx.admin.connect();
-      const version = await ctx.admin.query<{ server_version: string }>('SHOW server_version');
-      console.log(`postgres version ${version.rows[0]!.server_version}`);
-      await ctx.admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-      await ctx.admin.query('CREATE DATABASE bench_template');
-      const db = connectPostgres({ connectionString: databaseUrl(ctx.pg.url, 'bench_template'), max: 1 });
-      await migrate(db);
-      await db.close();
-    }
-    const kb0 = opts.messageKb[0]!;
+  return ctx;
+}
 
-    if (opts.embeddedOnly) {
-      for (const protocol of opts.protocols)
-        for (const clients of opts.clients)
-          runs.push(
-            await measure(ctx, {
-              label: `embedded ${protocol} c${clients}`,
-              protocol,
-              clients,
-              messageKb: kb0,
-              embedded: true,
-              storage: true,
-            }),
-          );
-    } else {
-      if (opts.ceiling) {
-        console.log('\nceiling: COPY of the identical rows into a fresh database with the same schema');
-        // Whether the schema already compresses the large spans columns with lz4 (then that what-if is moot).
-        const tpl = new pg.Client({ connectionString: databaseUrl(ctx.pg!.url, 'bench_template') });
-        await tpl.connect();
-        const comp = await tpl.query<{ lz4: string; pglz: string }>(
-          `SELECT count(*) FILTER (WHERE attcompression = 'l')::text AS lz4,
-                  count(*) FILTER (WHERE attcompression <> 'l' AND attstorage IN ('x', 'e'))::text AS pglz
-           FROM pg_attribute WHERE attrelid = 'spans'::regclass AND attnum > 0 AND NOT attisdropped`,
+/** The bench's Postgres, its statistics extension, and the migrated template database every run copies. */
+async function startPostgres(ctx: Context): Promise<void> {
+  const opts = ctx.opts;
+  ctx.pg = await startBenchPostgres(opts.pgConf);
+  interrupted.pg = ctx.pg;
+  console.log(`postgres: ${ctx.pg.url} (${ctx.pg.settings.join(', ')})`);
+  ctx.admin = new pg.Client({ connectionString: ctx.pg.url });
+  await ctx.admin.connect();
+  const version = await ctx.admin.query<{ server_version: string }>('SHOW server_version');
+  console.log(`postgres version ${version.rows[0]!.server_version}`);
+  await ctx.admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await ctx.admin.query('CREATE DATABASE bench_template');
+  const db = connectPostgres({ connectionString: databaseUrl(ctx.pg.url, 'bench_template'), max: 1 });
+  await migrate(db);
+  await db.close();
+}
+
+async function runEmbeddedMatrix(ctx: Context, results: Results): Promise<void> {
+  const { opts } = ctx;
+  const kb0 = opts.messageKb[0]!;
+  for (const protocol of opts.protocols)
+    for (const clients of opts.clients)
+      results.runs.push(
+        await measure(ctx, {
+          label: `embedded ${protocol} c${clients}`,
+          protocol,
+          clients,
+          messageKb: kb0,
+          embedded: true,
+          storage: true,
+        }),
+      );
+}
+
+async function runCeilings(ctx: Context, results: Results): Promise<void> {
+  const { opts } = ctx;
+  const kb0 = opts.messageKb[0]!;
+  console.log('\nceiling: COPY of the identical rows into a fresh database with the same schema');
+  // Whether the schema already compresses the large spans columns with lz4 (then that what-if is moot).
+  const tpl = new pg.Client({ connectionString: databaseUrl(ctx.pg!.url, 'bench_template') });
+  await tpl.connect();
+  const comp = await tpl.query<{ lz4: string; pglz: string }>(
+    `SELECT count(*) FILTER (WHERE attcompression = 'l')::text AS lz4,
+            count(*) FILTER (WHERE attcompression <> 'l' AND attstorage IN ('x', 'e'))::text AS pglz
+     FROM pg_attribute WHERE attrelid = 'spans'::regclass AND attnum > 0 AND NOT attisdropped`,
+  );
+  await tpl.end();
+  const schemaLz4 = Number(comp.rows[0]!.lz4) > 0;
+  console.log(
+    `  spans columns compressed with lz4 by the schema: ${comp.rows[0]!.lz4}; with the server default (pglz): ${comp.rows[0]!.pglz}`,
+  );
+  for (const kb of opts.sizes ? opts.messageKb : [kb0]) {
+    // The what-ifs at the first size only (they answer a storage question, not a scaling one).
+    const variants = opts.variants
+      ? CEILING_VARIANTS.filter((v) => opts.variants!.includes(v.key))
+      : (kb === kb0 && !opts.smoke ? CEILING_VARIANTS : CEILING_VARIANTS.slice(0, 2)).filter(
+          (v) => !(schemaLz4 && v.key === 'lz4'),
         );
-        await tpl.end();
-        const schemaLz4 = Number(comp.rows[0]!.lz4) > 0;
-        console.log(
-          `  spans columns compressed with lz4 by the schema: ${comp.rows[0]!.lz4}; with the server default (pglz): ${comp.rows[0]!.pglz}`,
-        );
-        for (const kb of opts.sizes ? opts.messageKb : [kb0]) {
-          // The what-ifs at the first size only (they answer a storage question, not a scaling one).
-          const variants = opts.variants
-            ? CEILING_VARIANTS.filter((v) => opts.variants!.includes(v.key))
-            : (kb === kb0 && !opts.smoke ? CEILING_VARIANTS : CEILING_VARIANTS.slice(0, 2)).filter(
-                (v) => !(schemaLz4 && v.key === 'lz4'),
-              );
-          ceilings.push(await runCeiling(ctx, kb, variants));
-        }
-      }
-      for (const protocol of opts.ceilingOnly ? [] : opts.protocols)
-        for (const clients of opts.clients) {
-          // Smoke: the first run is also the profiled one (exercises --cpu-prof and the summary without a run more).
-          const profileDir = opts.smoke && runs.length === 0 ? profileDirectory(tmpRoot) : undefined;
-          const r = await measure(ctx, {
-            label: `${protocol} c${clients}`,
-            protocol,
-            clients,
-            messageKb: kb0,
-            embedded: false,
-            storage: true,
-            ...(profileDir ? { profileDir } : {}),
-          });
-          runs.push(r);
-          if (r.profile) profileText = profileReport(r.profile, 8);
-        }
-      const first = ceilings.find((c) => c.messageKb === kb0);
-      if (first && runs.length > 0 && first.results.some((r) => r.variant.key === 'traces')) {
-        console.log('\nceiling again, after the bridge runs (the ratio takes the mean of both)');
-        first.results.push(await measureCopy(ctx, kb0, TRACES_AFTER));
-      }
-      const main = opts.protocols[0]!;
-      const mainRuns = runs.filter((r) => r.scenario.protocol === main && r.scenario.messageKb === kb0);
-      const best = mainRuns.reduce((a, b) => (b.spansPerSecond > a.spansPerSecond ? b : a), mainRuns[0]!);
-      const bestClients = best?.scenario.clients ?? 1;
-      const max = best?.spansPerSecond ?? 0;
-      if (opts.sizes) {
-        for (const kb of opts.messageKb.slice(1))
-          runs.push(
-            await measure(ctx, {
-              label: `${main} c${bestClients} ${kb}KB`,
-              protocol: main,
-              clients: bestClients,
-              messageKb: kb,
-              embedded: false,
-              storage: true,
-            }),
-          );
-      }
-      // The smoke's rates are fixed: a cold first run (tsx compiling, profiled) may commit nothing in its 1 s window.
-      const rated = opts.smoke || max > 0;
-      if (opts.half && rated)
-        runs.push(
-          await measure(ctx, {
-            label: 'half load',
-            protocol: main,
-            clients: 64,
-            rate: opts.smoke ? 3000 : max / 2,
-            messageKb: kb0,
-            embedded: false,
-            // A p99 needs samples: ~16 requests/s for 10 s would make it the second-slowest of ~160.
-            seconds: opts.seconds * HALF_LOAD_WINDOW_FACTOR,
-          }),
-        );
-      if (opts.overload && rated)
-        runs.push(
-          await measure(ctx, {
-            label: '2× overload',
-            protocol: main,
-            clients: 256,
-            rate: opts.smoke ? 8000 : max * 2,
-            messageKb: kb0,
-            embedded: false,
-            // The point is the bridge at its admission limit: time the window from the first 429.
-            untilBackpressure: opts.smoke ? 10 : 90,
-            // Smoke: a tiny admission limit so the backpressure path runs even at a tiny load.
-            ...(opts.smoke ? { env: { TRACEBRIDGE_MAX_PENDING_BYTES: String(4 * 1024 * 1024) } } : {}),
-          }),
-        );
-      if (opts.embedded)
-        runs.push(
-          await measure(ctx, {
-            label: 'embedded',
-            protocol: 'http-protobuf',
-            clients: Math.min(4, Math.max(...opts.clients)),
-            messageKb: kb0,
-            embedded: true,
-            storage: true,
-          }),
-        );
-      if (opts.profile) {
-        const dir = profileDirectory(tmpRoot);
-        const r = await measure(ctx, {
-          label: `profiled ${main} c${bestClients}`,
+    results.ceilings.push(await runCeiling(ctx, kb, variants));
+  }
+}
+
+/** Every protocol at every client count, and the ceiling again after them. */
+async function runMatrix(ctx: Context, results: Results, tmpRoot: string): Promise<void> {
+  const { opts } = ctx;
+  const { runs, ceilings } = results;
+  const kb0 = opts.messageKb[0]!;
+  for (const protocol of opts.ceilingOnly ? [] : opts.protocols)
+    for (const clients of opts.clients) {
+      // Smoke: the first run is also the profiled one (exercises --cpu-prof and the summary without a run more).
+      const profileDir = opts.smoke && runs.length === 0 ? profileDirectory(tmpRoot) : undefined;
+      const r = await measure(ctx, {
+        label: `${protocol} c${clients}`,
+        protocol,
+        clients,
+        messageKb: kb0,
+        embedded: false,
+        storage: true,
+        ...(profileDir ? { profileDir } : {}),
+      });
+      runs.push(r);
+      if (r.profile) results.profileText = profileReport(r.profile, 8);
+    }
+  const first = ceilings.find((c) => c.messageKb === kb0);
+  if (first && runs.length > 0 && first.results.some((r) => r.variant.key === 'traces')) {
+    console.log('\nceiling again, after the bridge runs (the ratio takes the mean of both)');
+    first.results.push(await measureCopy(ctx, kb0, TRACES_AFTER));
+  }
+}
+
+/** Other message sizes, half load, 2× overload, embedded, the profiled run: at the best client count found. */
+async function runLoadShapes(ctx: Context, results: Results, tmpRoot: string): Promise<void> {
+  const { opts } = ctx;
+  const { runs } = results;
+  const kb0 = opts.messageKb[0]!;
+  const main = opts.protocols[0]!;
+  const mainRuns = runs.filter((r) => r.scenario.protocol === main && r.scenario.messageKb === kb0);
+  const best = mainRuns.reduce((a, b) => (b.spansPerSecond > a.spansPerSecond ? b : a), mainRuns[0]!);
+  const bestClients = best?.scenario.clients ?? 1;
+  const max = best?.spansPerSecond ?? 0;
+  if (opts.sizes) {
+    for (const kb of opts.messageKb.slice(1))
+      runs.push(
+        await measure(ctx, {
+          label: `${main} c${bestClients} ${kb}KB`,
           protocol: main,
           clients: bestClients,
-          messageKb: kb0,
+          messageKb: kb,
           embedded: false,
-          profileDir: dir,
-        });
-        runs.push(r);
-        if (r.profile) profileText = profileReport(r.profile, 25);
-      }
-      if (opts.mlflow) {
-        for (const clients of [4, 16]) {
-          console.log(`\n[mlflow] the same 1 KB requests to MLflow's OTLP endpoint, ${clients} clients`);
-          const m = await measureMlflow({
-            pgUrl: ctx.pg!.url,
-            pgPid: ctx.pg!.pid(),
-            clients,
-            seconds: opts.seconds,
-            warmup: opts.warmup,
-            messageKb: 1,
-            quietWait: opts.quietWait,
-            baseShiftNs: ctx.baseShiftNs,
-          });
-          console.log(`  ${formatMlflowResult(m)}`);
-          mlflowRuns.push(m);
-        }
-      }
-    }
-  } finally {
-    await ctx.admin?.end().catch(() => {});
-    ctx.pg?.destroy();
-    interrupted.pg = null;
-    if (opts.smoke) rmSync(tmpRoot, { recursive: true, force: true });
+          storage: true,
+        }),
+      );
   }
+  // The smoke's rates are fixed: a cold first run (tsx compiling, profiled) may commit nothing in its 1 s window.
+  const rated = opts.smoke || max > 0;
+  if (opts.half && rated)
+    runs.push(
+      await measure(ctx, {
+        label: 'half load',
+        protocol: main,
+        clients: 64,
+        rate: opts.smoke ? 3000 : max / 2,
+        messageKb: kb0,
+        embedded: false,
+        // A p99 needs samples: ~16 requests/s for 10 s would make it the second-slowest of ~160.
+        seconds: opts.seconds * HALF_LOAD_WINDOW_FACTOR,
+      }),
+    );
+  if (opts.overload && rated)
+    runs.push(
+      await measure(ctx, {
+        label: '2× overload',
+        protocol: main,
+        clients: 256,
+        rate: opts.smoke ? 8000 : max * 2,
+        messageKb: kb0,
+        embedded: false,
+        // The point is the bridge at its admission limit: time the window from the first 429.
+        untilBackpressure: opts.smoke ? 10 : 90,
+        // Smoke: a tiny admission limit so the backpressure path runs even at a tiny load.
+        ...(opts.smoke ? { env: { TRACEBRIDGE_MAX_PENDING_BYTES: String(4 * 1024 * 1024) } } : {}),
+      }),
+    );
+  if (opts.embedded)
+    runs.push(
+      await measure(ctx, {
+        label: 'embedded',
+        protocol: 'http-protobuf',
+        clients: Math.min(4, Math.max(...opts.clients)),
+        messageKb: kb0,
+        embedded: true,
+        storage: true,
+      }),
+    );
+  if (opts.profile) {
+    const dir = profileDirectory(tmpRoot);
+    const r = await measure(ctx, {
+      label: `profiled ${main} c${bestClients}`,
+      protocol: main,
+      clients: bestClients,
+      messageKb: kb0,
+      embedded: false,
+      profileDir: dir,
+    });
+    runs.push(r);
+    if (r.profile) results.profileText = profileReport(r.profile, 25);
+  }
+}
 
-  // ---- the report ----
+async function runMlflow(ctx: Context, results: Results): Promise<void> {
+  const { opts } = ctx;
+  for (const clients of [4, 16]) {
+    console.log(`\n[mlflow] the same 1 KB requests to MLflow's OTLP endpoint, ${clients} clients`);
+    const m = await measureMlflow({
+      pgUrl: ctx.pg!.url,
+      pgPid: ctx.pg!.pid(),
+      clients,
+      seconds: opts.seconds,
+      warmup: opts.warmup,
+      messageKb: 1,
+      quietWait: opts.quietWait,
+      baseShiftNs: ctx.baseShiftNs,
+    });
+    console.log(`  ${formatMlflowResult(m)}`);
+    results.mlflowRuns.push(m);
+  }
+}
+
+function reportText(
+  ctx: Context,
+  results: Results,
+  about: { machine: ReturnType<typeof machineDescription>; digest: string; started: number },
+): string {
+  const { opts } = ctx;
+  const { runs, ceilings, mlflowRuns, profileText } = results;
+  const { machine, digest, started } = about;
   const kb0 = opts.messageKb[0]!;
-  const report = [
+  return [
     '',
     '## tracebridge bench results',
     '',
@@ -320,17 +387,6 @@ async function main(): Promise<void> {
     ...(profileText ? ['### Profile of the bridge (--cpu-prof)', '', profileText, ''] : []),
     `total bench time ${((Date.now() - started) / 1000).toFixed(0)} s (message sizes: ${opts.messageKb.join(', ')} KB; first: ${kb0} KB)`,
   ].join('\n');
-  console.log(report);
-  if (opts.out) {
-    writeFileSync(
-      opts.out,
-      JSON.stringify(
-        { machine, options: opts, runs, ceilings },
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-        2,
-      ),
-    );
-  }
 }
 
 process.on('exit', cleanUp);

@@ -82,6 +82,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
   }
   const headers = requestHeaders(req);
   const refused = opts.receiver.refuseEarly(signal, headers, Number(req.headers['content-length']) || 0);
+  // A request without a valid key is refused before its media type is looked at; a retryable refusal (shutting
+  // down, too much pending) comes after it, so a request that could never succeed is not asked to retry.
   if (refused?.kind === 'rejected') return drainThen(req, () => sendResult(res, format, signal, refused));
   if (!payloadFormat(req.headers['content-type'])) {
     return drainThen(req, () =>
