@@ -3,13 +3,14 @@
  * experiments by name on first use, and enforces an API key's experiment restriction — before creating anything,
  * so a restricted key cannot create experiments it may not write to.
  */
-import type { Attributes } from '../mapper/otlp.js';
+
 import { cleanString } from '../mapper/sanitize.js';
+import type { Attributes } from '../otlp/model.js';
 import { refusal } from '../store/column-bounds.js';
 import type { Experiments } from '../store/experiments.js';
 import type { ExportContext } from './context.js';
 import { chooseExperiment } from './experiment-routing.js';
-import { type ExportResult, rejected } from './result.js';
+import { type ExportResult, failed } from './result.js';
 
 export class ExperimentResolver {
   constructor(private readonly experiments: Experiments) {}
@@ -28,7 +29,7 @@ export class ExperimentResolver {
         const name = cleanString(choice.byName);
         // Unique, so b-tree indexed: a name too long for the index is refused, naming where it came from.
         const tooLong = refusal('experiments', 'name', name, `experiment name (${choice.from})`);
-        if (tooLong) return { error: rejected('VALUE_TOO_LONG', tooLong) };
+        if (tooLong) return { error: failed('VALUE_TOO_LONG', tooLong) };
         if (allowed && !allowed.has(name)) return { error: denied(name) };
         ids.set(i, await this.experiments.idForName(name));
         continue;
@@ -36,7 +37,7 @@ export class ExperimentResolver {
       const name = await this.experiments.nameForId(choice.byId);
       if (name === null) {
         return {
-          error: rejected(
+          error: failed(
             'EXPERIMENT_NOT_FOUND',
             `experiment id ${JSON.stringify(choice.byId)} does not exist`,
           ),
@@ -50,7 +51,7 @@ export class ExperimentResolver {
 }
 
 function denied(experiment: string): ExportResult {
-  return rejected(
+  return failed(
     'PERMISSION_DENIED',
     `this API key may not write to experiment ${JSON.stringify(experiment)}`,
   );

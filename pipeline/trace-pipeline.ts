@@ -10,7 +10,7 @@ import { isRetryableDbError } from '../store/write-errors.js';
 import type { ExportContext } from './context.js';
 import { ExperimentResolver } from './experiment-resolver.js';
 import { type MapOutcome, MapperUnavailableError, type RequestMapper } from './map-request.js';
-import { type ExportResult, rejected, retryable } from './result.js';
+import { accepted, type ExportResult, failed, malformed } from './result.js';
 
 export interface TracePipelineOptions {
   experiments: Experiments;
@@ -36,14 +36,12 @@ export class TracePipeline {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof MapperUnavailableError) {
-        return retryable('MAPPER_UNAVAILABLE', message, this.opts.retryAfterMs);
+        return failed('MAPPER_UNAVAILABLE', message, this.opts.retryAfterMs);
       }
       // An error in the mapping itself would fail again on a retry.
-      return rejected('INTERNAL', message);
+      return failed('INTERNAL', message);
     }
-    if (outcome.kind === 'malformed') {
-      return rejected('MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${outcome.message}`);
-    }
+    if (outcome.kind === 'malformed') return malformed(format, outcome.message);
     const { spans, resourceOf, reasons, resources, conventions } = outcome.request;
     try {
       const resolved = await this.resolver.resolve(resources, ctx);
@@ -67,7 +65,7 @@ export class TracePipeline {
     const outcomeOfWrite = await this.opts.writer.write(spans);
     if (outcomeOfWrite.kind === 'unavailable') {
       m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_unavailable' }, spans.length);
-      return retryable(
+      return failed(
         'STORE_UNAVAILABLE',
         `database unavailable: ${outcomeOfWrite.message}`,
         this.opts.retryAfterMs,
@@ -80,10 +78,10 @@ export class TracePipeline {
     const stored = spans.length - refused - denied;
     // Nothing left: the answer says why. Spans refused for permission are the key's error, not the database's.
     if (stored === 0 && denied > 0 && refused === 0) {
-      return rejected('PERMISSION_DENIED', outcomeOfWrite.denied!.message);
+      return failed('PERMISSION_DENIED', outcomeOfWrite.denied!.message);
     }
     if (outcomeOfWrite.kind === 'refused' && stored === 0) {
-      return rejected('STORE_REFUSED', `database refused the spans: ${outcomeOfWrite.message}`);
+      return failed('STORE_REFUSED', `database refused the spans: ${outcomeOfWrite.message}`);
     }
     if (stored > 0) m?.spansStored.inc({ protocol: ctx.protocol }, stored);
     // Parts of a large request are written by separate transactions: when the database refuses one, the others
@@ -95,20 +93,14 @@ export class TracePipeline {
       ...(denied ? [outcomeOfWrite.denied!.message] : []),
       ...reasons,
     ];
-    if (messages.length === 0) return { kind: 'accepted' };
-    const shown = messages.slice(0, 5).join('; ');
-    const more = messages.length > 5 ? ` (and ${messages.length - 5} more)` : '';
-    return {
-      kind: 'accepted',
-      rejected: { count: reasons.length + refused + denied, message: `${shown}${more}` },
-    };
+    return accepted(reasons.length + refused + denied, messages);
   }
 
   private storeFailure(err: unknown): ExportResult {
     const message = err instanceof Error ? err.message : String(err);
     if (isRetryableDbError(err)) {
-      return retryable('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
+      return failed('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
     }
-    return rejected('INTERNAL', message);
+    return failed('INTERNAL', message);
   }
 }

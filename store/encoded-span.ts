@@ -13,6 +13,7 @@ import { cutLimits, cutToBytes } from './column-bounds.js';
 import {
   SPAN_COLUMN_TYPES,
   SPAN_COLUMNS,
+  type SpanColumn,
   type SpanRecord,
   TRACE_FIELDS,
   type TraceFields,
@@ -28,7 +29,10 @@ import {
 import type { WritableExperiments } from './write-permission.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
-export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
+export const ENCODED_SPAN_COLUMNS: readonly SpanColumn[] = [
+  'experiment_id',
+  ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id'),
+];
 /** The fields a trace row reads from columns that are cut (column-bounds.ts), with their limits. */
 const SPAN_CUTS = cutLimits('spans');
 const CUT_FIELDS = TRACE_FIELDS.flatMap((field) =>
@@ -65,7 +69,7 @@ export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   fields.response_preview = detach(record.response_preview);
   return {
     fields: fields as TraceFields,
-    line: encodeLine(record as unknown as Record<string, unknown>, known),
+    line: encodeLine(record, known),
   };
 }
 
