@@ -1,6 +1,6 @@
 /**
  * The conventions, highest precedence first. Where several match one span, the explicit one wins:
- *   mlflow.* > openinference > gen_ai (current) > vercel ai / traceloop / langfuse / google adk
+ *   mlflow.* > openinference > pydantic ai > strands > gen_ai (current) > vercel ai / traceloop / langfuse / google adk
  *   > gen_ai (older, ≤ 1.36) > autogen runtime > general OTel attributes (session.id, user.id)
  *   > heuristics (tool name → TOOL, model → LLM)
  * and an explicit UNKNOWN loses to any derived type (merge.ts). docs/mapping.md lists every source per column.
@@ -13,6 +13,8 @@ import { langfuse } from './langfuse.js';
 import { mlflow } from './mlflow.js';
 import { openinference } from './openinference.js';
 import { otelGeneral } from './otel-general.js';
+import { pydanticAi } from './pydantic-ai.js';
+import { strands } from './strands.js';
 import { traceloop } from './traceloop.js';
 import type { Convention } from './types.js';
 import { vercelAi } from './vercel-ai.js';
@@ -20,6 +22,8 @@ import { vercelAi } from './vercel-ai.js';
 export const CONVENTIONS: readonly Convention[] = [
   mlflow,
   openinference,
+  pydanticAi,
+  strands,
   genaiCurrent,
   vercelAi,
   traceloop,
