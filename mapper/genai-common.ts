@@ -69,6 +69,17 @@ export function operationType(v: AttrValue | undefined): SpanType | null {
   return lookup(OPERATION_TYPES, op) ?? null;
 }
 
+/**
+ * An operation name the GenAI conventions do not define (Strands' `execute_event_loop_cycle`, other frameworks'
+ * orchestration steps) still names a step of the agent's work that carries GenAI content and has children: CHAIN.
+ * Read by genai-legacy.ts, below the framework conventions, so a framework's own type for the span wins.
+ */
+export function frameworkOperationType(v: AttrValue | undefined): SpanType | null {
+  const raw = str(v)?.trim();
+  if (!raw) return null;
+  return operationType(raw) === null ? 'CHAIN' : null;
+}
+
 /** The first present integer among `keys`. */
 export function firstInt(attrs: Attributes, ...keys: string[]): number | null {
   for (const k of keys) {

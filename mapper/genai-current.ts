@@ -10,7 +10,9 @@
  * - provider       gen_ai.provider.name (lower-cased; framework names such as "autogen" are ignored).
  * - request_model  gen_ai.request.model.   response_model  gen_ai.response.model.
  * - input_messages gen_ai.system_instructions (a leading {role:'system'} message) + gen_ai.input.messages; span
- *                  attributes over the same keys on a `gen_ai.client.inference.operation.details` event.
+ *                  attributes over the same keys on `gen_ai.client.inference.operation.details` events (each key
+ *                  from the first such event carrying it: latest-experimental instrumentations send one event per
+ *                  key, e.g. the input when the span starts and the output when it ends).
  * - output_messages gen_ai.output.messages (span, then that event).
  * - inputs         gen_ai.tool.call.arguments (decoded once, JSON string literals included) > {query: gen_ai.retrieval.query.text}
  *                  > {system_instructions?, messages} (the raw decoded values; the raw string when not valid JSON).
@@ -41,13 +43,28 @@ const CONTENT_KEYS = [
   'gen_ai.system_instructions',
 ] as const;
 
-/** Content attributes: the span's own, else the operation-details event's. */
+/**
+ * Content attributes: the span's own, else the operation-details events'. In the latest experimental mode an
+ * instrumentation may add one such event per key (Strands: one for gen_ai.input.messages when the span starts, one
+ * for gen_ai.output.messages when it ends), so each key is taken from the first event that carries it.
+ */
 function contentAttributes(input: SpanInput): Attributes {
   const attrs = input.span.attributes;
-  const event = input.span.events.find((e) => e.name === OPERATION_DETAILS_EVENT);
+  const events = input.span.events;
   const out: Attributes = {};
   for (const k of CONTENT_KEYS) {
-    const v = attrs[k] ?? event?.attributes[k];
+    let v = attrs[k];
+    if (v === undefined || v === null || v === '') {
+      v = undefined;
+      for (const e of events) {
+        if (e.name !== OPERATION_DETAILS_EVENT) continue;
+        const ev = e.attributes[k];
+        if (ev !== undefined && ev !== null && ev !== '') {
+          v = ev;
+          break;
+        }
+      }
+    }
     if (v !== undefined && v !== null && v !== '') out[k] = v;
   }
   return out;

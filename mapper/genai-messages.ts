@@ -220,6 +220,11 @@ export function systemMessage(v: Json | undefined): ChatMessage | null {
   return m && (m.content !== '' || m.parts || m.tool_calls) ? m : null;
 }
 
+/** A message with nothing in it — no text, tool call, tool call id or other part — is not a message. */
+export function isEmptyMessage(m: ChatMessage): boolean {
+  return m.content === '' && !m.tool_calls?.length && !m.parts?.length && m.tool_call_id === undefined;
+}
+
 /** Finish reasons of output messages, in order (for spans that only report them inside the messages). */
 export function finishReasonsOf(messages: ChatMessage[] | null): string[] | null {
   const out = (messages ?? []).map((m) => m.finish_reason).filter((r): r is string => typeof r === 'string');
