@@ -77,8 +77,15 @@ function payloadMessage(m: Json): ChatMessage[] | null {
   return normalizeMessage({ ...rest, role }, role);
 }
 
+/** LangChain's own serializations ({lc, kwargs}, messages_to_dict's {type, data}): never plain data. */
+function isLangChainObject(m: JsonObject): boolean {
+  return (m.lc !== undefined && isObject(m.kwargs)) || (typeof m.type === 'string' && isObject(m.data));
+}
+
 /** The messages of a payload (a message list, or an object with a `messages` list); null when it holds none. */
 export function payloadMessages(v: Json | undefined): ChatMessage[] | null {
+  // One LangChain message object (a chain's AIMessage, a tool's ToolMessage) is a conversation of one.
+  if (isObject(v) && isLangChainObject(v)) return payloadMessage(v);
   const list = Array.isArray(v) ? v : isObject(v) && Array.isArray(v.messages) ? v.messages : null;
   if (!list || list.length === 0) return null;
   const out: ChatMessage[] = [];
