@@ -80,6 +80,16 @@ export function frameworkOperationType(v: AttrValue | undefined): SpanType | nul
   return operationType(raw) === null ? 'CHAIN' : null;
 }
 
+/**
+ * The session a span names, for conventions that read a conversation or session key of their own: the explicit
+ * session keys first — langfuse.session.id (the Langfuse SDK's, most specific) > session.id (OTel general) — so a
+ * span carrying several gives the same session whichever convention reads it; then `fallback` (e.g.
+ * gen_ai.conversation.id, a conversation rather than a session).
+ */
+export function sessionId(attrs: Attributes, fallback: AttrValue | undefined = undefined): string | null {
+  return str(attrs['langfuse.session.id']) ?? str(attrs['session.id']) ?? str(fallback);
+}
+
 /** The first present integer among `keys`. */
 export function firstInt(attrs: Attributes, ...keys: string[]): number | null {
   for (const k of keys) {

@@ -24,11 +24,13 @@
  *                  + tools (gen_ai.tool.definitions) + output_type (gen_ai.output.type)
  *                  + dimension_count (gen_ai.embeddings.dimension.count) + retrieval_top_k (gen_ai.retrieval.top_k)
  *                  + data_source_id (gen_ai.data_source.id).
- * - agent_name     gen_ai.agent.name > gen_ai.agent.id.   session_id  gen_ai.conversation.id.
+ * - agent_name     gen_ai.agent.name > gen_ai.agent.id.
+ * - session_id     on a span with gen_ai.conversation.id: langfuse.session.id > session.id > gen_ai.conversation.id
+ *                  (an explicit session outranks a conversation id; the same order whichever convention reads it).
  * - tool_name / tool_call_id  gen_ai.tool.name / gen_ai.tool.call.id.
  * - response_id    gen_ai.response.id.   error_type  error.type (only on spans this convention recognizes).
  */
-import { compact, firstInt, nonEmpty, operationType, providerName } from './genai-common.js';
+import { compact, firstInt, nonEmpty, operationType, providerName, sessionId } from './genai-common.js';
 import { finishReasonsOf, normalizeMessages, systemMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
@@ -181,7 +183,8 @@ export const genaiCurrent: Convention = {
       tool_name: str(a['gen_ai.tool.name']),
       tool_call_id: toolCallId(a['gen_ai.tool.call.id']),
       agent_name: str(a['gen_ai.agent.name']) ?? str(a['gen_ai.agent.id']),
-      session_id: str(a['gen_ai.conversation.id']),
+      session_id:
+        str(a['gen_ai.conversation.id']) === null ? null : sessionId(a, a['gen_ai.conversation.id']),
     });
     if (Object.keys(fields).length === 0) return null;
     const errorType = str(a['error.type']);

@@ -103,6 +103,11 @@ function valueText(v: Json | undefined, side: 'request' | 'response', isTool = f
   return t === '' ? null : t;
 }
 
+/** A payload (a value, not messages) as request / response preview text. */
+export function payloadPreview(v: Json | undefined, side: 'request' | 'response'): string | null {
+  return truncate(valueText(v, side));
+}
+
 /**
  * Messages, when the span has them, are the whole source: the payload then holds the same conversation raw, and
  * its JSON is no preview (a run whose messages are only its system prompt offers no request at all, so the trace
