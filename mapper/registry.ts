@@ -1,6 +1,6 @@
 /**
  * The conventions, highest precedence first. Where several match one span, the explicit one wins:
- *   mlflow.* > openinference > pydantic ai > strands > gen_ai (current) > vercel ai / traceloop / langfuse / google adk
+ *   mlflow.* > openinference > pydantic ai > strands > gen_ai (current) > vercel ai / traceloop / langfuse / google adk > livekit
  *   > gen_ai (older, ≤ 1.36) > autogen runtime > general OTel attributes (session.id, user.id)
  *   > heuristics (tool name → TOOL, model → LLM)
  * and an explicit UNKNOWN loses to any derived type (merge.ts). docs/mapping.md lists every source per column.
@@ -10,6 +10,7 @@ import { genaiCurrent } from './genai-current.js';
 import { genaiLegacy } from './genai-legacy.js';
 import { googleAdk } from './google-adk.js';
 import { langfuse } from './langfuse.js';
+import { livekit } from './livekit.js';
 import { mlflow } from './mlflow.js';
 import { openinference } from './openinference.js';
 import { otelGeneral } from './otel-general.js';
@@ -29,6 +30,7 @@ export const CONVENTIONS: readonly Convention[] = [
   traceloop,
   langfuse,
   googleAdk,
+  livekit,
   genaiLegacy,
   autogen,
   otelGeneral,
