@@ -1,9 +1,10 @@
 /**
  * LiveKit Agents (livekit-agents: livekit/agents/telemetry/trace_types.py, voice/agent_activity.py, generation.py,
- * llm/llm.py). A span is LiveKit's when its scope is `livekit-agents` or it has an `lk.` key. Content keys carry a
- * `pii` segment since 1.x (`lk.pii.user_input`); older versions used the same names without it (`lk.user_input`,
- * `lk.input_text`, `lk.response.text`, `lk.chat_ctx`, `lk.function_tool.arguments` / `.output`): both are read,
- * the `lk.pii.` name first. Recent versions also send GenAI semconv keys on llm_request / function_tool /
+ * llm/llm.py). A span is LiveKit's when its scope is `livekit-agents` (every version's tracer) or it has one of a
+ * few `lk.` marker keys (speech id, agent label, tool name, user input, chat context, LLM metrics). Content keys
+ * carry a `pii` segment since 1.x (`lk.pii.user_input`); older versions used the same names without it
+ * (`lk.user_input`, `lk.input_text`, `lk.response.text`, `lk.chat_ctx`, `lk.function_tool.arguments` /
+ * `.output`): both are read, the `lk.pii.` name first. Recent versions also send GenAI semconv keys on llm_request / function_tool /
  * agent_turn spans (read by genai-current.ts); this convention adds what only the `lk.*` keys hold.
  *
  * Precedence: below the GenAI conventions (their keys are the provider's own request, this convention's the
@@ -30,7 +31,7 @@
  * - tool_name / tool_call_id  lk.function_tool.name / lk.function_tool.id.   agent_name  lk.agent_label.
  * - error_type      'tool_error' when lk.function_tool.is_error is true.
  */
-import { hasKeyMatching, present } from './flat-messages.js';
+import { present } from './flat-messages.js';
 import { compact, firstInt } from './genai-common.js';
 import { resultText, toolArguments } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
@@ -38,7 +39,17 @@ import type { ChatMessage, ChatToolCall, Convention, Json, MappedFields, SpanTyp
 import { isObject, jsonish, lookup, str } from './values.js';
 
 const SCOPE = 'livekit-agents';
-const isLkKey = (k: string) => k.startsWith('lk.');
+/** Keys that mark a LiveKit span sent under another scope name (a re-exporting collector): exact lookups. */
+const MARKERS = [
+  'lk.speech_id',
+  'lk.agent_label',
+  'lk.function_tool.name',
+  'lk.pii.user_input',
+  'lk.user_input',
+  'lk.pii.chat_ctx',
+  'lk.chat_ctx',
+  'lk.llm_metrics',
+];
 
 const TYPES: Record<string, SpanType> = {
   agent_turn: 'AGENT',
@@ -183,7 +194,7 @@ export const livekit: Convention = {
   name: 'livekit',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (input.scope.name !== SCOPE && !hasKeyMatching(a, isLkKey)) return null;
+    if (input.scope.name !== SCOPE && !MARKERS.some((k) => a[k] !== undefined)) return null;
     const name = input.span.name;
     return compact({
       span_type: lookup(TYPES, name) ?? null,

@@ -28,7 +28,7 @@
  * - tokens          gen_ai.aggregated_usage.input_tokens / output_tokens (the run's own usage; trace totals still
  *                   come from the chat spans, store/trace-aggregate.ts).
  */
-import { hasKeyMatching, present } from './flat-messages.js';
+import { present } from './flat-messages.js';
 import { compact, firstInt } from './genai-common.js';
 import { normalizeMessage, normalizeMessages, systemMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
@@ -39,12 +39,11 @@ const SCOPE = 'pydantic-ai';
 const ALL_MESSAGES = 'pydantic_ai.all_messages';
 const ALL_MESSAGES_EVENTS = 'all_messages_events';
 
-const isMarkerKey = (k: string) => k === ALL_MESSAGES || k === ALL_MESSAGES_EVENTS;
-
 function isPydanticAi(input: SpanInput): boolean {
   if (input.scope.name === SCOPE) return true;
   const a = input.span.attributes;
-  if (hasKeyMatching(a, isMarkerKey)) return true;
+  // Exact keys: lookups, not a walk over every attribute of every span.
+  if (a[ALL_MESSAGES] !== undefined || a[ALL_MESSAGES_EVENTS] !== undefined) return true;
   return (
     a['logfire.msg'] !== undefined &&
     (a.agent_name !== undefined || a.tool_arguments !== undefined || a.tool_response !== undefined)
