@@ -1,11 +1,13 @@
 /**
  * The conventions, highest precedence first. Where several match one span, the explicit one wins:
- *   mlflow.* > openinference > pydantic ai > strands > gen_ai (current) > vercel ai / traceloop / langfuse / google adk > livekit
- *   > gen_ai (older, ≤ 1.36) > autogen runtime > general OTel attributes (session.id, user.id)
+ *   mlflow.* > crewai (openinference-instrumentation-crewai) > openinference > pydantic ai > strands
+ *   > gen_ai (current) > vercel ai / traceloop / langfuse / google adk > livekit > gen_ai (older, ≤ 1.36)
+ *   > autogen runtime > general OTel attributes (session.id, user.id)
  *   > heuristics (tool name → TOOL, model → LLM)
  * and an explicit UNKNOWN loses to any derived type (merge.ts). docs/mapping.md lists every source per column.
  */
 import { autogen } from './autogen.js';
+import { crewai } from './crewai.js';
 import { genaiCurrent } from './genai-current.js';
 import { genaiLegacy } from './genai-legacy.js';
 import { googleAdk } from './google-adk.js';
@@ -22,6 +24,7 @@ import { vercelAi } from './vercel-ai.js';
 
 export const CONVENTIONS: readonly Convention[] = [
   mlflow,
+  crewai,
   openinference,
   pydanticAi,
   strands,
