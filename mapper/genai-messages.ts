@@ -197,7 +197,9 @@ export function normalizeMessages(v: Json | undefined, defaultRole = 'user'): Ch
   const d = jsonish(v);
   const list = Array.isArray(d) ? d : isObject(d) && Array.isArray(d.messages) ? d.messages : null;
   if (!list) return null;
-  const out = list.flatMap((m) => normalizeMessage(m, defaultRole));
+  // An empty message (a role with no content: a tool-call turn whose calls were not recorded) is not a message.
+  const out: ChatMessage[] = [];
+  for (const m of list) for (const n of normalizeMessage(m, defaultRole)) if (!isEmptyMessage(n)) out.push(n);
   return out.length ? out : null;
 }
 

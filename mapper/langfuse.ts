@@ -40,6 +40,17 @@
  *                   the agent or tool).
  * langfuse.observation.metadata.*, level, status_message, prompt.*, cost_details and completion_start_time are
  * not mapped (kept in `attributes`).
+ *
+ * Debatable precedence, and the rule taken:
+ * - An explicit langfuse.observation.type against an OpenInference span kind on the same span: the OpenInference
+ *   kind wins (OpenInference outranks this convention). The kind is set by the instrumentation that recorded the
+ *   operation, and OpenInference then supplies that span's content too, so type and content come from one source;
+ *   a Langfuse type added on top (Strands adds "span" when exporting to Langfuse) would claim e.g. a model call
+ *   for a span whose content says otherwise. Langfuse's own ingestion ranks langfuse.* first; here only a span
+ *   without an OpenInference kind takes the Langfuse type.
+ * - langfuse.trace.input / output against the span's own content for the previews: the trace keys win (they are
+ *   the trace's request and answer by the SDK's intent); inputs / outputs stay the observation's.
+ * - langfuse.session.id over session.id over gen_ai.conversation.id, whichever convention reads the span.
  */
 import {
   hasKeyMatching,

@@ -33,6 +33,9 @@
  * - trace_metadata  metadata (keys of the decoded object; a non-object value under `metadata`).
  * - trace_tags      tag.tags: each label → {label: 'true'}.
  * tool.description / tool.parameters, prompt templates and graph.node.* are not mapped (kept in `attributes`).
+ * Debatable: an OpenInference span kind outranks an explicit langfuse.observation.type on the same span — the
+ * kind comes from the instrumentation that recorded the operation and this convention supplies its content, so
+ * type and content agree (langfuse.ts says more).
  */
 import { hasKeyMatching, labelTags, metadataObject, prefixTest, present } from './flat-messages.js';
 import { compact, nonEmpty, providerName, sessionId } from './genai-common.js';

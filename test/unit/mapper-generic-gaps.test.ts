@@ -184,3 +184,45 @@ describe('previews a person can read', () => {
     assert.equal(row.request_preview, QUESTION);
   });
 });
+
+describe('instructions beside a conversation another convention records', () => {
+  it("gen_ai.system_instructions alone are completed by a lower convention's messages, and its inputs", () => {
+    // A framework's agent run (Mastra, Pydantic AI, a Langfuse observation): GenAI instructions, the question in
+    // the framework's own key.
+    const row = map({
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.system_instructions': 'You are a weather agent.',
+      'langfuse.observation.input': json([{ role: 'user', content: QUESTION }]),
+    });
+    assert.deepEqual(row.input_messages, [
+      { role: 'system', content: 'You are a weather agent.' },
+      { role: 'user', content: QUESTION },
+    ]);
+    assert.deepEqual(row.inputs, [{ role: 'user', content: QUESTION }]);
+    assert.equal(row.request_preview, QUESTION);
+  });
+
+  it('an instruction the lower convention repeats is not doubled; a full conversation above is not touched', () => {
+    const system = { role: 'system', content: 'Be brief.' };
+    const row = map({
+      'gen_ai.system_instructions': 'Be brief.',
+      'langfuse.observation.input': json([system, { role: 'user', content: QUESTION }]),
+    });
+    assert.deepEqual(row.input_messages, [system, { role: 'user', content: QUESTION }]);
+    const full = map({
+      'gen_ai.input.messages': json([text('user', 'from genai')]),
+      'langfuse.observation.input': json([{ role: 'user', content: 'from langfuse' }]),
+    });
+    assert.deepEqual(full.input_messages, [{ role: 'user', content: 'from genai' }]);
+  });
+});
+
+describe('empty GenAI messages', () => {
+  it('a message with an empty text part and nothing else is not a message', () => {
+    const row = map({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.output.messages': json([{ role: 'assistant', parts: [{ type: 'text', content: '' }] }]),
+    });
+    assert.equal(row.output_messages, null);
+  });
+});
