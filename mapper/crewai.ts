@@ -12,7 +12,7 @@
  * - output_messages kickoff / agent: the answer, `raw` of the CrewOutput / TaskOutput in `output.value`.
  * - agent_name      agent spans: the TaskOutput's `agent` > `input.value` agent.role.
  */
-import type { AttrValue, SpanInput } from './otlp.js';
+import type { AttrValue, SpanInput } from '../otlp/model.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
 import { isObject, jsonish, str } from './values.js';
 

@@ -31,10 +31,11 @@
  * - tool_name / tool_call_id  lk.function_tool.name / lk.function_tool.id.   agent_name  lk.agent_label.
  * - error_type      'tool_error' when lk.function_tool.is_error is true.
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import { present } from './flat-messages.js';
 import { compact, firstInt } from './genai-common.js';
 import { resultText, toolArguments } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, ChatToolCall, Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, lookup, str } from './values.js';
 

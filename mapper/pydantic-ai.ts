@@ -28,10 +28,11 @@
  * - tokens          gen_ai.aggregated_usage.input_tokens / output_tokens (the run's own usage; trace totals still
  *                   come from the chat spans, store/trace-aggregate.ts).
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import { present } from './flat-messages.js';
 import { compact, firstInt } from './genai-common.js';
 import { normalizeMessage, normalizeMessages, systemMessage } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, jsonValue, str } from './values.js';
 

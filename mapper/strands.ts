@@ -19,9 +19,10 @@
  *                   the gen_ai.choice event's message; a list of {text} blocks becomes its text), and no messages
  *                   (an empty list, so the GenAI conventions' reading of those events as chat turns is not used).
  */
+
+import type { AttrValue, DecodedEvent, SpanInput } from '../otlp/model.js';
 import { compact } from './genai-common.js';
 import { normalizeMessage } from './genai-messages.js';
-import type { AttrValue, DecodedEvent, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
 import { isObject, jsonish, jsonValue, lookup, str } from './values.js';
 

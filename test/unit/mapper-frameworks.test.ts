@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mapSpan } from '../../mapper/index.js';
-import type { Attributes } from '../../mapper/otlp.js';
+import type { Attributes } from '../../otlp/model.js';
 import { spanInput } from '../support/span-input.js';
 
 const QUESTION = 'What is new in Qwen3?';
