@@ -68,7 +68,8 @@ function loadSecrets(config: Config): { apiKeys: ApiKeys; tls: TlsFiles | undefi
 
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
   const { apiKeys, tls } = loadSecrets(config);
-  const { db, description, wirePort } = await openDatabase(config, log);
+  const database = await openDatabase(config, log);
+  const { db, description } = database;
   const metrics = new BridgeMetrics();
 
   // A database that is down at start must not keep the receivers down: they answer 503 until it is migrated.
@@ -88,13 +89,18 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       );
     }
   };
-  await tryMigrate();
+  try {
+    await tryMigrate();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
 
   const lifecycle = { stopping: false };
   const writer = new BatchWriter(db, {
     maxBatchSpans: config.batchMaxSpans,
     lingerMs: config.batchLingerMs,
-    concurrency: db.kind === 'pglite' ? 1 : config.writers,
+    concurrency: config.writers,
     onCommit: (info) => {
       metrics.batchSpans.observe(info.spans);
       metrics.commitSeconds.observe(info.ms / 1000);
@@ -146,7 +152,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
     await mapWorkers?.close();
-    await db.close();
+    await database.close();
     throw err;
   }
   const retention =
@@ -175,7 +181,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   return {
     httpPort: http.port,
     grpcPort: grpcServer.port,
-    pgPort: wirePort,
+    pgPort: database.pgPort,
     metrics,
     stop() {
       stopped ??= (async () => {
@@ -191,7 +197,8 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();
         await mapWorkers?.close();
-        await db.close();
+        // Closes the pool, then (embedded) stops the server with a fast shutdown: nothing is left listening.
+        await database.close();
         log.info('tracebridge stopped');
       })();
       return stopped;
