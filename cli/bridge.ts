@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Admission } from '../ingest/admission.js';
 import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
@@ -64,6 +64,24 @@ function loadSecrets(config: Config): { apiKeys: ApiKeys; tls: TlsFiles | undefi
         }
       : undefined;
   return { apiKeys: new ApiKeys(entries), tls };
+}
+
+/** A receiver that cannot listen: one line naming the setting (grpc-js words it differently from node:net). */
+function listenFailure(err: unknown, setting: string, host: string, port: number): unknown {
+  const text = `${(err as Error)?.message ?? err} ${(err as { code?: string })?.code ?? ''}`;
+  if (/EADDRINUSE|address already in use/i.test(text)) {
+    return new ConfigError(`${setting}: port ${port} on ${host} is already in use`);
+  }
+  if (/EACCES|permission denied/i.test(text)) {
+    return new ConfigError(`${setting}: no permission to listen on port ${port} (ports below 1024 need privileges)`);
+  }
+  if (/ENOTFOUND|EAI_AGAIN|name resolution|DNS resolution/i.test(text)) {
+    return new ConfigError(`TRACEBRIDGE_HOST: host ${JSON.stringify(host)} does not resolve`);
+  }
+  if (/EADDRNOTAVAIL|cannot assign requested address/i.test(text)) {
+    return new ConfigError(`TRACEBRIDGE_HOST: ${host} is not an address of this machine`);
+  }
+  return err;
 }
 
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
@@ -145,15 +163,20 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     capture: config.captureDir ? fileCapture(config.captureDir) : undefined,
   };
 
-  let http: { server: Server; port: number };
+  // grpc-js writes its own errors to stderr (a failed bind is a second line after ours): into our log instead.
+  grpc.setLogger({ error: (...args: unknown[]) => log.debug({ grpc: args.map(String).join(' ') }, 'grpc-js') });
+  let http: { server: Server; port: number } | undefined;
   let grpcServer: { server: grpc.Server; port: number };
   try {
     http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
+    http?.server.close();
     await mapWorkers?.close();
     await database.close();
-    throw err;
+    throw http
+      ? listenFailure(err, 'TRACEBRIDGE_GRPC_PORT', config.host, config.grpcPort)
+      : listenFailure(err, 'TRACEBRIDGE_HTTP_PORT', config.host, config.httpPort);
   }
   const retention =
     config.retentionDays > 0

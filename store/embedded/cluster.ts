@@ -20,7 +20,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PostgresBinaries } from './binaries.js';
 import { DATABASE_NAME, OWNER_ROLE, READER_ROLE } from './credentials.js';
 import { EmbeddedStartError, reason } from './errors.js';
@@ -50,7 +50,7 @@ export function prepareDataDir(dataDir: string): void {
   if (isDir === false) throw new EmbeddedStartError(DATA_DIR, `${dataDir} is not a directory`);
   if (isDir === null) {
     try {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      makeDirectories(dataDir);
     } catch (err) {
       throw new EmbeddedStartError(DATA_DIR, `cannot create ${dataDir}: ${reason(err)}`);
     }
@@ -69,6 +69,16 @@ export function prepareDataDir(dataDir: string): void {
         'pg_dump them with the older version while it runs and load the dump with psql "$(npx tracebridge db-url)"',
     );
   }
+}
+
+/**
+ * mkdir -p, one level at a time: fs.mkdirSync's recursive mode loops for ever on some paths it cannot create
+ * (`/proc/nope`, where mkdir answers ENOENT although the parent exists).
+ */
+function makeDirectories(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) makeDirectories(parent);
+  mkdirSync(dir, { mode: 0o700 });
 }
 
 /** Looks a user up in /etc/passwd (no native module needed). */
@@ -125,9 +135,20 @@ export function ensureReachable(dataDir: string, runAs: RunAs | null): void {
   if (st.uid === 0 && (st.mode & 0o001) === 0) chmodSync(dataDir, (st.mode & 0o7777) | 0o001);
 }
 
-/** Checks the binary runs as that user (a checkout under /root is not readable by other users). */
-export function checkRunnable(bin: PostgresBinaries, runAs: RunAs | null): void {
+/**
+ * Checks the binary runs as that user and that it reaches the data directory (a checkout or a data directory under
+ * /root, mode 0700, is closed to other users).
+ */
+export function checkRunnable(bin: PostgresBinaries, runAs: RunAs | null, dataDir: string): void {
   if (!runAs) return;
+  const cd = spawnSync('sh', ['-c', 'cd "$0"', dataDir], { uid: runAs.uid, gid: runAs.gid, stdio: 'ignore' });
+  if (cd.status !== 0) {
+    throw new EmbeddedStartError(
+      DATA_DIR,
+      `running as root, PostgreSQL runs as ${runAs.name}, which cannot reach ${dataDir} (a parent directory is ` +
+        'closed to other users): choose a data directory that user can reach, or run tracebridge as a non-root user',
+    );
+  }
   const r = spawnSync(bin.postgres, ['--version'], { uid: runAs.uid, gid: runAs.gid, encoding: 'utf8' });
   if (r.status !== 0) {
     throw new EmbeddedStartError(

@@ -83,10 +83,12 @@ async function startLocked(
   const { dataDir, host } = opts;
   const bin = await postgresBinaries();
   const runAs = resolveRunAs(dataDir);
-  checkRunnable(bin, runAs);
   ensureReachable(dataDir, runAs);
+  checkRunnable(bin, runAs, dataDir);
   await stopLeftoverServer(dataDir, log);
 
+  // Before initdb, so a port in use or a wrong host fails in a moment, not after the cluster is made.
+  const port = await checkAddress(host, opts.port);
   let creds = readCredentials(dataDir);
   if (!isInitialised(dataDir)) {
     creds ??= createCredentials(dataDir);
@@ -98,8 +100,6 @@ async function startLocked(
       `${dataDir} holds a cluster but no credentials.json (its passwords): restore that file, or start on a new directory`,
     );
   }
-  const port = await checkAddress(host, opts.port);
-
   const logPath = join(dataDir, SERVER_LOG);
   const logFd = openSync(logPath, 'a', 0o600);
   if (statSync(logPath).size > MAX_LOG_BYTES) truncateSync(logPath, 0);
@@ -300,6 +300,12 @@ function startFailure(
     return new EmbeddedStartError(
       'TRACEBRIDGE_PG_PORT',
       `port ${listen.port} on ${listen.host} is already in use: set TRACEBRIDGE_PG_PORT to a free port`,
+    );
+  }
+  if (/could not bind .*Permission denied/.test(text)) {
+    return new EmbeddedStartError(
+      'TRACEBRIDGE_PG_PORT',
+      `PostgreSQL may not listen on port ${listen.port} (ports below 1024 need privileges it does not have): set TRACEBRIDGE_PG_PORT to a port from 1024 up`,
     );
   }
   if (
