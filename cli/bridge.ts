@@ -73,7 +73,9 @@ function listenFailure(err: unknown, setting: string, host: string, port: number
     return new ConfigError(`${setting}: port ${port} on ${host} is already in use`);
   }
   if (/EACCES|permission denied/i.test(text)) {
-    return new ConfigError(`${setting}: no permission to listen on port ${port} (ports below 1024 need privileges)`);
+    return new ConfigError(
+      `${setting}: no permission to listen on port ${port} (ports below 1024 need privileges)`,
+    );
   }
   if (/ENOTFOUND|EAI_AGAIN|name resolution|DNS resolution/i.test(text)) {
     return new ConfigError(`TRACEBRIDGE_HOST: host ${JSON.stringify(host)} does not resolve`);
@@ -164,7 +166,9 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   };
 
   // grpc-js writes its own errors to stderr (a failed bind is a second line after ours): into our log instead.
-  grpc.setLogger({ error: (...args: unknown[]) => log.debug({ grpc: args.map(String).join(' ') }, 'grpc-js') });
+  grpc.setLogger({
+    error: (...args: unknown[]) => log.debug({ grpc: args.map(String).join(' ') }, 'grpc-js'),
+  });
   let http: { server: Server; port: number } | undefined;
   let grpcServer: { server: grpc.Server; port: number };
   try {
