@@ -13,9 +13,11 @@ import {
   chmodSync,
   chownSync,
   constants,
+  cpSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -139,8 +141,8 @@ export function ensureReachable(dataDir: string, runAs: RunAs | null): void {
  * Checks the binary runs as that user and that it reaches the data directory (a checkout or a data directory under
  * /root, mode 0700, is closed to other users).
  */
-export function checkRunnable(bin: PostgresBinaries, runAs: RunAs | null, dataDir: string): void {
-  if (!runAs) return;
+export function checkRunnable(bin: PostgresBinaries, runAs: RunAs | null, dataDir: string): PostgresBinaries {
+  if (!runAs) return bin;
   const cd = spawnSync('sh', ['-c', 'cd "$0"', dataDir], { uid: runAs.uid, gid: runAs.gid, stdio: 'ignore' });
   if (cd.status !== 0) {
     throw new EmbeddedStartError(
@@ -149,14 +151,40 @@ export function checkRunnable(bin: PostgresBinaries, runAs: RunAs | null, dataDi
         'closed to other users): choose a data directory that user can reach, or run tracebridge as a non-root user',
     );
   }
-  const r = spawnSync(bin.postgres, ['--version'], { uid: runAs.uid, gid: runAs.gid, encoding: 'utf8' });
-  if (r.status !== 0) {
-    throw new EmbeddedStartError(
-      DATA_DIR,
-      `running as root, PostgreSQL runs as ${runAs.name}, which cannot run ${bin.postgres} ` +
-        `(${reason(r.error ?? r.stderr.trim())}): install tracebridge where that user can read it, or run it as a non-root user`,
-    );
+  const runs = (b: PostgresBinaries) =>
+    spawnSync(b.postgres, ['--version'], { uid: runAs.uid, gid: runAs.gid, stdio: 'ignore' }).status === 0;
+  if (runs(bin)) return bin;
+  // node_modules is closed to that user (a checkout under /root): run a root-owned copy from a shared place.
+  const copy = copyBinaries(bin);
+  if (copy && runs(copy)) return copy;
+  throw new EmbeddedStartError(
+    DATA_DIR,
+    `running as root, PostgreSQL runs as ${runAs.name}, which cannot run ${bin.postgres}: ` +
+      'install tracebridge where that user can read it, or run it as a non-root user',
+  );
+}
+
+/** Copies the binary package's native/ tree to /var/cache/tracebridge (root-owned, readable by all), once. */
+function copyBinaries(bin: PostgresBinaries): PostgresBinaries | null {
+  const native = dirname(dirname(bin.postgres));
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // Keyed by "unknown": still one copy.
   }
+  const target = join('/var/cache/tracebridge', `postgres-${version}`);
+  try {
+    if (!existsSync(join(target, 'bin', 'postgres'))) {
+      const tmp = `${target}.${process.pid}.tmp`;
+      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+      cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+      renameSync(tmp, target);
+    }
+  } catch {
+    return null;
+  }
+  return { initdb: join(target, 'bin', 'initdb'), postgres: join(target, 'bin', 'postgres') };
 }
 
 export function isInitialised(dataDir: string): boolean {

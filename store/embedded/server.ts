@@ -81,10 +81,9 @@ async function startLocked(
   log: (msg: string) => void,
 ): Promise<EmbeddedServer> {
   const { dataDir, host } = opts;
-  const bin = await postgresBinaries();
   const runAs = resolveRunAs(dataDir);
   ensureReachable(dataDir, runAs);
-  checkRunnable(bin, runAs, dataDir);
+  const bin = checkRunnable(await postgresBinaries(), runAs, dataDir);
   await stopLeftoverServer(dataDir, log);
 
   // Before initdb, so a port in use or a wrong host fails in a moment, not after the cluster is made.
