@@ -169,7 +169,8 @@ function copyBinaries(bin: PostgresBinaries): PostgresBinaries | null {
   const native = dirname(dirname(bin.postgres));
   let version = 'unknown';
   try {
-    version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     // Keyed by "unknown": still one copy.
   }
