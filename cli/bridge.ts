@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Admission } from '../ingest/admission.js';
@@ -86,8 +87,20 @@ function listenFailure(err: unknown, setting: string, host: string, port: number
   return err;
 }
 
+/** Fails before the database starts (seconds, for the embedded one) when a receiver's port cannot be had. */
+async function checkPortFree(setting: string, host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err) => reject(listenFailure(err, setting, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
   const { apiKeys, tls } = loadSecrets(config);
+  await checkPortFree('TRACEBRIDGE_HTTP_PORT', config.host, config.httpPort);
+  await checkPortFree('TRACEBRIDGE_GRPC_PORT', config.host, config.grpcPort);
   const database = await openDatabase(config, log);
   const { db, description } = database;
   const metrics = new BridgeMetrics();

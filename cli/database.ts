@@ -65,7 +65,12 @@ export async function openDatabase(
   log: Logger,
   opts: { shared?: boolean } = {},
 ): Promise<OpenedDatabase> {
-  const onIdleError = (err: Error) => log.warn({ err }, 'idle database connection failed');
+  // pool.end() resolves before its idle connections have finished closing; the embedded server's fast shutdown
+  // right after ends them from its side, which is not worth a warning.
+  let closing = false;
+  const onIdleError = (err: Error) => {
+    if (!closing) log.warn({ err }, 'idle database connection failed');
+  };
   if (config.databaseUrl) {
     const db = connectPostgres({
       connectionString: config.databaseUrl,
@@ -86,6 +91,7 @@ export async function openDatabase(
     description: embedded.description,
     pgPort: embedded.pgPort,
     async close() {
+      closing = true;
       await db.close();
       await embedded.close();
     },

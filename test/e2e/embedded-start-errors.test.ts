@@ -4,7 +4,7 @@
  * file, an older PGlite store, a PostgreSQL port in use, a host that does not resolve, a receiver port in use.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,21 +91,22 @@ describe('embedded start errors', () => {
     assert.match(line, /TRACEBRIDGE_PG_HOST: host "no-such-host\.invalid" does not resolve/);
   });
 
-  it('a receiver port in use names TRACEBRIDGE_HTTP_PORT (and stops the embedded server again)', async () => {
+  it('a receiver port in use names TRACEBRIDGE_HTTP_PORT, before the database is started', async () => {
     const dir = mkdtempSync(join(scratch, 'http-'));
-    const { line } = await startFails(
-      { TRACEBRIDGE_DATA_DIR: dir, TRACEBRIDGE_HTTP_PORT: String(busyPort) },
-      120_000,
-    );
+    const { line, ms } = await startFails({
+      TRACEBRIDGE_DATA_DIR: dir,
+      TRACEBRIDGE_HTTP_PORT: String(busyPort),
+    });
+    assert.ok(ms < 10_000, `${ms} ms`);
     assert.match(
       line,
       new RegExp(`TRACEBRIDGE_HTTP_PORT: port ${busyPort} on 127\\.0\\.0\\.1 is already in use`),
     );
-    // The directory is free again: a second attempt fails the same way, not with "in use by process".
-    const again = await startFails(
-      { TRACEBRIDGE_DATA_DIR: dir, TRACEBRIDGE_HTTP_PORT: String(busyPort) },
-      60_000,
+    assert.ok(!existsSync(join(dir, 'postgres')), 'no cluster was created');
+    const grpc = await startFails({ TRACEBRIDGE_DATA_DIR: dir, TRACEBRIDGE_GRPC_PORT: String(busyPort) });
+    assert.match(
+      grpc.line,
+      new RegExp(`TRACEBRIDGE_GRPC_PORT: port ${busyPort} on 127\\.0\\.0\\.1 is already in use`),
     );
-    assert.match(again.line, /TRACEBRIDGE_HTTP_PORT/);
   });
 });
