@@ -37,7 +37,7 @@
  *   --smoke                   seconds-long run of every part with a tiny load, for CI; asserts nothing about speed
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -603,7 +603,9 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
       gen.child.send({ type: 'mark' });
       const bridgeCpu = cpuSeconds(bridge!.pid);
       const mainThread = threadCpuSeconds(bridge!.pid);
-      const pgCpu = ctx.pg ? treeCpuSeconds(ctx.pg.pid()) : 0;
+      // The embedded server is the bridge's child process (the postmaster and its backends).
+      const pgPid = s.embedded ? childPostmaster(bridge!.pid) : (ctx.pg?.pid() ?? null);
+      const pgCpu = pgPid ? treeCpuSeconds(pgPid) : 0;
       const machine = machineCpu();
       const count = await countCommitted(counter!);
       return { t, bridgeCpu, mainThread, pgCpu, machine, count };
@@ -644,7 +646,7 @@ async function runScenario(ctx: Context, s: Scenario): Promise<RunResult> {
       offeredSpansPerSecond: s.rate ? (lg.window.offered * template.spans) / wall : null,
       bridgeCpu: (b.bridgeCpu - a.bridgeCpu) / wall,
       bridgeMainThread: (b.mainThread - a.mainThread) / wall,
-      pgCpu: ctx.pg ? (b.pgCpu - a.pgCpu) / wall : null,
+      pgCpu: ctx.pg || s.embedded ? (b.pgCpu - a.pgCpu) / wall : null,
       loadgenCpu: lg.window.cpuSeconds / wall,
       machineBusy: (b.machine.busy - a.machine.busy) / wall,
       bridgePeakRssMb: peak / 1024 / 1024,
@@ -978,6 +980,21 @@ async function copyVariant(
 // ---- report ----
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The embedded PostgreSQL's postmaster: the bridge's child process named postgres. */
+function childPostmaster(bridgePid: number): number | null {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === bridgePid && stat.includes('(postgres)')) return Number(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return null;
+}
 
 /** Closed-loop runs of the same load on both servers: embedded and external. */
 function embeddedPairs(runs: RunResult[]): { label: string; embedded: number; external: number }[] {
