@@ -268,9 +268,16 @@ async function waitUntilReady(
     } catch (err) {
       await client.end().catch(() => {});
       const code = (err as { code?: string }).code;
-      // 57P03: the server is starting (or replaying WAL after a crash); ECONNREFUSED: not listening yet.
-      const starting = code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET';
-      if (!starting && exitCode === undefined) throw err;
+      // 57P03: the server is starting (or replaying WAL after a crash); ECONNREFUSED: not listening yet; no code:
+      // pg's connection timeout (a busy machine). Anything else is an answer: wrong credentials.
+      const starting =
+        code === undefined || code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET';
+      if (!starting && exitCode === undefined) {
+        throw new EmbeddedStartError(
+          'TRACEBRIDGE_DATA_DIR',
+          `the embedded PostgreSQL refused the owner role: ${reason(err)} (does credentials.json belong to this cluster?)`,
+        );
+      }
     }
     if (exitCode !== undefined) throw startFailure(logPath, logStart, listen);
     if (Date.now() > deadline) {
