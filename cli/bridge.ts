@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Admission } from '../ingest/admission.js';
@@ -19,6 +20,8 @@ import { LogsPipeline } from '../pipeline/logs-pipeline.js';
 import { joinEvents } from '../pipeline/raw-span.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
+import { EmbeddedStartError } from '../store/embedded/errors.js';
+import { LockedError, lockHolder } from '../store/embedded/lock.js';
 import { Experiments } from '../store/experiments.js';
 import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
@@ -99,6 +102,13 @@ async function checkPortFree(setting: string, host: string, port: number): Promi
 
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
   const { apiKeys, tls } = loadSecrets(config);
+  // A second bridge on the same data directory (and so, usually, the same ports) is told about the directory.
+  if (!config.databaseUrl) {
+    const dataDir = resolve(config.dataDir);
+    const holder = lockHolder(dataDir);
+    if (holder !== null)
+      throw new EmbeddedStartError('TRACEBRIDGE_DATA_DIR', new LockedError(dataDir, holder).message);
+  }
   await checkPortFree('TRACEBRIDGE_HTTP_PORT', config.host, config.httpPort);
   await checkPortFree('TRACEBRIDGE_GRPC_PORT', config.host, config.grpcPort);
   const database = await openDatabase(config, log);

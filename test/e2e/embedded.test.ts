@@ -237,6 +237,19 @@ describe('embedded PostgreSQL mode (one shared cluster)', () => {
       new RegExp(`data directory ${dataDir} is in use by process ${bridge!.child.pid}`),
     );
     assert.ok(second.ms < 15_000, `refused after ${second.ms} ms`);
+    // On other ports too: it is the directory that is refused.
+    const elsewhere = await cli([], {
+      TRACEBRIDGE_HTTP_PORT: String(await freePort()),
+      TRACEBRIDGE_GRPC_PORT: String(await freePort()),
+      TRACEBRIDGE_PG_PORT: String(await freePort()),
+    });
+    assert.equal(elsewhere.code, 2, elsewhere.stderr);
+    assert.match(
+      elsewhere.stderr,
+      new RegExp(
+        `^tracebridge: TRACEBRIDGE_DATA_DIR: data directory ${dataDir} is in use by process ${bridge!.child.pid}\n$`,
+      ),
+    );
 
     const traces = await cli(['traces']);
     assert.equal(traces.code, 0, traces.stderr);
