@@ -346,12 +346,28 @@ describe('the container command against a real Postgres', () => {
     }
   });
 
-  it('without DATABASE_URL runs the embedded PostgreSQL as the non-root user, data in the /data volume', async () => {
+  it('without DATABASE_URL runs the embedded PostgreSQL as the non-root user, data in the /data volume', async (t) => {
     assert.equal(runtime.env.TRACEBRIDGE_DATA_DIR, '/data');
-    // /data as the image makes it (owned by its USER, 0700); as root here, `nobody` stands in for that user.
+    // /data as the image makes it (owned by its USER, 0700); as root here, `nobody` stands in for that user — when
+    // it can reach this checkout's node and node_modules (not under a private /root): else root runs the CMD and
+    // the server runs as `postgres`, the image's behaviour when started as root.
     const volume = mkdtempSync(join(tmpdir(), 'tracebridge-image-data-'));
     const asRoot = process.getuid?.() === 0;
-    const user = asRoot ? { uid: 65534, gid: 65534 } : undefined;
+    const nobody = { uid: 65534, gid: 65534 };
+    const reachable =
+      asRoot &&
+      spawnSync(
+        'sh',
+        [
+          '-c',
+          'test -x "$0" && test -r "$1"',
+          process.execPath,
+          join(ROOT, 'node_modules', 'pg', 'package.json'),
+        ],
+        nobody,
+      ).status === 0;
+    const user = reachable ? nobody : undefined;
+    if (asRoot && !reachable) t.diagnostic('the checkout is closed to other users: the CMD ran as root');
     if (user) {
       chownSync(volume, user.uid, user.gid);
       chmodSync(stageDir, 0o755);
@@ -385,7 +401,7 @@ describe('the container command against a real Postgres', () => {
       if (user) {
         assert.equal(cluster.uid, user.uid);
         assert.equal(creds.uid, user.uid);
-      }
+      } else assert.notEqual(cluster.uid, 0, 'PostgreSQL never runs as root');
       assert.equal(creds.mode & 0o777, 0o600);
     } finally {
       if (image.child.exitCode === null) image.child.kill('SIGKILL');
