@@ -53,7 +53,7 @@ const MAX_LOG_BYTES = 16 * 1024 * 1024;
 
 /** Where a client on this machine reaches a server listening on `host`. */
 export function connectHost(host: string): string {
-  return WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host;
 }
 
 export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<EmbeddedServer> {
@@ -123,7 +123,11 @@ async function startLocked(
   });
   // The bridge exiting any other way than stop() (an uncaught error) still stops the server.
   const onExit = () => {
-    if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGINT');
+    try {
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGINT');
+    } catch {
+      // Already gone.
+    }
     lock.release();
   };
   process.once('exit', onExit);
