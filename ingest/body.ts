@@ -18,7 +18,7 @@ export class BodyError extends Error {
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 const inflateRaw = promisify(zlib.inflateRaw);
-// Node ≥ 22.15 (the supported minimum): the OpenTelemetry Collector's exporters can send zstd.
+// Node ≥ 22.15 (zlib zstd; the supported minimum is higher): the OpenTelemetry Collector's exporters can send zstd.
 const zstdDecompress = promisify(zlib.zstdDecompress);
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
