@@ -14,9 +14,12 @@ import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '..
 import { fileCapture } from '../ingest/capture.js';
 import { startGrpcReceiver } from '../ingest/grpc-server.js';
 import { startHttpReceiver } from '../ingest/http-server.js';
-import type { ReceiverDeps, TlsFiles } from '../ingest/receiver.js';
+import { Receiver, type TransportDeps } from '../ingest/receive.js';
+import type { TlsFiles } from '../ingest/receiver.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
+import { inThreadMapper } from '../pipeline/decode-and-map.js';
 import { LogsPipeline } from '../pipeline/logs-pipeline.js';
+import { MapWorkers } from '../pipeline/map-workers.js';
 import { joinEvents } from '../pipeline/raw-span.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
@@ -27,9 +30,7 @@ import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { type Config, ConfigError } from './config.js';
 import { openDatabase } from './database.js';
-import { MapWorkers } from './map-workers.js';
 import { startRetention } from './retention-job.js';
-import { inThreadMapper } from './trace-mapping.js';
 
 export interface RunningBridge {
   httpPort: number;
@@ -174,18 +175,21 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       return migrated && (await isMigrated(db));
     },
   };
-  const deps: ReceiverDeps = {
-    host: config.host,
-    maxBodyBytes: config.maxBodyBytes,
+  const receiver = new Receiver({
     traces: pipeline,
     logs: logsPipeline,
     lifecycle,
     admission: new Admission(config.maxPendingBytes, (n) => metrics.pendingBytes.set(n)),
     apiKeys,
-    metrics,
-    overloadRetryAfterMs: config.retryAfterMs,
-    tls,
+    retryAfterMs: config.retryAfterMs,
     capture: config.captureDir ? fileCapture(config.captureDir) : undefined,
+  });
+  const deps: TransportDeps = {
+    host: config.host,
+    maxBodyBytes: config.maxBodyBytes,
+    receiver,
+    metrics,
+    tls,
   };
 
   // grpc-js writes its own errors to stderr (a failed bind is a second line after ours): into our log instead.
@@ -195,7 +199,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   let http: { server: Server; port: number } | undefined;
   let grpcServer: { server: grpc.Server; port: number };
   try {
-    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log });
+    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, lifecycle, log });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
     http?.server.close();

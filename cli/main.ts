@@ -1,10 +1,11 @@
 /** `tracebridge [serve|migrate|remap|traces|trace|db-url] [--flags]`: parses the command line, validates config, runs the command. */
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { EmbeddedStartError } from '../store/embedded/errors.js';
 import { migrate } from '../store/migrate.js';
 import { startBridge } from './bridge.js';
-import { dbUrlCommand } from './commands/db-url.js';
-import { remapCommand } from './commands/remap.js';
+import { DB_URL_USAGE, dbUrlCommand } from './commands/db-url.js';
+import { REMAP_USAGE, remapCommand } from './commands/remap.js';
 import { TRACE_USAGE, traceCommand } from './commands/trace.js';
 import { TRACES_USAGE, tracesCommand } from './commands/traces.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -20,8 +21,18 @@ const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace|db-url] [opt
   db-url    print the embedded database's connection URL [--read-only]
 Options (or environment variables): see README.md, "Configuration".`;
 
+const USAGES: Record<string, string> = {
+  serve: USAGE,
+  migrate: USAGE,
+  help: USAGE,
+  remap: REMAP_USAGE,
+  traces: TRACES_USAGE,
+  trace: TRACE_USAGE,
+  'db-url': DB_URL_USAGE,
+};
+
 /** Start failures the user can fix: one line naming the setting, exit code 2, no stack. */
-export function startFailure(err: unknown): number | null {
+function startFailure(err: unknown): number | null {
   if (err instanceof ConfigError) {
     process.stderr.write(`tracebridge: invalid configuration: ${err.message}\n`);
     return 2;
@@ -33,24 +44,24 @@ export function startFailure(err: unknown): number | null {
   return null;
 }
 
+/** Whether `--help` is among the options (read by node:util parseArgs, so `--x=--help` is not a request for help). */
+function asksForHelp(args: string[]): boolean {
+  const { tokens } = parseArgs({ args, strict: false, tokens: true });
+  return tokens.some((t) => t.kind === 'option' && t.name === 'help');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first && !first.startsWith('--') ? first : 'serve';
   const args = first && !first.startsWith('--') ? rest : argv;
-  // The viewer commands parse their own flags (and pass the database settings on to loadConfig).
-  if (command === 'traces' || command === 'trace') {
-    if (args.includes('--help')) {
-      process.stdout.write(`${command === 'traces' ? TRACES_USAGE : TRACE_USAGE}\n`);
-      return 0;
-    }
-    return command === 'traces' ? tracesCommand(args) : traceCommand(args);
-  }
-  if (command === 'remap' && !args.includes('--help')) return remapCommand(args);
-  if (command === 'db-url' && !args.includes('--help')) return dbUrlCommand(args);
-  if (command === 'help' || args.includes('--help')) {
-    process.stdout.write(`${USAGE}\n`);
+  if (command === 'help' || asksForHelp(args)) {
+    process.stdout.write(`${USAGES[command] ?? USAGE}\n`);
     return 0;
   }
+  if (command === 'traces') return tracesCommand(args);
+  if (command === 'trace') return traceCommand(args);
+  if (command === 'remap') return remapCommand(args);
+  if (command === 'db-url') return dbUrlCommand(args);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(args, process.env);

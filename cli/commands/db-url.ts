@@ -9,21 +9,24 @@ import { connectionUrl, readCredentials } from '../../store/embedded/credentials
 import { lockHolder } from '../../store/embedded/lock.js';
 import { connectHost } from '../../store/embedded/server.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { parseArgs, UsageError } from './args.js';
 
 export const DB_URL_USAGE = `usage: tracebridge db-url [--read-only] [--data-dir DIR] [--pg-host HOST] [--pg-port PORT]
   Prints the embedded database's connection URL with its password: the owner's, or with --read-only the
   read-only role's (member of tracebridge_reader). With DATABASE_URL set, prints that URL.`;
 
 export function dbUrlCommand(argv: string[], out = process.stdout, err = process.stderr): number {
-  const readOnly = argv.includes('--read-only');
+  let readOnly: boolean;
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(
-      argv.filter((a) => a !== '--read-only'),
-      process.env,
-    );
+    const args = parseArgs(argv, { values: [], booleans: ['--read-only'] });
+    if (args.positionals.length) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+    }
+    readOnly = args.booleans.has('--read-only');
+    config = loadConfig(args.configArgs, process.env);
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
+    if (!(e instanceof ConfigError || e instanceof UsageError)) throw e;
     err.write(`tracebridge db-url: ${e.message}\n${DB_URL_USAGE}\n`);
     return 2;
   }
