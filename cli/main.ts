@@ -1,21 +1,24 @@
-/** `tracebridge [serve|migrate|remap|traces|trace] [--flags]`: parses the command line, validates config, runs the command. */
+/** `tracebridge [serve|migrate|remap|traces|trace|db-url] [--flags]`: parses the command line, validates config, runs the command. */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { EmbeddedStartError } from '../store/embedded/errors.js';
 import { migrate } from '../store/migrate.js';
 import { startBridge } from './bridge.js';
+import { DB_URL_USAGE, dbUrlCommand } from './commands/db-url.js';
 import { REMAP_USAGE, remapCommand } from './commands/remap.js';
 import { TRACE_USAGE, traceCommand } from './commands/trace.js';
 import { TRACES_USAGE, tracesCommand } from './commands/traces.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './database.js';
 
-const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace] [options]
+const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace|db-url] [options]
   serve     run the OTLP receivers (default)
   migrate   apply database migrations and exit
   remap     recompute mapped columns and trace rows after a mapper upgrade
             [--experiment NAME] [--all] [--batch N]
   traces    list recent traces (tracebridge traces --help)
   trace     show one trace as a span tree (tracebridge trace --help)
+  db-url    print the embedded database's connection URL [--read-only]
 Options (or environment variables): see README.md, "Configuration".`;
 
 const USAGES: Record<string, string> = {
@@ -25,7 +28,21 @@ const USAGES: Record<string, string> = {
   remap: REMAP_USAGE,
   traces: TRACES_USAGE,
   trace: TRACE_USAGE,
+  'db-url': DB_URL_USAGE,
 };
+
+/** Start failures the user can fix: one line naming the setting, exit code 2, no stack. */
+function startFailure(err: unknown): number | null {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`tracebridge: invalid configuration: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof EmbeddedStartError) {
+    process.stderr.write(`tracebridge: ${err.message}\n`);
+    return 2;
+  }
+  return null;
+}
 
 /** Whether `--help` is among the options (read by node:util parseArgs, so `--x=--help` is not a request for help). */
 function asksForHelp(args: string[]): boolean {
@@ -44,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'traces') return tracesCommand(args);
   if (command === 'trace') return traceCommand(args);
   if (command === 'remap') return remapCommand(args);
+  if (command === 'db-url') return dbUrlCommand(args);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(args, process.env);
@@ -57,15 +75,22 @@ export async function main(argv: string[]): Promise<number> {
   const log = pino({ level: config.logLevel, base: { service: 'tracebridge' } });
 
   if (command === 'migrate') {
-    const { db, description } = await openDatabase({ ...config, pgPort: 0 }, log);
+    let opened: Awaited<ReturnType<typeof openDatabase>>;
     try {
-      const applied = await migrate(db);
+      opened = await openDatabase(config, log, { shared: true });
+    } catch (err) {
+      const code = startFailure(err);
+      if (code !== null) return code;
+      throw err;
+    }
+    try {
+      const applied = await migrate(opened.db);
       log.info(
-        { applied, database: description },
+        { applied, database: opened.description },
         applied.length ? 'migrations applied' : 'schema is up to date',
       );
     } finally {
-      await db.close();
+      await opened.close();
     }
     return 0;
   }
@@ -78,10 +103,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     bridge = await startBridge(config, log);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`tracebridge: invalid configuration: ${err.message}\n`);
-      return 2;
-    }
+    const code = startFailure(err);
+    if (code !== null) return code;
     throw err;
   }
   await new Promise<void>((resolve) => {
