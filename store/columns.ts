@@ -78,6 +78,7 @@ export const TRACE_FIELDS = [
   'experiment_id',
   'name',
   'span_type',
+  'model',
   'status',
   'start_time',
   'end_time',
@@ -180,6 +181,9 @@ export const TRACE_COLUMNS = [
   'user_id',
   'tags',
   'metadata',
+  'search_text',
+  'span_types',
+  'models',
 ] as const;
 
 export type TraceRecord = { [K in (typeof TRACE_COLUMNS)[number]]: unknown };
@@ -207,4 +211,7 @@ export const TRACE_COLUMN_TYPES: Record<(typeof TRACE_COLUMNS)[number], ColumnTy
   user_id: 'text',
   tags: 'jsonb',
   metadata: 'jsonb',
+  search_text: 'text',
+  span_types: 'text[]',
+  models: 'text[]',
 };
