@@ -180,6 +180,7 @@ export const TRACE_COLUMNS = [
   'user_id',
   'tags',
   'metadata',
+  'run_id',
 ] as const;
 
 export type TraceRecord = { [K in (typeof TRACE_COLUMNS)[number]]: unknown };
@@ -207,4 +208,5 @@ export const TRACE_COLUMN_TYPES: Record<(typeof TRACE_COLUMNS)[number], ColumnTy
   user_id: 'text',
   tags: 'jsonb',
   metadata: 'jsonb',
+  run_id: 'text',
 };

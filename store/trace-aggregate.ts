@@ -89,7 +89,7 @@ meta AS (
 INSERT INTO traces AS t (
   trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano, end_time_unix_nano,
   duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
-  input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata
+  input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata, run_id
 )
 SELECT
   a.trace_id,
@@ -112,7 +112,9 @@ SELECT
   coalesce(r.session_id, fs.session_id),
   coalesce(r.user_id, fu.user_id),
   coalesce(tg.tags, '{}'::jsonb),
-  coalesce(m.metadata, '{}'::jsonb)
+  coalesce(m.metadata, '{}'::jsonb),
+  -- A trace's first row starts it as a run of one; run_id is never updated here (runs.ts owns it).
+  a.trace_id
 FROM agg a
 LEFT JOIN root r USING (trace_id)
 LEFT JOIN first_span f USING (trace_id)
