@@ -12,6 +12,7 @@
  *
  * Flags: --traces 1000000  --ingest-seconds 20  --ingest-rounds 2  --clients 4  --message-kb 1  --repeat 5
  *        --no-ingest (skip 1)  --no-read (skip 2)  --out FILE (JSON)
+ *        --synthetic   fill the traces table by SQL instead of through the bridge (loadSynthetic)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { eachFlag } from './flags.js';
 import type { LoadgenConfig, LoadgenResult } from './loadgen.js';
 import { type BenchPostgres, databaseUrl, startBenchPostgres } from './pg.js';
 import { cpuSeconds, treeCpuSeconds } from './proc.js';
-import { newIdScheme, SPANS_PER_REQUEST } from './workload.js';
+import { newIdScheme, SPANS_PER_REQUEST, WORDS } from './workload.js';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 const READ_INDEXES = [
@@ -45,6 +46,7 @@ const opts = {
   repeat: 5,
   ingest: true,
   read: true,
+  synthetic: false,
   out: null as string | null,
 };
 eachFlag(process.argv.slice(2), (flag, value) => {
@@ -56,6 +58,7 @@ eachFlag(process.argv.slice(2), (flag, value) => {
   else if (flag === '--repeat') opts.repeat = Number(value());
   else if (flag === '--no-ingest') opts.ingest = false;
   else if (flag === '--no-read') opts.read = false;
+  else if (flag === '--synthetic') opts.synthetic = true;
   else if (flag === '--out') opts.out = value();
   else throw new Error(`unknown flag ${flag}`);
 });
@@ -199,7 +202,75 @@ async function timeQuery(port: number, label: string, query: string): Promise<Ti
   return { label, query, rows, medianMs: runs[Math.floor(runs.length / 2)]!, maxMs: runs[runs.length - 1]! };
 }
 
-async function readRun(admin: pg.Client, server: string) {
+/** Loads `opts.traces` traces through the bridge (the workload's agent traces, 6 spans each). */
+async function loadThroughBridge(client: pg.Client, ports: { http: number; grpc: number }): Promise<void> {
+  const gen = startLoadgen(loadgenConfig(ports, 400));
+  await gen.ready;
+  gen.child.send({ type: 'start' });
+  const target = opts.traces * 6;
+  for (;;) {
+    await sleep(5000);
+    const spans = await committedSpans(client);
+    process.stdout.write(`\rloaded ${spans} spans (${Math.round(spans / 6)} traces)   `);
+    if (spans >= target) break;
+  }
+  gen.child.send({ type: 'stop', window: [Date.now() - 1000, Date.now()] });
+  await gen.result;
+  // A rare word: in one trace of a thousand (the workload's vocabulary puts every other word in most traces).
+  await client.query(
+    `UPDATE traces SET search_text = search_text || ' xylophone'
+     WHERE trace_id IN (SELECT trace_id FROM traces ORDER BY start_time DESC OFFSET 500 LIMIT $1)`,
+    [Math.max(1, Math.floor(opts.traces / 1000))],
+  );
+}
+
+/**
+ * --synthetic: trace rows written by SQL (no spans: the list reads only `traces`), 3 experiments, 1 in 500
+ * traces ERROR, 1 in 50 with a failed span, tags env=prod|staging|dev and 1 in 1000 a rare tag, span types with a
+ * rare RETRIEVER (1 in 200), lognormal-ish durations, sessions of 10 traces, and a search document of 60 words from
+ * the workload's vocabulary plus a word in 1 of 50 and one in 1 of 1000. Much faster than loading a million
+ * traces through the bridge on a shared machine; the indexes and the queries are the same.
+ */
+async function loadSynthetic(client: pg.Client): Promise<void> {
+  const words = WORDS.map((w) => `'${w}'`).join(',');
+  await client.query(
+    `INSERT INTO experiments (experiment_id, name) VALUES (1, 'agents-prod'), (2, 'agents-staging')
+     ON CONFLICT DO NOTHING`,
+  );
+  const batch = 100_000;
+  for (let lo = 0; lo < opts.traces; lo += batch) {
+    const hi = Math.min(opts.traces, lo + batch);
+    await client.query(
+      `INSERT INTO traces (trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano,
+         end_time_unix_nano, duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
+         input_tokens, output_tokens, total_tokens, session_id, tags, run_id, search_text, span_types, models)
+       SELECT id, i % 3, 'invoke_agent research_assistant', CASE WHEN i % 500 = 0 THEN 'ERROR' ELSE 'OK' END,
+         st, st + d * interval '1 ms', ns, ns + (d * 1e6)::bigint, d, left(doc, 200), right(doc, 200),
+         substr(id, 1, 16), 6, CASE WHEN i % 50 = 0 THEN 1 ELSE 0 END, 900, 300, 1200,
+         'conv_' || (i / 10), jsonb_build_object('env', (ARRAY['prod','staging','dev'])[1 + i % 3])
+           || CASE WHEN i % 1000 = 7 THEN '{"ticket":"rare"}'::jsonb ELSE '{}'::jsonb END,
+         id, doc,
+         CASE WHEN i % 200 = 3 THEN ARRAY['AGENT','CHAT_MODEL','RETRIEVER','TOOL'] ELSE ARRAY['AGENT','CHAT_MODEL','TOOL'] END,
+         ARRAY['gpt-4o']
+       FROM (
+         SELECT i, md5(i::text || 'trace') AS id,
+           '2025-01-01T00:00:00Z'::timestamptz + i * interval '30 ms' AS st,
+           (extract(epoch FROM '2025-01-01T00:00:00Z'::timestamptz) * 1e9)::bigint + i::bigint * 30000000 AS ns,
+           round((200 + 800 * exp(random() * 3))::numeric, 3)::float8 AS d,
+           (SELECT string_agg((ARRAY[${words}]::text[])[1 + floor(random() * ${WORDS.length})::int], ' ')
+              FROM generate_series(1, 60) g WHERE i IS NOT NULL)
+             || CASE WHEN i % 50 = 1 THEN ' marimba' ELSE '' END
+             || CASE WHEN i % 1000 = 2 THEN ' xylophone' ELSE '' END AS doc
+         FROM generate_series($1::bigint, $2::bigint - 1) i
+       ) x`,
+      [lo, hi],
+    );
+    process.stdout.write(`\rwrote ${hi} trace rows   `);
+  }
+  console.log();
+}
+
+async function readRun(admin: pg.Client, server: string, synthetic: boolean) {
   const url = await freshDatabase(admin, server, 'bench_read_latency', true);
   const ports = await freePorts();
   const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports });
@@ -207,33 +278,24 @@ async function readRun(admin: pg.Client, server: string) {
   await client.connect();
   const loadStart = Date.now();
   try {
-    const gen = startLoadgen(loadgenConfig(ports, 400));
-    await gen.ready;
-    gen.child.send({ type: 'start' });
-    const target = opts.traces * 6;
-    for (;;) {
-      await sleep(5000);
-      const spans = await committedSpans(client);
-      process.stdout.write(`\rloaded ${spans} spans (${Math.round(spans / 6)} traces)   `);
-      if (spans >= target) break;
-    }
-    gen.child.send({ type: 'stop', window: [Date.now() - 1000, Date.now()] });
-    await gen.result;
+    if (synthetic) await loadSynthetic(client);
+    else await loadThroughBridge(client, ports);
     const loadSeconds = (Date.now() - loadStart) / 1000;
     console.log(`\nloaded in ${loadSeconds.toFixed(0)} s`);
-    // A rare word: in one trace of a thousand (the workload's vocabulary puts every other word in most traces).
-    await client.query(
-      `UPDATE traces SET search_text = search_text || ' xylophone'
-       WHERE trace_id IN (SELECT trace_id FROM traces ORDER BY start_time DESC OFFSET 500 LIMIT $1)`,
-      [Math.max(1, Math.floor(opts.traces / 1000))],
-    );
     await client.query('VACUUM ANALYZE traces');
     const stats = await client.query<{ traces: string; spans: string; size: string }>(
       `SELECT (SELECT count(*) FROM traces)::text AS traces, (SELECT sum(span_count) FROM traces)::text AS spans,
          pg_size_pretty(pg_database_size(current_database())) AS size`,
     );
-    const mid = await client.query<{ t: Date; session: string; cursor: string }>(
-      `SELECT start_time AS t, session_id AS session,
+    const mid = await client.query<{
+      t: Date;
+      session: string;
+      cursor: string;
+      experiment: string;
+      id: string;
+    }>(
+      `SELECT start_time AS t, session_id AS session, trace_id AS id,
+         (SELECT name FROM experiments e WHERE e.experiment_id = traces.experiment_id) AS experiment,
          encode(convert_to((extract(epoch FROM start_time) * 1000000)::bigint::text || '.' || trace_id, 'UTF8'), 'base64') AS cursor
        FROM traces ORDER BY start_time DESC, trace_id DESC OFFSET $1 LIMIT 1`,
       [Math.floor(Number(stats.rows[0]!.traces) / 2)],
@@ -244,9 +306,10 @@ async function readRun(admin: pg.Client, server: string) {
     const to = m.t.toISOString();
     const queries: [string, string][] = [
       ['newest 50', ''],
-      ['experiment', 'experiment=Default'],
+      ['experiment', `experiment=${encodeURIComponent(m.experiment)}`],
       ['q, a word in most traces', 'q=refund'],
       ['q, two words', 'q=refund%20invoice'],
+      ['q, a word in 1 of 50 (synthetic only)', 'q=marimba'],
       ['q, a word in 1 of 1000', 'q=xylophone'],
       ['q, a word in none', 'q=zebra'],
       ['state=OK', 'state=OK'],
@@ -258,11 +321,14 @@ async function readRun(admin: pg.Client, server: string) {
       ['span_type=RETRIEVER (none)', 'span_type=RETRIEVER'],
       ['min_duration_ms=800 (all)', 'min_duration_ms=800'],
       ['min_duration_ms=5000 (none)', 'min_duration_ms=5000'],
-      ['trace_id prefix, 2 hex', 'trace_id=ab'],
-      ['trace_id prefix, 6 hex', 'trace_id=abcdef'],
+      ['trace_id prefix, 2 hex', `trace_id=${m.id.slice(0, 2)}`],
+      ['trace_id prefix, 6 hex', `trace_id=${m.id.slice(0, 6)}`],
+      ['tag in 1 of 1000 (synthetic only)', 'tag=ticket%3Drare'],
+      ['tag in 1 of 3 (synthetic only)', 'tag=env%3Dstaging'],
       ['session', `session=${encodeURIComponent(m.session ?? 'none')}`],
       ['keyset page in the middle', `cursor=${cursor}`],
-      ['experiment + state=ERROR + q', 'experiment=Default&state=ERROR&q=refund'],
+      ['experiment + state=ERROR + q', `experiment=${encodeURIComponent(m.experiment)}&state=ERROR&q=refund`],
+      ['errors + span_type=RETRIEVER', 'errors=true&span_type=RETRIEVER'],
       ['limit=200', 'limit=200'],
     ];
     const timings: Timing[] = [];
@@ -311,7 +377,7 @@ async function main(): Promise<void> {
       report.ingest = { rates, cost, cpuCost };
     }
     if (opts.read) {
-      const r = await readRun(admin, server.url);
+      const r = await readRun(admin, server.url, opts.synthetic);
       console.log(`\n${r.stats.traces} traces, ${r.stats.spans} spans, database ${r.stats.size}\n`);
       console.log('| filter | query | rows | median ms | max ms |\n| --- | --- | ---: | ---: | ---: |');
       for (const t of r.timings) {

@@ -416,6 +416,43 @@ describe('one trace', () => {
     ]);
   });
 
+  it('returns a 10,000-span tree without content, gzipped', async () => {
+    const traceId = hexId(16);
+    const rootId = hexId(8);
+    const big = 'x'.repeat(2000);
+    for (let part = 0; part < 10; part++) {
+      const spans: TestSpan[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const n = part * 1000 + i;
+        spans.push({
+          traceId,
+          spanId: n === 0 ? rootId : hexId(8),
+          ...(n === 0 ? {} : { parentSpanId: rootId }),
+          name: `step ${n}`,
+          start: T0 + BigInt(n) * 1000n,
+          end: T0 + BigInt(n) * 1000n + 500n,
+          attributes: { 'input.value': big, 'openinference.span.kind': 'TOOL' },
+        });
+      }
+      const res = await fetch(`${base}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tracebridge-experiment': 'exp-big', ...ALL },
+        body: JSON.stringify(jsonRequest([{ spans }])),
+      });
+      assert.equal(res.status, 200);
+    }
+    const res = await fetch(`${base}/api/v1/traces/${traceId}`, {
+      headers: { ...ALL, 'accept-encoding': 'gzip' },
+    });
+    assert.equal(res.status, 200);
+    const detail = (await res.json()) as TraceDetail;
+    assert.equal(detail.spans.length, 10_000);
+    assert.equal(detail.trace.span_count, 10_000);
+    assert.ok(detail.spans.every((s) => s.has_inputs && !('inputs' in s)));
+    // The tree without content is small next to the 20 MB of content.
+    assert.ok(JSON.stringify(detail).length < 5_000_000);
+  });
+
   it('gzips a large answer when asked', async () => {
     const res = await fetch(`${base}/api/v1/traces?limit=200`, {
       headers: { ...ALL, 'accept-encoding': 'gzip' },
