@@ -463,6 +463,42 @@ describe('one trace', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('documents exactly the keys each endpoint answers with', async () => {
+    type Schema = { properties?: Record<string, Schema>; required?: string[]; $ref?: string; items?: Schema };
+    const doc = await ok<{ components: { schemas: Record<string, Schema> } }>('/api/v1/openapi.json', {});
+    const schemas = doc.components.schemas;
+    const resolve = (x: Schema): Schema => (x.$ref ? schemas[x.$ref.split('/').pop()!]! : x);
+    const check = (name: string, value: unknown, schema: Schema) => {
+      const { properties: props, required = [] } = resolve(schema);
+      if (!props || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+      const keys = Object.keys(value).filter((k) => !(k in props));
+      assert.deepEqual(keys, [], `${name}: undocumented keys`);
+      for (const k of required) assert.ok(k in (value as object), `${name}: required key ${k} missing`);
+      for (const k of Object.keys(props)) {
+        if (!(k in (value as object))) continue;
+        const v = (value as Record<string, unknown>)[k];
+        const p = resolve(props[k]!);
+        if (Array.isArray(v) && p.items) v.forEach((item, i) => check(`${name}.${k}[${i}]`, item, p.items!));
+        else check(`${name}.${k}`, v, p);
+      }
+    };
+    const { traceId, childId } = sent.refund!;
+    const samples: [string, string][] = [
+      ['/api/v1/experiments', 'ExperimentList'],
+      ['/api/v1/traces?limit=5', 'TracePage'],
+      [`/api/v1/traces/${sent.xss!.traceId}`, 'TraceDetail'],
+      [`/api/v1/traces/${traceId}/spans/${childId}`, 'SpanContent'],
+      ['/api/v1/runs', 'RunPage'],
+      [`/api/v1/runs/${runOf()}`, 'RunDetail'],
+      ['/api/v1/sessions', 'SessionPage'],
+      ['/api/v1/sessions/s1', 'SessionDetail'],
+    ];
+    for (const [path, schema] of samples)
+      check(path, await ok(path), { $ref: `#/components/schemas/${schema}` });
+  });
+});
+
 describe('runs and sessions', () => {
   it('returns a run with its traces and how they hang together', async () => {
     const runId = runOf();
