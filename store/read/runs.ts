@@ -3,8 +3,10 @@
  * sessions (the `sessions` view) for the read API.
  *
  * Lists are newest activity first: a run (session) sits at its newest trace, found by walking traces in the
- * list's index order and keeping a trace only when no newer trace of its run exists; its aggregate row is then
- * read from the view for that one run, so a page reads a page's worth of runs, not the whole view.
+ * list's index order and keeping a trace only when it is its run's newest; its aggregate row is then read from
+ * the view for that one run, so a page reads a page's worth of runs, not the whole view. "Its run's newest" is a
+ * correlated subquery, not NOT EXISTS: an anti-join let the planner hash-join every trace of a session with every
+ * other (12 s for 30,000 traces in 86 sessions).
  */
 import type { Queryable } from '../db.js';
 import { isoSql, type ListCursor, TRACE_ITEM_COLUMNS, type TraceListRow, traceItem } from './trace-list.js';
@@ -162,8 +164,8 @@ export async function listRuns(
     return `$${params.length}`;
   };
   const where = traceWhere(f, p);
-  where.push(`NOT EXISTS (SELECT 1 FROM traces n WHERE n.run_id = t.run_id
-    AND (n.start_time, n.trace_id) > (t.start_time, t.trace_id))`);
+  where.push(`(SELECT n.trace_id FROM traces n WHERE n.run_id = t.run_id
+    ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = t.trace_id`);
   if (f.state !== null) where.push(`r.state = ${p(f.state)}::text`);
   if (f.errors) where.push('r.error_count > 0');
   const sql = `
@@ -188,8 +190,8 @@ export async function listSessions(
   };
   const where = traceWhere(f, p);
   where.push('t.session_id IS NOT NULL');
-  where.push(`NOT EXISTS (SELECT 1 FROM traces n WHERE n.session_id = t.session_id
-    AND n.experiment_id = t.experiment_id AND (n.start_time, n.trace_id) > (t.start_time, t.trace_id))`);
+  where.push(`(SELECT n.trace_id FROM traces n WHERE n.session_id = t.session_id
+    AND n.experiment_id = t.experiment_id ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = t.trace_id`);
   if (f.errors) where.push('g.error_count > 0');
   const sql = `
 SELECT ${SESSION_COLUMNS}, ${CURSOR_COLUMNS}
