@@ -134,76 +134,142 @@ function traceWhere(f: GroupListFilter, p: (v: unknown) => string): string[] {
   return where;
 }
 
-async function pageOf<T>(
-  db: Queryable,
-  sql: string,
-  params: unknown[],
-  limit: number,
-  map: (row: Record<string, unknown>) => T,
-): Promise<{ rows: T[]; next: ListCursor | null }> {
-  const r = await db.query<Record<string, unknown>>(sql, params);
-  const page = r.rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const next =
-    r.rows.length > limit && last
-      ? { startMicros: String(last.cursor_micros), traceId: String(last.cursor_trace_id) }
-      : null;
-  return { rows: page.map(map), next };
-}
-
 const CURSOR_COLUMNS = `(extract(epoch FROM t.start_time) * 1000000)::bigint::text AS cursor_micros,
   t.trace_id AS cursor_trace_id`;
 
-export async function listRuns(
+/** Candidates looked at per step, and steps per page: a page of a rare state stops after this many runs. */
+const CANDIDATE_BATCH = 200;
+const MAX_BATCHES = 20;
+
+interface Candidate {
+  key: string;
+  experimentId: string;
+  cursor: ListCursor;
+}
+
+/**
+ * A page of groups (runs or sessions), in two statements per step: the next candidates — traces in list order that
+ * are their group's newest — and then the groups' aggregate rows from the view by key (`= ANY` on the view's
+ * grouping column is pushed down to the traces index; a lateral join to the view was not, and aggregated the
+ * whole table per row: seconds at 30,000 traces). Filters on the aggregate (state, failed spans) drop groups, so
+ * it steps on until the page is full or MAX_BATCHES were looked at; the cursor is then the last candidate seen,
+ * which keeps paging exact.
+ */
+async function groupPage<T>(
+  db: Queryable,
+  f: GroupListFilter,
+  candidates: (after: ListCursor | null) => [string, unknown[]],
+  rowsOf: (keys: string[]) => Promise<{ key: string; experimentId: string; row: T }[]>,
+): Promise<{ rows: T[]; next: ListCursor | null }> {
+  const out: T[] = [];
+  let after = f.after;
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const [sql, params] = candidates(after);
+    const found = (await db.query<Record<string, unknown>>(sql, params)).rows.map(
+      (r): Candidate => ({
+        key: String(r.key),
+        experimentId: String(r.experiment_id),
+        cursor: { startMicros: String(r.cursor_micros), traceId: String(r.cursor_trace_id) },
+      }),
+    );
+    if (found.length === 0) return { rows: out, next: null };
+    const rows = await rowsOf(found.map((c) => c.key));
+    const byKey = new Map(rows.map((r) => [`${r.key}\u0000${r.experimentId}`, r.row]));
+    for (const c of found) {
+      const row = byKey.get(`${c.key}\u0000${c.experimentId}`);
+      if (row === undefined) continue;
+      if (out.length === f.limit) return { rows: out, next: after };
+      out.push(row);
+      after = c.cursor;
+    }
+    after = found[found.length - 1]!.cursor;
+    if (found.length < CANDIDATE_BATCH) return { rows: out, next: null };
+  }
+  return { rows: out, next: after };
+}
+
+export function listRuns(
   db: Queryable,
   f: GroupListFilter,
 ): Promise<{ rows: RunRow[]; next: ListCursor | null }> {
-  const params: unknown[] = [];
-  const p = (v: unknown): string => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where = traceWhere(f, p);
-  where.push(`(SELECT n.trace_id FROM traces n WHERE n.run_id = t.run_id
-    ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = t.trace_id`);
-  if (f.state !== null) where.push(`r.state = ${p(f.state)}::text`);
-  if (f.errors) where.push('r.error_count > 0');
-  const sql = `
-SELECT ${RUN_COLUMNS}, ${CURSOR_COLUMNS}
-FROM traces t
-CROSS JOIN LATERAL (SELECT * FROM runs WHERE runs.run_id = t.run_id) r
-JOIN experiments e ON e.experiment_id = r.experiment_id
-WHERE ${where.join('\n  AND ')}
-ORDER BY t.start_time DESC, t.trace_id DESC
-LIMIT ${p(f.limit + 1)}::integer`;
-  return pageOf(db, sql, params, f.limit, runRow);
+  return groupPage(
+    db,
+    f,
+    (after) => {
+      const params: unknown[] = [];
+      const p = (v: unknown): string => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const where = traceWhere({ ...f, after }, p);
+      where.push(`(SELECT n.trace_id FROM traces n WHERE n.run_id = t.run_id
+        ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = t.trace_id`);
+      return [
+        `SELECT t.run_id AS key, t.experiment_id::text AS experiment_id, ${CURSOR_COLUMNS}
+         FROM traces t WHERE ${where.join(' AND ')}
+         ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${CANDIDATE_BATCH}`,
+        params,
+      ];
+    },
+    async (keys) => {
+      const where = ['r.run_id = ANY($1::text[])'];
+      const params: unknown[] = [keys];
+      if (f.state !== null) {
+        params.push(f.state);
+        where.push(`r.state = $${params.length}::text`);
+      }
+      if (f.errors) where.push('r.error_count > 0');
+      const r = await db.query<Record<string, unknown>>(
+        `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id
+         WHERE ${where.join(' AND ')}`,
+        params,
+      );
+      return r.rows.map((row) => ({
+        key: String(row.run_id),
+        experimentId: String(row.experiment_id),
+        row: runRow(row),
+      }));
+    },
+  );
 }
 
-export async function listSessions(
+export function listSessions(
   db: Queryable,
   f: GroupListFilter,
 ): Promise<{ rows: SessionRow[]; next: ListCursor | null }> {
-  const params: unknown[] = [];
-  const p = (v: unknown): string => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where = traceWhere(f, p);
-  where.push('t.session_id IS NOT NULL');
-  where.push(`(SELECT n.trace_id FROM traces n WHERE n.session_id = t.session_id
-    AND n.experiment_id = t.experiment_id ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = t.trace_id`);
-  if (f.errors) where.push('g.error_count > 0');
-  const sql = `
-SELECT ${SESSION_COLUMNS}, ${CURSOR_COLUMNS}
-FROM traces t
-CROSS JOIN LATERAL (
-  SELECT * FROM sessions WHERE sessions.session_id = t.session_id AND sessions.experiment_id = t.experiment_id
-) g
-JOIN experiments e ON e.experiment_id = g.experiment_id
-WHERE ${where.join('\n  AND ')}
-ORDER BY t.start_time DESC, t.trace_id DESC
-LIMIT ${p(f.limit + 1)}::integer`;
-  return pageOf(db, sql, params, f.limit, sessionRow);
+  return groupPage(
+    db,
+    f,
+    (after) => {
+      const params: unknown[] = [];
+      const p = (v: unknown): string => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const where = traceWhere({ ...f, after }, p);
+      where.push('t.session_id IS NOT NULL');
+      where.push(`(SELECT n.trace_id FROM traces n WHERE n.session_id = t.session_id
+        AND n.experiment_id = t.experiment_id ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = t.trace_id`);
+      return [
+        `SELECT t.session_id AS key, t.experiment_id::text AS experiment_id, ${CURSOR_COLUMNS}
+         FROM traces t WHERE ${where.join(' AND ')}
+         ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${CANDIDATE_BATCH}`,
+        params,
+      ];
+    },
+    async (keys) => {
+      const r = await db.query<Record<string, unknown>>(
+        `SELECT ${SESSION_COLUMNS} FROM sessions g JOIN experiments e ON e.experiment_id = g.experiment_id
+         WHERE g.session_id = ANY($1::text[])${f.errors ? ' AND g.error_count > 0' : ''}`,
+        [keys],
+      );
+      return r.rows.map((row) => ({
+        key: String(row.session_id),
+        experimentId: String(row.experiment_id),
+        row: sessionRow(row),
+      }));
+    },
+  );
 }
 
 export async function getRun(db: Queryable, runId: string): Promise<RunRow | null> {
