@@ -18,6 +18,14 @@ CREATE INDEX traces_experiment_start_id_idx ON traces (experiment_id, start_time
 DROP INDEX IF EXISTS traces_start_idx;
 DROP INDEX IF EXISTS traces_experiment_start_idx;
 
+-- The newest trace of a run / a session, one index probe (the runs and sessions lists place each group at its
+-- newest trace). They serve `WHERE run_id = …` / `WHERE session_id = …` as the indexes they replace did.
+CREATE INDEX traces_run_start_id_idx ON traces (run_id, start_time DESC, trace_id DESC);
+DROP INDEX IF EXISTS traces_run_idx;
+CREATE INDEX traces_session_start_id_idx ON traces (session_id, experiment_id, start_time DESC, trace_id DESC)
+  WHERE session_id IS NOT NULL;
+DROP INDEX IF EXISTS traces_session_idx;
+
 -- "Newest 50 with state X": a rare state no longer walks the whole table.
 CREATE INDEX traces_state_start_id_idx ON traces (state, start_time DESC, trace_id DESC);
 -- "Any failed span": partial, so it holds only the failing traces.
