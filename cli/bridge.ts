@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { readApiRoute } from '../api/read-api.js';
+import { defaultUiDir, StaticFiles } from '../api/static-files.js';
 import { Admission } from '../ingest/admission.js';
 import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
 import { fileCapture } from '../ingest/capture.js';
@@ -29,7 +31,7 @@ import { Experiments } from '../store/experiments.js';
 import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { type Config, ConfigError } from './config.js';
-import { openDatabase } from './database.js';
+import { openDatabase, openReadDatabase } from './database.js';
 import { startRetention } from './retention-job.js';
 
 export interface RunningBridge {
@@ -196,14 +198,21 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   grpc.setLogger({
     error: (...args: unknown[]) => log.debug({ grpc: args.map(String).join(' ') }, 'grpc-js'),
   });
+  // The web UI and its read API share the OTLP/HTTP port (api/read-api.ts).
+  const readDb = config.ui ? openReadDatabase(database, log) : null;
+  const routes = readDb
+    ? readApiRoute({ db: readDb, apiKeys, files: new StaticFiles(config.uiDir ?? defaultUiDir()), log })
+    : undefined;
+
   let http: { server: Server; port: number } | undefined;
   let grpcServer: { server: grpc.Server; port: number };
   try {
-    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, lifecycle, log });
+    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, lifecycle, log, routes });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
     http?.server.close();
     await mapWorkers?.close();
+    await readDb?.close();
     await database.close();
     throw http
       ? listenFailure(err, 'TRACEBRIDGE_GRPC_PORT', config.host, config.grpcPort)
@@ -220,6 +229,12 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       : null;
 
   const scheme = tls ? 'https' : 'http';
+  if (config.ui && !apiKeys.enabled && !isLoopback(config.host)) {
+    log.warn(
+      { host: config.host },
+      `the web UI and read API on ${scheme}://${config.host}:${http.port}/ need no API key: anyone who reaches this port can read every prompt (set TRACEBRIDGE_API_KEYS, or TRACEBRIDGE_UI=off)`,
+    );
+  }
   log.info(
     {
       http: `${config.host}:${http.port}`,
@@ -228,7 +243,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       tls: Boolean(tls),
       auth: apiKeys.enabled,
     },
-    `tracebridge listening on ${scheme}://${config.host}:${http.port} (OTLP/HTTP) and ${config.host}:${grpcServer.port} (OTLP/gRPC${tls ? ', TLS' : ''}), storing to ${description}`,
+    `tracebridge listening on ${scheme}://${config.host}:${http.port} (OTLP/HTTP${config.ui ? ', web UI' : ''}) and ${config.host}:${grpcServer.port} (OTLP/gRPC${tls ? ', TLS' : ''}), storing to ${description}`,
   );
 
   let stopped: Promise<void> | null = null;
@@ -251,6 +266,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();
         await mapWorkers?.close();
+        await readDb?.close();
         // Closes the pool, then (embedded) stops the server with a fast shutdown: nothing is left listening.
         await database.close();
         log.info('tracebridge stopped');
@@ -258,4 +274,9 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       return stopped;
     },
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine reaches them. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

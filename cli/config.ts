@@ -54,6 +54,13 @@ function logLevel(raw: string, name: string): string {
 
 const port = integer(0, 65535);
 
+function onOff(raw: string, name: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
+}
+
 const SETTINGS = [
   { key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', parse: databaseUrl, fallback: null },
   { key: 'host', env: 'TRACEBRIDGE_HOST', flag: '--host', parse: text, fallback: '127.0.0.1' },
@@ -137,14 +144,18 @@ const SETTINGS = [
     parse: integer(0, 100_000),
     fallback: 0,
   },
+  { key: 'ui', env: 'TRACEBRIDGE_UI', flag: '--ui', parse: onOff, fallback: true },
 ] as const satisfies readonly Setting[];
 
 type SettingRow = (typeof SETTINGS)[number];
 
-/** The validated settings: each key of SETTINGS with what its parser returns, or its default. */
+/**
+ * The validated settings: each key of SETTINGS with what its parser returns, or its default; plus `uiDir`, where
+ * the UI's built files are (tests; default dist/ui/), which is not a setting.
+ */
 export type Config = {
   -readonly [S in SettingRow as S['key']]: ReturnType<S['parse']> | S['fallback'];
-};
+} & { uiDir?: string };
 
 export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag }));
 

@@ -23,6 +23,8 @@ export interface OpenedDatabase {
   description: string;
   /** The embedded server's port, or null with DATABASE_URL. */
   pgPort: number | null;
+  /** The URL `db` connects with (password included: for a second pool, never for display). */
+  connectionString: string;
   /** Closes the pool, then stops the embedded server when this process started it. */
   close(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function openDatabase(
       db,
       description: `postgres ${redactUrl(config.databaseUrl)}`,
       pgPort: null,
+      connectionString: config.databaseUrl,
       close: () => db.close(),
     };
   }
@@ -90,10 +93,26 @@ export async function openDatabase(
     db,
     description: embedded.description,
     pgPort: embedded.pgPort,
+    connectionString: embedded.ownerUrl,
     async close() {
       closing = true;
       await db.close();
       await embedded.close();
     },
   };
+}
+
+/**
+ * The read API's connection: a pool of its own (on DATABASE_URL's server or the embedded one alike), so a slow read
+ * never holds a writer's connection, with JIT off (its compile time dwarfs these short reads whenever estimates are
+ * inflated) and a statement timeout (a read that cannot be answered in time is a 503, not a held connection).
+ */
+export function openReadDatabase(database: OpenedDatabase, log: Logger): Database {
+  return connectPostgres({
+    connectionString: database.connectionString,
+    max: 4,
+    applicationName: 'tracebridge-read',
+    options: '-c jit=off -c statement_timeout=15000',
+    onIdleError: (err) => log.warn({ err }, 'idle read connection failed'),
+  });
 }

@@ -35,6 +35,8 @@ export const COLUMN_BOUNDS = {
   },
   traces: {
     trace_id: { over: 'validated', rule: '32 lowercase hex characters' },
+    // Computed by the bridge (trace-rows.ts, trace-aggregate.ts), never sent by a client.
+    state: { over: 'validated', rule: 'one of OK, ERROR, IN_PROGRESS' },
     // The root's (else the earliest span's) values of the span columns, cut there already (encoded-span.ts cuts
     // the fields a trace row built in JS reads the same way). traces.name is not indexed and not listed: it may
     // come from a trace tag (langfuse.trace.name), which the SQL recompute reads uncut.

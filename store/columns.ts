@@ -83,6 +83,7 @@ export const TRACE_FIELDS = [
   'experiment_id',
   'name',
   'span_type',
+  'model',
   'status',
   'start_time',
   'end_time',
@@ -127,6 +128,10 @@ export const TRACE_COLUMN_TYPES = {
   user_id: 'text',
   tags: 'jsonb',
   metadata: 'jsonb',
+  run_id: 'text',
+  search_text: 'text',
+  span_types: 'text[]',
+  models: 'text[]',
 } as const satisfies Record<string, ColumnType>;
 
 export const TRACE_COLUMNS = columnsOf(TRACE_COLUMN_TYPES);

@@ -10,13 +10,13 @@
  * The name is the root span's, unless a span's trace tags name the trace (TRACE_NAME_TAG, trace-rows.ts).
  */
 import type { Queryable } from './db.js';
-import { MODEL_SPAN_TYPES, TRACE_NAME_TAG } from './trace-rows.js';
+import { CHAT_SPAN_TYPES, MODEL_SPAN_TYPES, SEARCH_TEXT_MAX_CHARS, TRACE_NAME_TAG } from './trace-rows.js';
 
 const RECOMPUTE_TRACES_SQL = `
 WITH s AS MATERIALIZED (
   -- Only the columns the aggregates read (the content columns are large), and a join on the id list rather than
   -- "= ANY": the planner then walks the primary key per trace instead of scanning the table.
-  SELECT sp.trace_id, sp.span_id, sp.parent_span_id, sp.experiment_id, sp.name, sp.status,
+  SELECT sp.trace_id, sp.span_id, sp.parent_span_id, sp.experiment_id, sp.name, sp.status, sp.span_type, sp.model,
     sp.start_time, sp.end_time, sp.start_time_unix_nano, sp.end_time_unix_nano,
     sp.input_tokens, sp.output_tokens, sp.total_tokens, sp.request_preview, sp.response_preview,
     sp.session_id, sp.user_id, sp.trace_tags, sp.trace_metadata,
@@ -46,8 +46,23 @@ agg AS (
     sum(total_tokens) FILTER (WHERE is_model) AS model_total,
     sum(input_tokens) AS all_in,
     sum(output_tokens) AS all_out,
-    sum(total_tokens) AS all_total
+    sum(total_tokens) AS all_total,
+    array_agg(DISTINCT span_type COLLATE "C" ORDER BY span_type COLLATE "C") AS span_types,
+    coalesce(array_agg(DISTINCT model COLLATE "C" ORDER BY model COLLATE "C") FILTER (WHERE model IS NOT NULL),
+      '{}') AS models
   FROM s GROUP BY trace_id
+),
+-- The search document (trace-rows.ts searchText): distinct request / response previews of roots and model calls
+-- in span order, cut.
+search_parts AS (
+  SELECT DISTINCT ON (s.trace_id, p.text) s.trace_id, p.text, s.start_time_unix_nano AS ns, s.span_id, p.ord
+  FROM s CROSS JOIN LATERAL unnest(ARRAY[s.request_preview, s.response_preview]) WITH ORDINALITY AS p (text, ord)
+  WHERE p.text <> '' AND (s.parent_span_id IS NULL OR s.span_type = ANY($5::text[]))
+  ORDER BY s.trace_id, p.text, s.start_time_unix_nano, s.span_id, p.ord
+),
+search AS (
+  SELECT trace_id, left(string_agg(text, E'\\n' ORDER BY ns, span_id, ord), $4::integer) AS search_text
+  FROM search_parts GROUP BY trace_id
 ),
 first_span AS (
   SELECT DISTINCT ON (trace_id) trace_id, name FROM s ORDER BY trace_id, start_time_unix_nano, span_id
@@ -90,7 +105,8 @@ meta AS (
 INSERT INTO traces AS t (
   trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano, end_time_unix_nano,
   duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
-  input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata
+  input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata, run_id, search_text,
+  span_types, models
 )
 SELECT
   a.trace_id,
@@ -115,7 +131,12 @@ SELECT
   coalesce(r.session_id, fs.session_id),
   coalesce(r.user_id, fu.user_id),
   coalesce(tg.tags, '{}'::jsonb),
-  coalesce(m.metadata, '{}'::jsonb)
+  coalesce(m.metadata, '{}'::jsonb),
+  -- A trace's first row starts it as a run of one; run_id is never updated here (runs.ts owns it).
+  a.trace_id,
+  se.search_text,
+  a.span_types,
+  a.models
 FROM agg a
 LEFT JOIN root r USING (trace_id)
 LEFT JOIN first_span f USING (trace_id)
@@ -125,6 +146,7 @@ LEFT JOIN first_session fs USING (trace_id)
 LEFT JOIN first_user fu USING (trace_id)
 LEFT JOIN tags tg USING (trace_id)
 LEFT JOIN meta m USING (trace_id)
+LEFT JOIN search se USING (trace_id)
 ON CONFLICT (trace_id) DO UPDATE SET
   name = EXCLUDED.name,
   state = EXCLUDED.state,
@@ -145,11 +167,20 @@ ON CONFLICT (trace_id) DO UPDATE SET
   user_id = EXCLUDED.user_id,
   tags = EXCLUDED.tags,
   metadata = EXCLUDED.metadata,
+  search_text = EXCLUDED.search_text,
+  span_types = EXCLUDED.span_types,
+  models = EXCLUDED.models,
   updated_at = now()
 `;
 
 /** Recomputes the trace rows of `traceIds` (which the caller has locked) from their spans. */
 export async function recomputeTraces(tx: Queryable, traceIds: string[]): Promise<void> {
   if (traceIds.length === 0) return;
-  await tx.query(RECOMPUTE_TRACES_SQL, [traceIds, MODEL_SPAN_TYPES, TRACE_NAME_TAG]);
+  await tx.query(RECOMPUTE_TRACES_SQL, [
+    traceIds,
+    MODEL_SPAN_TYPES,
+    TRACE_NAME_TAG,
+    SEARCH_TEXT_MAX_CHARS,
+    CHAT_SPAN_TYPES,
+  ]);
 }

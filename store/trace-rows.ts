@@ -11,6 +11,12 @@
  */
 import type { TraceFields, TraceRecord } from './columns.js';
 
+/** The trace's search document is cut here (code points), as `left(…, $3)` in SQL. */
+export const SEARCH_TEXT_MAX_CHARS = 4000;
+/** Spans whose previews are user and assistant text (a model call's last user message and reply). */
+export const CHAT_SPAN_TYPES = ['LLM', 'CHAT_MODEL'];
+const CHAT_TYPES = new Set(CHAT_SPAN_TYPES);
+
 export const MODEL_SPAN_TYPES = ['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER'];
 /**
  * The trace tag that names the trace when a span sets one (the Langfuse SDK's langfuse.trace.name, which the mapper
@@ -72,6 +78,51 @@ function mergeObjects(ordered: Keyed[], column: 'trace_tags' | 'trace_metadata')
   }
   // fromEntries defines own properties, so a "__proto__" key stays a key.
   return Object.fromEntries(merged);
+}
+
+/** Code point order, which is Postgres's `COLLATE "C"` order for UTF-8 (UTF-16 unit order is not, past U+FFFF). */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
+}
+
+function distinctSorted(values: Iterable<unknown>): string[] {
+  const set = new Set<string>();
+  for (const v of values) if (typeof v === 'string') set.add(v);
+  return [...set].sort(byCodePoint);
+}
+
+/**
+ * The trace's search document: the distinct request and response previews of its root spans and its model calls
+ * (user and assistant text: tool arguments and results stay out, which keeps the document — and the full-text
+ * index's share of each write — small), in span order (a span's request before its response), joined by newlines
+ * and cut at SEARCH_TEXT_MAX_CHARS code points.
+ */
+function searchText(ordered: Keyed[]): string | null {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  let units = 0;
+  // Enough text is gathered once it has 2 × max UTF-16 units: that is at least max code points.
+  for (const { span } of ordered) {
+    if (span.parent_span_id !== null && !CHAT_TYPES.has(span.span_type as string)) continue;
+    for (const p of [span.request_preview, span.response_preview]) {
+      if (typeof p !== 'string' || p === '' || seen.has(p)) continue;
+      seen.add(p);
+      parts.push(p);
+      units += p.length + 1;
+    }
+    if (units > 2 * SEARCH_TEXT_MAX_CHARS) break;
+  }
+  if (parts.length === 0) return null;
+  const doc = parts.join('\n');
+  if (doc.length <= SEARCH_TEXT_MAX_CHARS) return doc;
+  return Array.from(doc).slice(0, SEARCH_TEXT_MAX_CHARS).join('');
 }
 
 /** The trace row for `spans`, all the spans of one trace; null when only the SQL recompute can be exact. */
@@ -142,6 +193,11 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
     user_id: r?.user_id ?? firstWith('user_id'),
     tags,
     metadata: mergeObjects(ordered, 'trace_metadata'),
+    // A new trace starts as a run of one; the writer joins it to linked runs afterwards (runs.ts).
+    run_id: first.span.trace_id,
+    search_text: searchText([...keyed].sort(byStart)),
+    span_types: distinctSorted(spans.map((s) => s.span_type)),
+    models: distinctSorted(spans.map((s) => s.model)),
   };
 }
 

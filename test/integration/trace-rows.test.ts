@@ -1,7 +1,8 @@
 /**
  * Property: the trace row the span writer builds in JS for a new trace (store/trace-rows.ts) is the row the SQL
  * recompute (store/trace-aggregate.ts) derives from the same stored spans — for random trees with tied start
- * times, several or no roots, errors, model and non-model usage, previews, sessions and overlapping tags.
+ * times, several or no roots, errors, model and non-model usage, previews, sessions and overlapping tags, and the
+ * read side's columns (search document, span types, models).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -42,7 +43,11 @@ const bag = fc.option(
   { nil: null },
 );
 const tokens = fc.option(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.constant(2 ** 60)), { nil: null });
-const text = fc.option(fc.constantFrom('q1', 'q2', 'answer', ''), { nil: null });
+// Long texts, astral and high-BMP characters: the search document is cut at 4000 code points in both.
+const longText = fc.constantFrom('a', 'é', '😀', '\uffff', 'z', 'y').map((c) => c.repeat(1500));
+const text = fc.option(fc.oneof(fc.constantFrom('q1', 'q2', 'answer', ''), longText), { nil: null });
+// Sorted by code point in both (U+FFFF after an astral character's surrogates in UTF-16 order, before in SQL's).
+const model = fc.option(fc.constantFrom('gpt-4o', 'claude', '😀m', '\uffffm'), { nil: null });
 
 const spanArb = fc.record({
   parent: fc.constantFrom(null, 'p', 'p', 'p'),
@@ -50,6 +55,7 @@ const spanArb = fc.record({
   lengthMs: fc.integer({ min: 0, max: 3 }),
   subMicro: fc.constantFrom(0, 1, 999),
   spanType: fc.constantFrom('AGENT', 'CHAT_MODEL', 'LLM', 'TOOL', 'CHAIN', 'EMBEDDING'),
+  model,
   status: fc.constantFrom('UNSET', 'OK', 'ERROR'),
   input: tokens,
   output: tokens,
@@ -77,6 +83,7 @@ function record(traceId: string, i: number, s: SpanSpec): SpanRecord {
     experiment_id: s.experiment,
     name: `${s.spanType.toLowerCase()} ${i}`,
     span_type: s.spanType,
+    model: s.model,
     status: s.status,
     start_time: isoMicros(start),
     end_time: isoMicros(end),
@@ -101,6 +108,7 @@ const SIMPLE: SpanSpec = {
   lengthMs: 0,
   subMicro: 1,
   spanType: 'AGENT',
+  model: null,
   status: 'OK',
   input: null,
   output: null,

@@ -1,0 +1,325 @@
+/**
+ * The read API's contract, shared by the server (api/) and the web UI (ui/): types only, no runtime code and no
+ * Node imports, so the UI imports it with `import type` without pulling server code.
+ *
+ * Contract (GET only; JSON; snake_case keys, as the SQL columns they come from):
+ * - Base path `/api/v1/`; the OpenAPI 3.1 document is `GET /api/v1/openapi.json`.
+ *   `GET /api/v1/experiments` → ExperimentList
+ *   `GET /api/v1/traces?…TraceListQuery` → Page<TraceListItem>, newest first
+ *   `GET /api/v1/traces/<trace_id>` → TraceDetail (the tree: no large content)
+ *   `GET /api/v1/traces/<trace_id>/spans/<span_id>` → SpanContent (one span's content)
+ *   `GET /api/v1/runs?…RunListQuery` → Page<RunListItem>; `GET /api/v1/runs/<run_id>` → RunDetail
+ *   `GET /api/v1/sessions?…SessionListQuery` → Page<SessionListItem>; `GET /api/v1/sessions/<id>` → SessionDetail
+ * - Access: when the bridge has API keys, every `/api/v1/` call needs `Authorization: Bearer <key>` or
+ *   `x-api-key: <key>` (401 without or with a wrong key; the OpenAPI document is public). A key scoped to
+ *   experiments sees only those: other experiments' traces, runs and sessions answer 404 and are absent from lists.
+ * - Errors: 4xx/5xx with ApiError. A bad query parameter is 400 `BAD_REQUEST` naming the parameter; nothing a
+ *   client sends yields a 500.
+ * - Ids: trace ids 32 lowercase hex, span ids 16 lowercase hex (uppercase is accepted and lowered).
+ * - Times: `*_time` are ISO-8601 UTC strings (microsecond precision, as stored); `*_ns` are exact Unix nanoseconds
+ *   as decimal strings (the waterfall's axis). Durations in milliseconds (double). Tokens are numbers or null.
+ * - Pagination is keyset: pass `next_cursor` back as `cursor` with the same filters; null means the last page.
+ *   There is no total count (counting a large table is slow); lists are newest first.
+ * - Large content (inputs, outputs, messages, attributes, events) comes only per span: a 10,000-span trace's tree
+ *   is small enough to load at once, the content of a span loads when it is opened.
+ * - The UI's static files are served from `dist/ui/` (Vite's build output, `index.html` + hashed `assets/`):
+ *   `/`, `/traces/<id>`, `/runs/<id>`, `/sessions/<id>` answer with `index.html`; `/assets/*` are immutable.
+ *   Content-Security-Policy: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;
+ *   connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'`
+ *   No inline <script> or <style> and no `style="…"` in HTML; styles set from script (element.style, a framework's
+ *   style props) are allowed by CSP. Everything is served by the bridge: no CDN, fonts or network calls.
+ */
+
+export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
+
+/** The span types the mapper assigns (docs/schema.md); the API passes through whatever is stored. */
+export type SpanType =
+  | 'LLM'
+  | 'CHAT_MODEL'
+  | 'EMBEDDING'
+  | 'RERANKER'
+  | 'RETRIEVER'
+  | 'TOOL'
+  | 'AGENT'
+  | 'CHAIN'
+  | 'PARSER'
+  | 'MEMORY'
+  | 'WORKFLOW'
+  | 'TASK'
+  | 'GUARDRAIL'
+  | 'EVALUATOR'
+  | 'UNKNOWN'
+  | (string & {});
+
+export type SpanStatus = 'UNSET' | 'OK' | 'ERROR';
+
+export interface ApiError {
+  error: {
+    /** Stable: BAD_REQUEST, UNAUTHENTICATED, NOT_FOUND, METHOD_NOT_ALLOWED, UNAVAILABLE, INTERNAL. */
+    code: string;
+    message: string;
+  };
+}
+
+/** A keyset page. */
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass as `cursor` to get the next page. null when this is the last page. */
+  next_cursor: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Experiments
+
+export interface Experiment {
+  /** bigint as a decimal string. */
+  experiment_id: string;
+  name: string;
+  created_at: string;
+  tags: Record<string, unknown>;
+}
+
+export interface ExperimentList {
+  items: Experiment[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Traces
+
+/**
+ * `GET /api/v1/traces` query string. Every parameter is optional and they combine with AND. Repeatable parameters
+ * are written once per value (`tag=a=1&tag=b=2`).
+ */
+export interface TraceListQuery {
+  /**
+   * Text anywhere in the trace's user and assistant messages / request and response text (full-text: words, any
+   * order, each word matching as a prefix — `refund` finds "refunds"). 1–200 characters.
+   */
+  q?: string;
+  /** Experiment name (exact). */
+  experiment?: string;
+  state?: TraceState;
+  /** `true`: only traces with at least one failed span (whatever the root's state). */
+  errors?: boolean;
+  /** Start time range, ISO-8601 or Unix milliseconds; `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  /** `key=value` (repeatable): traces whose tags hold every pair. */
+  tag?: string[];
+  /** Only traces with at least one span of this type. */
+  span_type?: SpanType;
+  /** Only traces lasting at least this long. */
+  min_duration_ms?: number;
+  /** Trace id prefix, 1–32 hex characters. */
+  trace_id?: string;
+  /** Only this session's traces. */
+  session?: string;
+  /** Only this run's traces. */
+  run?: string;
+  /** 1–200, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface TraceListItem {
+  trace_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  /** The run the trace belongs to (issue 17: the trace's own id for a run of one). */
+  run_id: string;
+  name: string | null;
+  state: TraceState;
+  start_time: string;
+  end_time: string | null;
+  start_ns: string | null;
+  duration_ms: number | null;
+  span_count: number;
+  /** Spans with status ERROR (a trace can be OK at its root and still hold failed spans). */
+  failed_span_count: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  /** Distinct models of the trace's spans, sorted. */
+  models: string[];
+  request_preview: string | null;
+  response_preview: string | null;
+  session_id: string | null;
+  user_id: string | null;
+  tags: Record<string, unknown>;
+}
+
+export interface TraceRow extends TraceListItem {
+  end_ns: string | null;
+  /** null when the root span never arrived (`root_missing`). */
+  root_span_id: string | null;
+  root_missing: boolean;
+  metadata: Record<string, unknown>;
+}
+
+/** A span link as stored (`spans.links`): to a span of this or another trace. */
+export interface SpanLink {
+  trace_id: string;
+  span_id: string;
+  /** Only in SpanContent. */
+  attributes?: Record<string, unknown>;
+  trace_state?: string;
+}
+
+/** One node of the span tree: everything but content. Spans come sorted by (start_ns, span_id). */
+export interface SpanNode {
+  span_id: string;
+  /** null for a root; may name a span that never arrived (then the UI shows the span at top level). */
+  parent_span_id: string | null;
+  name: string;
+  span_type: SpanType;
+  kind: string;
+  status: SpanStatus;
+  status_message: string | null;
+  error_type: string | null;
+  start_ns: string;
+  end_ns: string;
+  duration_ms: number;
+  model: string | null;
+  provider: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  tool_name: string | null;
+  agent_name: string | null;
+  /** Links to spans of other traces (or of this one). */
+  links: SpanLink[];
+  has_inputs: boolean;
+  has_outputs: boolean;
+  /** input_messages or output_messages present: the Chat tab has something to show. */
+  has_messages: boolean;
+  event_count: number;
+}
+
+export interface TraceDetail {
+  trace: TraceRow;
+  spans: SpanNode[];
+}
+
+/** `GET /api/v1/traces/<trace_id>/spans/<span_id>`: the span's content, as stored (docs/schema.md). */
+export interface SpanContent {
+  trace_id: string;
+  span_id: string;
+  inputs: unknown;
+  outputs: unknown;
+  /** Normalized chat messages: [{role, content, tool_calls?: [{id, name, arguments}], tool_call_id?, name?, …}]. */
+  input_messages: ChatMessage[] | null;
+  output_messages: ChatMessage[] | null;
+  attributes: Record<string, unknown>;
+  resource_attributes: Record<string, unknown>;
+  scope: { name: string | null; version: string | null; attributes: Record<string, unknown> };
+  /** [{name, time_unix_nano, attributes}]; an exception event has `exception.type/message/stacktrace`. */
+  events: SpanEvent[];
+  links: SpanLink[];
+  request_params: Record<string, unknown> | null;
+  finish_reasons: string[] | null;
+  assessments: unknown[] | null;
+  conventions: string[];
+}
+
+export interface ChatMessage {
+  role: string;
+  content: unknown;
+  tool_calls?: { id?: string | null; name?: string | null; arguments?: unknown }[];
+  tool_call_id?: string | null;
+  name?: string | null;
+  finish_reason?: string | null;
+  [key: string]: unknown;
+}
+
+export interface SpanEvent {
+  name: string;
+  time_unix_nano: string;
+  attributes: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runs (traces joined by span links, issue 17)
+
+export interface RunListQuery {
+  experiment?: string;
+  state?: TraceState;
+  errors?: boolean;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RunListItem {
+  run_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  name: string | null;
+  state: TraceState;
+  start_time: string | null;
+  end_time: string | null;
+  duration_ms: number | null;
+  trace_count: number;
+  span_count: number;
+  failed_span_count: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  request_preview: string | null;
+  response_preview: string | null;
+}
+
+/**
+ * How a trace of the run hangs in the run's tree: a span of `trace_id` (`via_span_id`) links to
+ * `parent_span_id` in `parent_trace_id`, so the trace is drawn under that span. A trace with no such link is a top
+ * level of the run. A trace linked from several spans is listed once per link; the UI draws it under the first.
+ */
+export interface RunAttachment {
+  trace_id: string;
+  via_span_id: string;
+  parent_trace_id: string;
+  parent_span_id: string;
+}
+
+export interface RunDetail {
+  run: RunListItem;
+  /** The run's traces, oldest first (each tree loads from `GET /api/v1/traces/<id>`). At most 1000. */
+  traces: TraceListItem[];
+  attachments: RunAttachment[];
+  /** true when the run has more traces than `traces` holds. */
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sessions
+
+export interface SessionListQuery {
+  experiment?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SessionListItem {
+  session_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  first_time: string | null;
+  last_time: string | null;
+  trace_count: number;
+  failed_span_count: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  /** The first trace's request and the last trace's response. */
+  request_preview: string | null;
+  response_preview: string | null;
+}
+
+export interface SessionDetail {
+  session: SessionListItem;
+  /** The session's traces in time order, oldest first (request → response of each). At most 1000. */
+  traces: TraceListItem[];
+  truncated: boolean;
+}
