@@ -30,6 +30,15 @@ if (files.length === 0) {
   console.error(`test: no test file matches ${process.argv.slice(2).join(' ')}`);
   process.exit(1);
 }
+// The browser tests load the UI the bridge serves from dist/ui/: build it once here, before test files run in
+// parallel (two builds at once would empty each other's output directory).
+if (files.some((f) => f.includes('/browser/'))) {
+  const b = spawnSync('npm', ['run', '--silent', 'build:ui'], { stdio: 'inherit' });
+  if (b.status !== 0) {
+    console.error('test: the UI build failed');
+    process.exit(1);
+  }
+}
 let pg = null;
 const env = { ...process.env };
 if (!env.TEST_DATABASE_URL) {

@@ -2,11 +2,13 @@
 import { Link } from 'wouter-preact';
 import type { SpanNode, TraceRow } from '../../../api/types.ts';
 import { formatCount, formatDuration, formatFullTime } from '../lib/format.ts';
+import { useRunHasOthers } from '../lib/use-run-size.ts';
 import { CopyId } from './CopyId.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { Tags } from './Tags.tsx';
 
 export function TraceHeader({ trace, spans }: { trace: TraceRow; spans: readonly SpanNode[] }) {
+  const inRun = useRunHasOthers(trace.run_id);
   const models = trace.models.length ? trace.models : [...new Set(spans.map((s) => s.model).filter(Boolean))];
   return (
     <header class="page-head">
@@ -60,7 +62,7 @@ export function TraceHeader({ trace, spans }: { trace: TraceRow; spans: readonly
             </dd>
           </div>
         ) : null}
-        {trace.run_id && trace.run_id !== trace.trace_id ? (
+        {inRun ? (
           <div>
             <dt>Run</dt>
             <dd>
