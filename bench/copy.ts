@@ -261,9 +261,11 @@ export function rowFactory(opts: {
       return traceTemplates.map((t) => {
         const start = t.startNs + shift;
         const end = t.endNs + shift;
+        const traceId = traceIdFor(ids, seq, t.traceIndex);
         return {
           ...t.row,
-          trace_id: traceIdFor(ids, seq, t.traceIndex),
+          trace_id: traceId,
+          run_id: traceId,
           root_span_id: t.rootIndex === null ? null : spanIdFor(ids, seq, t.rootIndex),
           start_time: isoMicros(start),
           end_time: isoMicros(end),

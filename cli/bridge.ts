@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { readApiRoute } from '../api/read-api.js';
+import { defaultUiDir, StaticFiles } from '../api/static-files.js';
 import { Admission } from '../ingest/admission.js';
 import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
 import { fileCapture } from '../ingest/capture.js';
@@ -22,7 +24,7 @@ import { Experiments } from '../store/experiments.js';
 import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { type Config, ConfigError } from './config.js';
-import { openDatabase } from './database.js';
+import { openDatabase, openReadDatabase } from './database.js';
 import { MapWorkers } from './map-workers.js';
 import { startRetention } from './retention-job.js';
 import { inThreadMapper } from './trace-mapping.js';
@@ -139,13 +141,20 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     capture: config.captureDir ? fileCapture(config.captureDir) : undefined,
   };
 
+  // The web UI and its read API share the OTLP/HTTP port (api/read-api.ts).
+  const read = config.ui ? openReadDatabase(config, db, log) : null;
+  const routes = read
+    ? readApiRoute({ db: read.db, apiKeys, files: new StaticFiles(config.uiDir ?? defaultUiDir()), log })
+    : undefined;
+
   let http: { server: Server; port: number };
   let grpcServer: { server: grpc.Server; port: number };
   try {
-    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log });
+    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log, routes });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
     await mapWorkers?.close();
+    if (read?.own) await read.db.close();
     await db.close();
     throw err;
   }
@@ -160,6 +169,12 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       : null;
 
   const scheme = tls ? 'https' : 'http';
+  if (config.ui && !apiKeys.enabled && !isLoopback(config.host)) {
+    log.warn(
+      { host: config.host },
+      `the web UI and read API on ${scheme}://${config.host}:${http.port}/ need no API key: anyone who reaches this port can read every prompt (set TRACEBRIDGE_API_KEYS, or TRACEBRIDGE_UI=off)`,
+    );
+  }
   log.info(
     {
       http: `${config.host}:${http.port}`,
@@ -168,7 +183,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       tls: Boolean(tls),
       auth: apiKeys.enabled,
     },
-    `tracebridge listening on ${scheme}://${config.host}:${http.port} (OTLP/HTTP) and ${config.host}:${grpcServer.port} (OTLP/gRPC${tls ? ', TLS' : ''}), storing to ${description}`,
+    `tracebridge listening on ${scheme}://${config.host}:${http.port} (OTLP/HTTP${config.ui ? ', web UI' : ''}) and ${config.host}:${grpcServer.port} (OTLP/gRPC${tls ? ', TLS' : ''}), storing to ${description}`,
   );
 
   let stopped: Promise<void> | null = null;
@@ -191,10 +206,16 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();
         await mapWorkers?.close();
+        if (read?.own) await read.db.close();
         await db.close();
         log.info('tracebridge stopped');
       })();
       return stopped;
     },
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine reaches them. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -24,6 +24,10 @@ export interface Config {
   tlsCert: string | null;
   tlsKey: string | null;
   retentionDays: number;
+  /** The web UI and its read API on the HTTP port. */
+  ui: boolean;
+  /** Where the UI's built files are (tests; default dist/ui/). Not a setting. */
+  uiDir?: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +78,13 @@ function logLevel(raw: string, name: string): string {
 }
 
 const port = integer(0, 65535);
+
+function onOff(raw: string, name: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
+}
 
 const SETTINGS = [
   { key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', parse: databaseUrl, fallback: null },
@@ -157,6 +168,7 @@ const SETTINGS = [
     parse: integer(0, 100_000),
     fallback: 0,
   },
+  { key: 'ui', env: 'TRACEBRIDGE_UI', flag: '--ui', parse: onOff, fallback: true },
 ] as const satisfies readonly Setting<keyof Config>[];
 
 export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag }));

@@ -32,3 +32,21 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
     wirePort: db.wirePort,
   };
 }
+
+/**
+ * The read API's connection. On Postgres a pool of its own, so a slow read never holds a writer's connection, with
+ * JIT off (its compile time dwarfs these short reads whenever estimates are inflated) and a statement timeout (a
+ * read that cannot be answered in time is a 503, not a held connection). The embedded store has one session: reads
+ * share it.
+ */
+export function openReadDatabase(config: Config, db: Database, log: Logger): { db: Database; own: boolean } {
+  if (!config.databaseUrl) return { db, own: false };
+  const read = connectPostgres({
+    connectionString: config.databaseUrl,
+    max: 4,
+    applicationName: 'tracebridge-read',
+    options: '-c jit=off -c statement_timeout=15000',
+    onIdleError: (err) => log.warn({ err }, 'idle read connection failed'),
+  });
+  return { db: read, own: true };
+}

@@ -32,6 +32,11 @@ export interface HttpReceiverOptions extends ReceiverDeps {
   port: number;
   readiness: Readiness;
   log: Logger;
+  /**
+   * Other routes on this port (the read API and web UI, api/read-api.ts), asked first: true when it answered the
+   * request, false to leave it to the OTLP receiver.
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 type Signal = 'traces' | 'logs' | 'metrics';
@@ -67,6 +72,7 @@ export async function startHttpReceiver(
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpReceiverOptions): Promise<void> {
+  if (opts.routes?.(req, res)) return;
   const path = (req.url ?? '/').split('?')[0]!;
   if (req.method === 'GET' && (path === '/healthz' || path === '/readyz' || path === '/metrics')) {
     return probe(req, res, path, opts);

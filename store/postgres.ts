@@ -11,6 +11,8 @@ export interface PostgresOptions {
   /** Pool size. Writers hold one connection each during a commit; readiness checks and experiment lookups share. */
   max?: number;
   applicationName?: string;
+  /** Server settings for every connection of the pool, as `-c name=value …` (the read pool: JIT off, a timeout). */
+  options?: string;
   /** Called for errors on idle clients (a restarted server); without a listener pg would crash the process. */
   onIdleError?: (err: Error) => void;
 }
@@ -20,6 +22,7 @@ export function connectPostgres(opts: PostgresOptions): Database {
     connectionString: opts.connectionString,
     max: opts.max ?? 8,
     application_name: opts.applicationName ?? 'tracebridge',
+    ...(opts.options ? { options: opts.options } : {}),
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
   });

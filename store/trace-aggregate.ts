@@ -103,7 +103,8 @@ meta AS (
 INSERT INTO traces AS t (
   trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano, end_time_unix_nano,
   duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
-  input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata, search_text, span_types, models
+  input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata, run_id, search_text,
+  span_types, models
 )
 SELECT
   a.trace_id,
@@ -127,6 +128,8 @@ SELECT
   coalesce(r.user_id, fu.user_id),
   coalesce(tg.tags, '{}'::jsonb),
   coalesce(m.metadata, '{}'::jsonb),
+  -- A trace's first row starts it as a run of one; run_id is never updated here (runs.ts owns it).
+  a.trace_id,
   se.search_text,
   a.span_types,
   a.models

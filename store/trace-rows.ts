@@ -180,6 +180,8 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
     user_id: r?.user_id ?? firstWith('user_id'),
     tags: mergeObjects(ordered, 'trace_tags'),
     metadata: mergeObjects(ordered, 'trace_metadata'),
+    // A new trace starts as a run of one; the writer joins it to linked runs afterwards (runs.ts).
+    run_id: first.span.trace_id,
     search_text: searchText([...keyed].sort(byStart)),
     span_types: distinctSorted(spans.map((s) => s.span_type)),
     models: distinctSorted(spans.map((s) => s.model)),

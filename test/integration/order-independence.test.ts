@@ -208,7 +208,9 @@ async function rowsFor(prefix: string, caseId: number) {
   const like = `${prefix}${caseId.toString(16).padStart(6, '0')}%`;
   const strip = (r: Record<string, unknown>) => {
     const { ingested_at, created_at, updated_at, ...rest } = r;
-    return { ...rest, trace_id: String(rest.trace_id).slice(prefix.length) };
+    const out: Record<string, unknown> = { ...rest, trace_id: String(rest.trace_id).slice(prefix.length) };
+    if ('run_id' in rest) out.run_id = String(rest.run_id).slice(prefix.length);
+    return out;
   };
   const spans = await tdb.db.query('SELECT * FROM spans WHERE trace_id LIKE $1 ORDER BY trace_id, span_id', [
     like,

@@ -1,0 +1,268 @@
+/**
+ * Runs (traces joined by span links: traces.run_id, the `runs` view and `trace_links`, docs/schema.md) and
+ * sessions (the `sessions` view) for the read API.
+ *
+ * Lists are newest activity first: a run (session) sits at its newest trace, found by walking traces in the
+ * list's index order and keeping a trace only when no newer trace of its run exists; its aggregate row is then
+ * read from the view for that one run, so a page reads a page's worth of runs, not the whole view.
+ */
+import type { Queryable } from '../db.js';
+import { isoSql, type ListCursor, TRACE_ITEM_COLUMNS, type TraceListRow, traceItem } from './trace-list.js';
+import { num, str } from './values.js';
+
+export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
+
+export interface RunRow {
+  run_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  name: string | null;
+  state: TraceState;
+  start_time: string | null;
+  end_time: string | null;
+  duration_ms: number | null;
+  trace_count: number;
+  span_count: number;
+  failed_span_count: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  request_preview: string | null;
+  response_preview: string | null;
+}
+
+export interface SessionRow {
+  session_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  first_time: string | null;
+  last_time: string | null;
+  trace_count: number;
+  failed_span_count: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  request_preview: string | null;
+  response_preview: string | null;
+}
+
+export interface RunAttachmentRow {
+  trace_id: string;
+  via_span_id: string;
+  parent_trace_id: string;
+  parent_span_id: string;
+}
+
+export interface GroupListFilter {
+  experimentIds: string[] | null;
+  state: TraceState | null;
+  errors: boolean;
+  from: Date | null;
+  to: Date | null;
+  limit: number;
+  after: ListCursor | null;
+}
+
+/** Most traces a run or session page lists (the rest is reachable through the trace list's `run` filter). */
+export const MAX_GROUP_TRACES = 1000;
+
+const RUN_COLUMNS = `
+  r.run_id, r.experiment_id::text AS experiment_id, e.name AS experiment_name, r.name, r.state,
+  ${isoSql('r.start_time')} AS start_time, ${isoSql('r.end_time')} AS end_time, r.duration_ms,
+  r.trace_count, r.span_count, r.error_count, r.input_tokens, r.output_tokens, r.total_tokens,
+  r.request_preview, r.response_preview`;
+
+const SESSION_COLUMNS = `
+  g.session_id, g.experiment_id::text AS experiment_id, e.name AS experiment_name,
+  ${isoSql('g.start_time')} AS first_time, ${isoSql('g.end_time')} AS last_time,
+  g.trace_count, g.error_count, g.input_tokens, g.output_tokens, g.total_tokens,
+  g.request_preview, g.response_preview`;
+
+function runRow(row: Record<string, unknown>): RunRow {
+  return {
+    run_id: String(row.run_id),
+    experiment_id: String(row.experiment_id),
+    experiment_name: String(row.experiment_name),
+    name: str(row.name),
+    state: row.state as TraceState,
+    start_time: str(row.start_time),
+    end_time: str(row.end_time),
+    duration_ms: num(row.duration_ms),
+    trace_count: Number(row.trace_count),
+    span_count: Number(row.span_count),
+    failed_span_count: Number(row.error_count),
+    input_tokens: num(row.input_tokens),
+    output_tokens: num(row.output_tokens),
+    total_tokens: num(row.total_tokens),
+    request_preview: str(row.request_preview),
+    response_preview: str(row.response_preview),
+  };
+}
+
+function sessionRow(row: Record<string, unknown>): SessionRow {
+  return {
+    session_id: String(row.session_id),
+    experiment_id: String(row.experiment_id),
+    experiment_name: String(row.experiment_name),
+    first_time: str(row.first_time),
+    last_time: str(row.last_time),
+    trace_count: Number(row.trace_count),
+    failed_span_count: Number(row.error_count),
+    input_tokens: num(row.input_tokens),
+    output_tokens: num(row.output_tokens),
+    total_tokens: num(row.total_tokens),
+    request_preview: str(row.request_preview),
+    response_preview: str(row.response_preview),
+  };
+}
+
+const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`;
+
+/** WHERE fragments on `traces t` shared by the run and session lists. */
+function traceWhere(f: GroupListFilter, p: (v: unknown) => string): string[] {
+  const where = ['t.start_time IS NOT NULL'];
+  if (f.experimentIds !== null) where.push(`t.experiment_id = ANY(${p(f.experimentIds)}::bigint[])`);
+  if (f.from !== null) where.push(`t.start_time >= ${p(f.from.toISOString())}::timestamptz`);
+  if (f.to !== null) where.push(`t.start_time < ${p(f.to.toISOString())}::timestamptz`);
+  if (f.after !== null) {
+    where.push(
+      `(t.start_time, t.trace_id) < (${fromMicros(p(f.after.startMicros))}, ${p(f.after.traceId)}::text)`,
+    );
+  }
+  return where;
+}
+
+async function pageOf<T>(
+  db: Queryable,
+  sql: string,
+  params: unknown[],
+  limit: number,
+  map: (row: Record<string, unknown>) => T,
+): Promise<{ rows: T[]; next: ListCursor | null }> {
+  const r = await db.query<Record<string, unknown>>(sql, params);
+  const page = r.rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const next =
+    r.rows.length > limit && last
+      ? { startMicros: String(last.cursor_micros), traceId: String(last.cursor_trace_id) }
+      : null;
+  return { rows: page.map(map), next };
+}
+
+const CURSOR_COLUMNS = `(extract(epoch FROM t.start_time) * 1000000)::bigint::text AS cursor_micros,
+  t.trace_id AS cursor_trace_id`;
+
+export async function listRuns(
+  db: Queryable,
+  f: GroupListFilter,
+): Promise<{ rows: RunRow[]; next: ListCursor | null }> {
+  const params: unknown[] = [];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where = traceWhere(f, p);
+  where.push(`NOT EXISTS (SELECT 1 FROM traces n WHERE n.run_id = t.run_id
+    AND (n.start_time, n.trace_id) > (t.start_time, t.trace_id))`);
+  if (f.state !== null) where.push(`r.state = ${p(f.state)}::text`);
+  if (f.errors) where.push('r.error_count > 0');
+  const sql = `
+SELECT ${RUN_COLUMNS}, ${CURSOR_COLUMNS}
+FROM traces t
+CROSS JOIN LATERAL (SELECT * FROM runs WHERE runs.run_id = t.run_id) r
+JOIN experiments e ON e.experiment_id = r.experiment_id
+WHERE ${where.join('\n  AND ')}
+ORDER BY t.start_time DESC, t.trace_id DESC
+LIMIT ${p(f.limit + 1)}::integer`;
+  return pageOf(db, sql, params, f.limit, runRow);
+}
+
+export async function listSessions(
+  db: Queryable,
+  f: GroupListFilter,
+): Promise<{ rows: SessionRow[]; next: ListCursor | null }> {
+  const params: unknown[] = [];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where = traceWhere(f, p);
+  where.push('t.session_id IS NOT NULL');
+  where.push(`NOT EXISTS (SELECT 1 FROM traces n WHERE n.session_id = t.session_id
+    AND n.experiment_id = t.experiment_id AND (n.start_time, n.trace_id) > (t.start_time, t.trace_id))`);
+  if (f.errors) where.push('g.error_count > 0');
+  const sql = `
+SELECT ${SESSION_COLUMNS}, ${CURSOR_COLUMNS}
+FROM traces t
+CROSS JOIN LATERAL (
+  SELECT * FROM sessions WHERE sessions.session_id = t.session_id AND sessions.experiment_id = t.experiment_id
+) g
+JOIN experiments e ON e.experiment_id = g.experiment_id
+WHERE ${where.join('\n  AND ')}
+ORDER BY t.start_time DESC, t.trace_id DESC
+LIMIT ${p(f.limit + 1)}::integer`;
+  return pageOf(db, sql, params, f.limit, sessionRow);
+}
+
+export async function getRun(db: Queryable, runId: string): Promise<RunRow | null> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id
+     WHERE r.run_id = $1::text`,
+    [runId],
+  );
+  return r.rows[0] ? runRow(r.rows[0]) : null;
+}
+
+/** The traces of a run or a session, oldest first, at most MAX_GROUP_TRACES (+1 to tell it was cut). */
+async function tracesWhere(db: Queryable, where: string, params: unknown[]): Promise<TraceListRow[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT ${TRACE_ITEM_COLUMNS}
+     FROM traces t JOIN experiments e ON e.experiment_id = t.experiment_id
+     WHERE ${where}
+     ORDER BY t.start_time, t.trace_id
+     LIMIT ${MAX_GROUP_TRACES + 1}`,
+    params,
+  );
+  return r.rows.map(traceItem);
+}
+
+export const runTraces = (db: Queryable, runId: string): Promise<TraceListRow[]> =>
+  tracesWhere(db, 't.run_id = $1::text', [runId]);
+
+/** How the run's traces hang under the spans they link to (trace_links, within the run). */
+export async function runAttachments(db: Queryable, runId: string): Promise<RunAttachmentRow[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT l.trace_id, l.span_id AS via_span_id, l.linked_trace_id AS parent_trace_id,
+       l.linked_span_id AS parent_span_id
+     FROM traces a
+     JOIN trace_links l ON l.trace_id = a.trace_id
+     JOIN traces b ON b.trace_id = l.linked_trace_id AND b.run_id = a.run_id
+     WHERE a.run_id = $1::text
+     ORDER BY l.trace_id, l.span_id, l.linked_trace_id, l.linked_span_id
+     LIMIT 10000`,
+    [runId],
+  );
+  return r.rows.map((row) => ({
+    trace_id: String(row.trace_id),
+    via_span_id: String(row.via_span_id),
+    parent_trace_id: String(row.parent_trace_id),
+    parent_span_id: String(row.parent_span_id),
+  }));
+}
+
+/** The session's rows (one per experiment that has it), newest activity first. */
+export async function getSessions(db: Queryable, sessionId: string): Promise<SessionRow[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions g JOIN experiments e ON e.experiment_id = g.experiment_id
+     WHERE g.session_id = $1::text ORDER BY g.end_time DESC NULLS LAST, g.experiment_id`,
+    [sessionId],
+  );
+  return r.rows.map(sessionRow);
+}
+
+export const sessionTraces = (
+  db: Queryable,
+  sessionId: string,
+  experimentId: string,
+): Promise<TraceListRow[]> =>
+  tracesWhere(db, 't.session_id = $1::text AND t.experiment_id = $2::bigint', [sessionId, experimentId]);
