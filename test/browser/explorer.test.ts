@@ -53,7 +53,7 @@ describe('trace list', () => {
   it('lists every trace newest first, with state, failed spans, counts, tokens, models and previews', async () => {
     const tab = await open('/');
     const names = await listNames(tab.page);
-    assert.equal(names.length, 8);
+    assert.equal(names.length, 9);
     // The hostile trace is the newest; the three support turns the oldest.
     assert.match(names[0]!, /^invoke_agent <img/);
     assert.deepEqual(names.slice(-3), [
@@ -74,7 +74,7 @@ describe('trace list', () => {
 
   it('applies the filters from the query string', async () => {
     const cases: [string, (names: string[]) => void][] = [
-      ['/?q=refund', (n) => assert.deepEqual(n, ['invoke_agent support'])],
+      ['/?q=broken', (n) => assert.deepEqual(n, ['invoke_agent support'])],
       ['/?state=ERROR', (n) => assert.deepEqual(n, ['invoke_agent support'])],
       [
         '/?experiment=research-assistant',
@@ -104,12 +104,12 @@ describe('trace list', () => {
     await listNames(tab.page);
     await tab.page.selectOption('select[name=state]', 'ERROR');
     await tab.page.waitForURL(/state=ERROR/);
-    await tab.page.fill('input[name=q]', 'refund');
-    await tab.page.waitForURL(/q=refund/);
+    await tab.page.fill('input[name=q]', 'broken');
+    await tab.page.waitForURL(/q=broken/);
     assert.deepEqual(await listNames(tab.page), []);
     await tab.page.click('text=Clear filters');
     await tab.page.waitForURL(`${base}/`);
-    assert.equal((await listNames(tab.page)).length, 8);
+    assert.equal((await listNames(tab.page)).length, 9);
     await done(tab);
   });
 
@@ -129,13 +129,24 @@ describe('trace list', () => {
   });
 
   it('shows new traces without a reload', async () => {
-    const tab = await open('/?experiment=late-arrivals');
+    const tab = await open('/?q=zebra');
     assert.deepEqual(await listNames(tab.page), []);
     const id = '0123456789abcdef0123456789abcdef';
     await send(
       bridge.httpPort,
-      otlpJson('late-arrivals', id, Date.now(), [
-        { spanId: '0123456789abcdef', name: 'arrived later', startMs: 0, endMs: 5 },
+      otlpJson('research-assistant', id, Date.now(), [
+        {
+          spanId: '0123456789abcdef',
+          name: 'arrived later',
+          startMs: 0,
+          endMs: 5,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.input.messages': JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: 'a zebra' }] },
+            ]),
+          },
+        },
       ]),
     );
     await tab.page.waitForSelector(`.row[href="/traces/${id}"]`, { timeout: 15_000 });
@@ -195,12 +206,12 @@ describe('trace page', () => {
     assert.match(await tab.page.locator('.json-view').first().innerText(), /input_messages/);
 
     await tab.page.click('role=tab[name="Inputs / Outputs"]');
-    assert.match(await tab.page.locator('.tab-panel').innerText(), /Inputs[\s\S]*Outputs/);
+    assert.match(await tab.page.locator('.tab-panel').innerText(), /Inputs[\s\S]*Outputs/i);
     await tab.page.click('role=tab[name="Attributes"]');
     const attrs = await tab.page.locator('.tab-panel').innerText();
     assert.match(attrs, /gen_ai\.request\.model/);
-    assert.match(attrs, /Resource[\s\S]*service\.name[\s\S]*support-agent/);
-    assert.match(attrs, /Scope[\s\S]*tracebridge\.browser-test/);
+    assert.match(attrs, /Resource[\s\S]*service\.name[\s\S]*support-agent/i);
+    assert.match(attrs, /Scope[\s\S]*tracebridge\.browser-test/i);
     await done(tab);
   });
 
@@ -292,7 +303,7 @@ describe('run and session pages', () => {
       ['3', 'autogen process reviewer'],
       ['4', 'chat gpt-4o-mini'],
     ]);
-    assert.match(await tab.page.locator('.page-head').innerText(), /Traces\s*2/);
+    assert.match(await tab.page.locator('.page-head').innerText(), /Traces\s*2/i);
     await done(tab);
   });
 
@@ -303,7 +314,7 @@ describe('run and session pages', () => {
     assert.equal(turns.length, 3);
     assert.match(turns[0]!, /refund/);
     assert.match(turns[2]!, /confirmation/);
-    assert.match(await tab.page.locator('.page-head').innerText(), /Traces\s*3/);
+    assert.match(await tab.page.locator('.page-head').innerText(), /Traces\s*3/i);
     await done(tab);
   });
 });
@@ -320,6 +331,7 @@ describe('hostile content', () => {
         await tab.page.click('role=tab[name="Attributes"]');
         assert.match(await tab.page.locator('.kv').first().innerText(), /<script>window\.__xss/);
         await tab.page.locator('.span-row').nth(1).click();
+        await tab.page.click('role=tab[name="Chat"]');
         await tab.page.waitForSelector('.chat .message');
       } else {
         assert.ok((await tab.page.locator('.row').first().innerText()).includes('<img src=x onerror'));

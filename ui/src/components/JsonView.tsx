@@ -2,8 +2,11 @@
 import { JsonView as LiteJsonView } from 'react-json-view-lite';
 import 'react-json-view-lite/dist/index.css';
 
-/** Large documents open two levels deep; small ones fully. */
-const expandLevels = (data: unknown) => ((JSON.stringify(data)?.length ?? 0) > 20_000 ? 1 : 3);
+/** Small documents open fully, larger ones a few levels deep, very large ones one level. */
+function expandLevels(data: unknown): number {
+  const size = JSON.stringify(data)?.length ?? 0;
+  return size < 4_000 ? 50 : size < 50_000 ? 3 : 1;
+}
 
 export function JsonView({ data }: { data: unknown }) {
   if (data === undefined || data === null) return <p class="muted">null</p>;

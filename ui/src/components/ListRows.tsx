@@ -17,6 +17,13 @@ interface RowProps {
   showExperiment: boolean;
 }
 
+/** `service.name` usually names the experiment the row already shows: repeating it on every row is noise. */
+function withoutExperimentTag(tags: Record<string, unknown>, experiment: string): Record<string, unknown> {
+  if (tags['service.name'] !== experiment) return tags;
+  const { 'service.name': _, ...rest } = tags;
+  return rest;
+}
+
 function rowClass(p: RowProps, extra = '') {
   return `row ${p.active ? 'active' : ''} ${p.fresh ? 'fresh' : ''} ${extra}`;
 }
@@ -62,7 +69,7 @@ export function TraceRowView(p: RowProps & { trace: TraceListItem }) {
               session {oneLine(t.session_id, 40)}
             </span>
           ) : null}
-          <Tags tags={t.tags} max={4} linked={false} />
+          <Tags tags={withoutExperimentTag(t.tags, t.experiment_name)} max={4} linked={false} />
         </span>
       </span>
       <span class="cell-state">

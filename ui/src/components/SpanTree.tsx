@@ -43,7 +43,7 @@ export function SpanTree(props: SpanTreeProps) {
   }, [props.scrollToIndex, virtualizer]);
 
   const axis = axisMs > 0 ? axisMs : 1;
-  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const ticks = [0, 0.5, 1];
   return (
     <div class="span-tree">
       <div class="span-tree-head" aria-hidden="true">
@@ -53,7 +53,7 @@ export function SpanTree(props: SpanTreeProps) {
         <span class="waterfall-axis">
           {ticks.map((t) => (
             <span key={t} class="tick" style={{ left: `${t * 100}%` }}>
-              {formatDuration(t * axisMs)}
+              {t === 0 ? '0' : formatDuration(t * axisMs)}
             </span>
           ))}
         </span>

@@ -83,6 +83,25 @@ export function ListPage() {
   );
 }
 
+/** Column titles, in the rows' grid (hidden on narrow windows, where a row is a card). */
+function ListHeader({ view }: { view: ListView }) {
+  const cols =
+    view === 'traces'
+      ? ['Started', 'Trace', 'State', 'Duration', 'Spans', 'Tokens', 'Models']
+      : view === 'runs'
+        ? ['Started', 'Run', 'State', 'Duration', 'Traces', 'Spans', 'Tokens']
+        : ['Last activity', 'Session', 'Failures', 'Traces', 'Tokens'];
+  return (
+    <div class={`row list-head ${view.slice(0, -1)}-row`} aria-hidden="true">
+      {cols.map((c, i) => (
+        <span key={c} class={view === 'traces' && i === 6 ? 'cell-models' : i >= 3 ? 'cell-num' : ''}>
+          {c}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 function ListBody({
   list,
   view,
@@ -153,6 +172,7 @@ function ListBody({
   }
   return (
     <div class={`list list-${view}`} ref={listRef}>
+      <ListHeader view={view} />
       {items.map((item, i) => {
         const props = {
           key: idOf(view, item),
