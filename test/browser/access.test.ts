@@ -57,8 +57,8 @@ describe('access with API keys', () => {
     await enterKey(tab, 'not-a-key');
     await tab.page.waitForSelector('dialog.key-dialog[open] >> text=That key was refused');
     await enterKey(tab, FULL);
-    await tab.page.waitForSelector('.list .row');
-    assert.equal(await tab.page.locator('.list .row').count(), 8);
+    await tab.page.waitForSelector('.list a.row');
+    assert.equal(await tab.page.locator('.list a.row').count(), 9);
     assert.equal(await tab.page.evaluate("sessionStorage.getItem('tracebridge.apiKey')"), FULL);
     assert.equal(await tab.page.evaluate('localStorage.length'), 0);
     assert.ok(authHeaders.includes(`Bearer ${FULL}`));
@@ -76,8 +76,8 @@ describe('access with API keys', () => {
     const tab = await browser.page();
     await tab.page.goto(`${base}/`);
     await enterKey(tab, SCOPED);
-    await tab.page.waitForSelector('.list .row');
-    const hrefs = await tab.page.$$eval('.list .row', (rs) => rs.map((r) => r.getAttribute('href')));
+    await tab.page.waitForSelector('.list a.row');
+    const hrefs = await tab.page.$$eval('.list a.row', (rs) => rs.map((r) => r.getAttribute('href')));
     assert.deepEqual(hrefs.sort(), [`/traces/${seeded.orphan}`, `/traces/${seeded.rag}`].sort());
     const experiments = await tab.page.$$eval('.experiment-picker option', (o) =>
       o.map((x) => x.textContent),
@@ -98,7 +98,7 @@ describe('access without keys', () => {
     try {
       const tab = await browser.page();
       await tab.page.goto(`http://127.0.0.1:${open.httpPort}/`);
-      await tab.page.waitForSelector('.list .row');
+      await tab.page.waitForSelector('.list a.row');
       assert.equal(await tab.page.locator('dialog.key-dialog[open]').count(), 0);
       assert.deepEqual(tab.errors, []);
       await tab.page.close();

@@ -30,7 +30,7 @@ try {
     ready: string;
     act?: (p: import('playwright-core').Page) => Promise<void>;
   }[] = [
-    { file: 'trace-list', path: '/', ready: '.list .row' },
+    { file: 'trace-list', path: '/', ready: '.list a.row' },
     {
       file: 'trace-chat',
       path: `/traces/${s.support[0]}`,

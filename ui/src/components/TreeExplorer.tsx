@@ -131,7 +131,7 @@ export function TreeExplorer({
         </div>
       ) : null}
       <div class="trace-body">
-        <div class="tree-pane">
+        <div class="tree-pane" style={{ '--rows': String(rows.length) }}>
           <div class="tree-tools">
             <div class="search-field">
               <Search size={14} aria-hidden={true} />

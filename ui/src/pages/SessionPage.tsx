@@ -33,7 +33,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           <CopyId id={session.session_id} />
         </div>
         <div class="title-row">
-          <h1>Session</h1>
+          <h1 title={session.session_id}>Session {session.session_id}</h1>
           {session.failed_span_count ? <StateBadge state="OK" failed={session.failed_span_count} /> : null}
         </div>
         <dl class="facts wide">
