@@ -39,13 +39,25 @@ describe('a 10,000-span trace', () => {
     await tab.page.goto(`http://127.0.0.1:${bridge.httpPort}/traces/${traceId}`);
     await tab.page.waitForSelector('.span-row', { timeout: 30_000 });
 
-    const started = Date.now();
+    // Measured in the page: from the navigation's start to the tree drawn (a mark the tree sets), plus how long a
+    // click on a span takes to show it selected.
     await tab.page.goto(`http://127.0.0.1:${bridge.httpPort}/traces/${traceId}`);
     await tab.page.waitForSelector('.span-row');
-    await tab.page.locator('.span-row').nth(3).click();
-    await tab.page.waitForSelector('.span-row.selected >> nth=0');
-    const interactiveMs = Date.now() - started;
-    console.log(`10,000-span trace: interactive after ${interactiveMs} ms`);
+    const drawnMs = await tab.page.evaluate<number>(
+      "performance.getEntriesByName('tracebridge:tree-drawn').at(-1).startTime",
+    );
+    const clickMs = await tab.page.evaluate<number>(`new Promise((done) => {
+      const row = document.querySelectorAll('.span-row')[3];
+      const t0 = performance.now();
+      row.click();
+      const check = () =>
+        row.classList.contains('selected') ? requestAnimationFrame(() => done(performance.now() - t0)) : setTimeout(check, 0);
+      check();
+    })`);
+    const interactiveMs = drawnMs + clickMs;
+    console.log(
+      `10,000-span trace: tree drawn ${drawnMs.toFixed(0)} ms after navigation, a click answered in ${clickMs.toFixed(0)} ms`,
+    );
     assert.ok(interactiveMs < INTERACTIVE_MS, `interactive after ${interactiveMs} ms`);
 
     assert.match(await tab.page.locator('.page-head').innerText(), /10,000/);

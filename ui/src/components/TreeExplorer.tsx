@@ -7,7 +7,7 @@
 import { ChevronsDownUp, ChevronsUpDown, CircleAlert, Search } from 'lucide-preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useSearch } from 'wouter-preact';
-import type { SpanItem } from '../lib/span-items.ts';
+import { haystackOf, type SpanItem } from '../lib/span-items.ts';
 import { ancestorsOf, buildTree, parentKeys, visibleRows } from '../lib/tree.ts';
 import { useKeys } from '../lib/use-keys.ts';
 import { SpanDetail } from './SpanDetail.tsx';
@@ -50,7 +50,8 @@ export function TreeExplorer({
   const searchRef = useRef<HTMLInputElement>(null);
   const needle = query.trim().toLowerCase();
   const matchList = useMemo(
-    () => (needle ? items.filter((i) => i.haystack.includes(needle)).sort((a, b) => a.start - b.start) : []),
+    () =>
+      needle ? items.filter((i) => haystackOf(i).includes(needle)).sort((a, b) => a.start - b.start) : [],
     [items, needle],
   );
   const matches = useMemo(() => new Set(matchList.map((m) => m.key)), [matchList]);

@@ -9,8 +9,8 @@ export interface SpanItem extends TreeInput {
   start: number;
   end: number;
   failed: boolean;
-  /** Lower-cased text the in-trace search looks through. */
-  haystack: string;
+  /** Lower-cased text the in-trace search looks through (built on the first search: 10,000 strings otherwise). */
+  haystack?: string;
   /** On the run page: the trace this root belongs to hangs under a span of another trace. */
   attachedFrom?: string;
 }
@@ -51,20 +51,27 @@ export function spanItems(
       start,
       end: Math.max(start, start + (span.duration_ms ?? 0)),
       failed: span.status === 'ERROR',
-      haystack: [
-        span.name,
-        span.span_type,
-        span.model,
-        span.provider,
-        span.tool_name,
-        span.agent_name,
-        span.span_id,
-        span.status_message,
-        span.error_type,
-      ]
-        .filter(Boolean)
-        .join('\u0000')
-        .toLowerCase(),
     };
   });
+}
+
+export function haystackOf(item: SpanItem): string {
+  if (item.haystack === undefined) {
+    const s = item.span;
+    item.haystack = [
+      s.name,
+      s.span_type,
+      s.model,
+      s.provider,
+      s.tool_name,
+      s.agent_name,
+      s.span_id,
+      s.status_message,
+      s.error_type,
+    ]
+      .filter(Boolean)
+      .join('\u0000')
+      .toLowerCase();
+  }
+  return item.haystack;
 }
