@@ -25,7 +25,7 @@ const START_NODE_FLAGS = (
   .split(' ')
   .filter((w) => w.startsWith('--'));
 const DIST_BIN = join(BENCH_DIST, 'bin', 'tracebridge.js');
-const SOURCE_DIRS = ['bin', 'cli', 'ingest', 'mapper', 'metrics', 'pipeline', 'proto', 'store'];
+const SOURCE_DIRS = ['api', 'bin', 'cli', 'ingest', 'mapper', 'metrics', 'pipeline', 'proto', 'store'];
 
 export type BridgeBuild = 'dist' | 'tsx';
 

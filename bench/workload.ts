@@ -61,7 +61,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = (
+export const WORDS = (
   'the a of to and in is for on with that as by this be are from at it or an revenue quarter risk market ' +
   'customer supply chain forecast growth margin report analysis summary policy contract clause vendor shipment ' +
   'invoice delay region europe asia pricing discount churn retention cohort segment enterprise startup model ' +

@@ -216,6 +216,6 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine reaches them. */
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -9,7 +9,7 @@
  * aggregate of the model calls below them. A trace with no model-span usage sums whatever reported it.
  */
 import type { Queryable } from './db.js';
-import { MODEL_SPAN_TYPES, SEARCH_TEXT_MAX_CHARS } from './trace-rows.js';
+import { CHAT_SPAN_TYPES, MODEL_SPAN_TYPES, SEARCH_TEXT_MAX_CHARS } from './trace-rows.js';
 
 const RECOMPUTE_TRACES_SQL = `
 WITH s AS MATERIALIZED (
@@ -51,11 +51,12 @@ agg AS (
       '{}') AS models
   FROM s GROUP BY trace_id
 ),
--- The search document (trace-rows.ts searchText): distinct request / response previews in span order, cut.
+-- The search document (trace-rows.ts searchText): distinct request / response previews of roots and model calls
+-- in span order, cut.
 search_parts AS (
   SELECT DISTINCT ON (s.trace_id, p.text) s.trace_id, p.text, s.start_time_unix_nano AS ns, s.span_id, p.ord
   FROM s CROSS JOIN LATERAL unnest(ARRAY[s.request_preview, s.response_preview]) WITH ORDINALITY AS p (text, ord)
-  WHERE p.text <> ''
+  WHERE p.text <> '' AND (s.parent_span_id IS NULL OR s.span_type = ANY($4::text[]))
   ORDER BY s.trace_id, p.text, s.start_time_unix_nano, s.span_id, p.ord
 ),
 search AS (
@@ -172,5 +173,5 @@ ON CONFLICT (trace_id) DO UPDATE SET
 /** Recomputes the trace rows of `traceIds` (which the caller has locked) from their spans. */
 export async function recomputeTraces(tx: Queryable, traceIds: string[]): Promise<void> {
   if (traceIds.length === 0) return;
-  await tx.query(RECOMPUTE_TRACES_SQL, [traceIds, MODEL_SPAN_TYPES, SEARCH_TEXT_MAX_CHARS]);
+  await tx.query(RECOMPUTE_TRACES_SQL, [traceIds, MODEL_SPAN_TYPES, SEARCH_TEXT_MAX_CHARS, CHAT_SPAN_TYPES]);
 }

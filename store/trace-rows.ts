@@ -11,8 +11,11 @@
  */
 import type { TraceFields, TraceRecord } from './columns.js';
 
-/** The trace's search document is cut here (code points), as `left(…, 8000)` in SQL. */
-export const SEARCH_TEXT_MAX_CHARS = 8000;
+/** The trace's search document is cut here (code points), as `left(…, $3)` in SQL. */
+export const SEARCH_TEXT_MAX_CHARS = 4000;
+/** Spans whose previews are user and assistant text (a model call's last user message and reply). */
+export const CHAT_SPAN_TYPES = ['LLM', 'CHAT_MODEL'];
+const CHAT_TYPES = new Set(CHAT_SPAN_TYPES);
 
 export const MODEL_SPAN_TYPES = ['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER'];
 const MODEL_TYPES = new Set(MODEL_SPAN_TYPES);
@@ -91,8 +94,10 @@ function distinctSorted(values: Iterable<unknown>): string[] {
 }
 
 /**
- * The trace's search document: the distinct request and response previews of its spans in span order (a span's
- * request before its response), joined by newlines and cut at SEARCH_TEXT_MAX_CHARS code points.
+ * The trace's search document: the distinct request and response previews of its root spans and its model calls
+ * (user and assistant text: tool arguments and results stay out, which keeps the document — and the full-text
+ * index's share of each write — small), in span order (a span's request before its response), joined by newlines
+ * and cut at SEARCH_TEXT_MAX_CHARS code points.
  */
 function searchText(ordered: Keyed[]): string | null {
   const seen = new Set<string>();
@@ -100,6 +105,7 @@ function searchText(ordered: Keyed[]): string | null {
   let units = 0;
   // Enough text is gathered once it has 2 × max UTF-16 units: that is at least max code points.
   for (const { span } of ordered) {
+    if (span.parent_span_id !== null && !CHAT_TYPES.has(span.span_type as string)) continue;
     for (const p of [span.request_preview, span.response_preview]) {
       if (typeof p !== 'string' || p === '' || seen.has(p)) continue;
       seen.add(p);

@@ -2,9 +2,9 @@
 -- instead of walking the newest traces until enough match (docs/api.md, docs/performance.md).
 --
 -- Three columns of the trace row, written with it (store/trace-rows.ts in JS, store/trace-aggregate.ts in SQL):
---   search_text  one compact search document per trace: the distinct request and response texts of its spans
---                (last user message and reply of chat spans, each at most 1000 characters), in span order,
---                cut at 8000 characters. Full-text indexed below (`q`).
+--   search_text  one compact search document per trace: the distinct request and response previews of its
+--                root spans and model calls (user and assistant text: the last user message and the reply, each
+--                at most 1000 characters), in span order, cut at 4000 characters. Full-text indexed below (`q`).
 --   span_types   the distinct span types of the trace, sorted ("has a RETRIEVER span").
 --   models       the distinct models of the trace's spans, sorted (shown in the list without reading spans).
 ALTER TABLE traces ADD COLUMN search_text text;
@@ -35,16 +35,17 @@ CREATE INDEX traces_search_idx ON traces USING gin (to_tsvector('simple'::regcon
 
 -- Existing traces get their new columns from their spans, by the rules the writer uses (trace-aggregate.ts).
 WITH s AS (
-  SELECT trace_id, span_id, span_type, model, start_time_unix_nano, request_preview, response_preview FROM spans
+  SELECT trace_id, span_id, parent_span_id, span_type, model, start_time_unix_nano, request_preview, response_preview
+  FROM spans
 ),
 search_parts AS (
   SELECT DISTINCT ON (s.trace_id, p.text) s.trace_id, p.text, s.start_time_unix_nano AS ns, s.span_id, p.ord
   FROM s CROSS JOIN LATERAL unnest(ARRAY[s.request_preview, s.response_preview]) WITH ORDINALITY AS p (text, ord)
-  WHERE p.text <> ''
+  WHERE p.text <> '' AND (s.parent_span_id IS NULL OR s.span_type IN ('LLM', 'CHAT_MODEL'))
   ORDER BY s.trace_id, p.text, s.start_time_unix_nano, s.span_id, p.ord
 ),
 search AS (
-  SELECT trace_id, left(string_agg(text, E'\n' ORDER BY ns, span_id, ord), 8000) AS search_text
+  SELECT trace_id, left(string_agg(text, E'\n' ORDER BY ns, span_id, ord), 4000) AS search_text
   FROM search_parts GROUP BY trace_id
 ),
 kinds AS (

@@ -294,7 +294,8 @@ describe('GET /api/v1/traces', () => {
       ['q=refund', ['other', 'refund']],
       ['q=REFUN', ['other', 'refund']],
       ['q=refund%20policy', ['refund']],
-      ['q=shipping', ['toolfail']],
+      // A retriever's input is not user or assistant text: not in the search document (docs/api.md).
+      ['q=shipping', []],
       ['q=%21%21%21', []],
       ['q=zebra', []],
       ['state=ERROR', ['xss']],
@@ -415,6 +416,43 @@ describe('one trace', () => {
     ]);
   });
 
+  it('returns a 10,000-span tree without content, gzipped', async () => {
+    const traceId = hexId(16);
+    const rootId = hexId(8);
+    const big = 'x'.repeat(2000);
+    for (let part = 0; part < 10; part++) {
+      const spans: TestSpan[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const n = part * 1000 + i;
+        spans.push({
+          traceId,
+          spanId: n === 0 ? rootId : hexId(8),
+          ...(n === 0 ? {} : { parentSpanId: rootId }),
+          name: `step ${n}`,
+          start: T0 + BigInt(n) * 1000n,
+          end: T0 + BigInt(n) * 1000n + 500n,
+          attributes: { 'input.value': big, 'openinference.span.kind': 'TOOL' },
+        });
+      }
+      const res = await fetch(`${base}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tracebridge-experiment': 'exp-big', ...ALL },
+        body: JSON.stringify(jsonRequest([{ spans }])),
+      });
+      assert.equal(res.status, 200);
+    }
+    const res = await fetch(`${base}/api/v1/traces/${traceId}`, {
+      headers: { ...ALL, 'accept-encoding': 'gzip' },
+    });
+    assert.equal(res.status, 200);
+    const detail = (await res.json()) as TraceDetail;
+    assert.equal(detail.spans.length, 10_000);
+    assert.equal(detail.trace.span_count, 10_000);
+    assert.ok(detail.spans.every((s) => s.has_inputs && !('inputs' in s)));
+    // The tree without content is small next to the 20 MB of content.
+    assert.ok(JSON.stringify(detail).length < 5_000_000);
+  });
+
   it('gzips a large answer when asked', async () => {
     const res = await fetch(`${base}/api/v1/traces?limit=200`, {
       headers: { ...ALL, 'accept-encoding': 'gzip' },
@@ -422,6 +460,42 @@ describe('one trace', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('documents exactly the keys each endpoint answers with', async () => {
+    type Schema = { properties?: Record<string, Schema>; required?: string[]; $ref?: string; items?: Schema };
+    const doc = await ok<{ components: { schemas: Record<string, Schema> } }>('/api/v1/openapi.json', {});
+    const schemas = doc.components.schemas;
+    const resolve = (x: Schema): Schema => (x.$ref ? schemas[x.$ref.split('/').pop()!]! : x);
+    const check = (name: string, value: unknown, schema: Schema) => {
+      const { properties: props, required = [] } = resolve(schema);
+      if (!props || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+      const keys = Object.keys(value).filter((k) => !(k in props));
+      assert.deepEqual(keys, [], `${name}: undocumented keys`);
+      for (const k of required) assert.ok(k in (value as object), `${name}: required key ${k} missing`);
+      for (const k of Object.keys(props)) {
+        if (!(k in (value as object))) continue;
+        const v = (value as Record<string, unknown>)[k];
+        const p = resolve(props[k]!);
+        if (Array.isArray(v) && p.items) v.forEach((item, i) => check(`${name}.${k}[${i}]`, item, p.items!));
+        else check(`${name}.${k}`, v, p);
+      }
+    };
+    const { traceId, childId } = sent.refund!;
+    const samples: [string, string][] = [
+      ['/api/v1/experiments', 'ExperimentList'],
+      ['/api/v1/traces?limit=5', 'TracePage'],
+      [`/api/v1/traces/${sent.xss!.traceId}`, 'TraceDetail'],
+      [`/api/v1/traces/${traceId}/spans/${childId}`, 'SpanContent'],
+      ['/api/v1/runs', 'RunPage'],
+      [`/api/v1/runs/${runOf()}`, 'RunDetail'],
+      ['/api/v1/sessions', 'SessionPage'],
+      ['/api/v1/sessions/s1', 'SessionDetail'],
+    ];
+    for (const [path, schema] of samples)
+      check(path, await ok(path), { $ref: `#/components/schemas/${schema}` });
   });
 });
 

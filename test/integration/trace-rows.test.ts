@@ -41,7 +41,7 @@ const bag = fc.option(
   { nil: null },
 );
 const tokens = fc.option(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.constant(2 ** 60)), { nil: null });
-// Long texts, astral and high-BMP characters: the search document is cut at 8000 code points in both.
+// Long texts, astral and high-BMP characters: the search document is cut at 4000 code points in both.
 const longText = fc.constantFrom('a', 'é', '😀', '\uffff', 'z', 'y').map((c) => c.repeat(1500));
 const text = fc.option(fc.oneof(fc.constantFrom('q1', 'q2', 'answer', ''), longText), { nil: null });
 // Sorted by code point in both (U+FFFF after an astral character's surrogates in UTF-16 order, before in SQL's).
