@@ -10,6 +10,7 @@ import { startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { launchBrowser, type TabUnderTest, type TestBrowser } from './support/browser.js';
 import { type Seeded, seedDemo } from './support/seed.js';
+import { testUiDir } from './support/ui-dir.js';
 
 const FULL = 'full-key-0123456789';
 const SCOPED = 'scoped-key-0123456789';
@@ -22,7 +23,11 @@ let base: string;
 
 before(async () => {
   db = await freshDatabase();
-  bridge = await startTestBridge({ databaseUrl: db.url, apiKeys: `${FULL},${SCOPED}=research-assistant` });
+  bridge = await startTestBridge({
+    uiDir: testUiDir(),
+    databaseUrl: db.url,
+    apiKeys: `${FULL},${SCOPED}=research-assistant`,
+  });
   base = `http://127.0.0.1:${bridge.httpPort}`;
   seeded = await seedDemo(bridge.httpPort, { authorization: `Bearer ${FULL}` });
   browser = await launchBrowser();
@@ -94,7 +99,7 @@ describe('access with API keys', () => {
 
 describe('access without keys', () => {
   it('opens without asking when the bridge has no keys', async () => {
-    const open = await startTestBridge({ databaseUrl: db.url });
+    const open = await startTestBridge({ uiDir: testUiDir(), databaseUrl: db.url });
     try {
       const tab = await browser.page();
       await tab.page.goto(`http://127.0.0.1:${open.httpPort}/`);

@@ -11,6 +11,7 @@ import { startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { launchBrowser, type TabUnderTest, type TestBrowser } from './support/browser.js';
 import { otlpJson, type Seeded, seedDemo, send, XSS_IMG, XSS_SCRIPT } from './support/seed.js';
+import { testUiDir } from './support/ui-dir.js';
 
 let db: TestDatabase;
 let bridge: RunningBridge;
@@ -20,7 +21,7 @@ let base: string;
 
 before(async () => {
   db = await freshDatabase();
-  bridge = await startTestBridge({ databaseUrl: db.url });
+  bridge = await startTestBridge({ uiDir: testUiDir(), databaseUrl: db.url });
   base = `http://127.0.0.1:${bridge.httpPort}`;
   seeded = await seedDemo(bridge.httpPort);
   browser = await launchBrowser();
@@ -155,13 +156,13 @@ describe('trace list', () => {
 
   it('has a runs view and a sessions view', async () => {
     const runs = await open('/?view=runs&experiment=autogen-team');
-    await runs.page.waitForSelector(`.run-row`);
-    assert.equal(await runs.page.locator('.run-row').count(), 1);
-    assert.match(await runs.page.locator('.run-row').innerText(), /2\s*traces/);
+    await runs.page.waitForSelector('a.run-row');
+    assert.equal(await runs.page.locator('a.run-row').count(), 1);
+    assert.equal(await runs.page.locator('a.run-row .cell-num[title=Traces]').innerText(), '2');
     await done(runs);
     const sessions = await open('/?view=sessions&experiment=support-agent');
-    await sessions.page.waitForSelector(`.session-row`);
-    assert.match(await sessions.page.locator('.session-row').first().innerText(), /sess-/);
+    await sessions.page.waitForSelector('a.session-row');
+    assert.match(await sessions.page.locator('a.session-row').first().innerText(), /sess-/);
     assert.ok(await sessions.page.locator(`.session-row[href="/sessions/${seeded.sessionId}"]`).count());
     await done(sessions);
   });
@@ -334,7 +335,11 @@ describe('hostile content', () => {
         await tab.page.click('role=tab[name="Chat"]');
         await tab.page.waitForSelector('.chat .message');
       } else {
-        assert.ok((await tab.page.locator('a.row').first().innerText()).includes('<img src=x onerror'));
+        assert.ok(
+          (await tab.page.locator(`a.row[href="/traces/${seeded.xss}"]`).innerText()).includes(
+            '<img src=x onerror',
+          ),
+        );
       }
       // Give any handler a chance to fire, then look for it and for live elements.
       await tab.page.waitForTimeout(300);

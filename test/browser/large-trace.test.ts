@@ -9,6 +9,7 @@ import { startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
 import { seedLargeTrace } from './support/seed.js';
+import { testUiDir } from './support/ui-dir.js';
 
 const SPANS = 10_000;
 /** The bound for a 10,000-span trace page to become interactive. */
@@ -21,7 +22,7 @@ let traceId: string;
 
 before(async () => {
   db = await freshDatabase();
-  bridge = await startTestBridge({ databaseUrl: db.url });
+  bridge = await startTestBridge({ uiDir: testUiDir(), databaseUrl: db.url });
   traceId = await seedLargeTrace(bridge.httpPort, SPANS);
   browser = await launchBrowser();
 });

@@ -117,7 +117,7 @@ export function RunRow(p: RowProps & { run: RunListItem }) {
         <StateBadge state={r.state} failed={r.failed_span_count} />
       </span>
       <span class="cell-num">{formatDuration(r.duration_ms)}</span>
-      <span class="cell-num">
+      <span class="cell-num" title="Traces">
         {formatCount(r.trace_count)}
         <span class="unit"> traces</span>
       </span>
@@ -148,7 +148,7 @@ export function SessionRow(p: RowProps & { session: SessionListItem }) {
       <span class="cell-state">
         {s.failed_span_count ? <StateBadge state="OK" failed={s.failed_span_count} /> : null}
       </span>
-      <span class="cell-num">
+      <span class="cell-num" title="Traces">
         {formatCount(s.trace_count)}
         <span class="unit"> traces</span>
       </span>

@@ -5,6 +5,7 @@
  */
 import { ChevronDown, ChevronRight, CircleAlert } from 'lucide-preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { Link } from 'wouter-preact';
 import { formatCompact, formatDuration } from '../lib/format.ts';
 import type { SpanItem } from '../lib/span-items.ts';
 import type { TreeRow } from '../lib/tree.ts';
@@ -135,7 +136,16 @@ export function SpanTree(props: SpanTreeProps) {
                   {!row.expanded && hasChildren ? (
                     <span class="chip subtle">+{row.node.descendants}</span>
                   ) : null}
-                  {item.attachedFrom ? <span class="chip link-chip">linked trace</span> : null}
+                  {item.attachedFrom ? (
+                    <Link
+                      class="chip link-chip"
+                      href={`/traces/${encodeURIComponent(item.traceId)}`}
+                      title={`This trace (${item.traceId}) links to the span above it`}
+                      onClick={(e: MouseEvent) => e.stopPropagation()}
+                    >
+                      trace {item.traceId.slice(0, 8)}
+                    </Link>
+                  ) : null}
                   {span.model ? <span class="chip model-chip">{span.model}</span> : null}
                 </span>
                 <span class="num muted">
