@@ -154,6 +154,37 @@ describe('trace list', () => {
     await done(tab);
   });
 
+  it('pages by keyset: the next page loads when the end of the list scrolls into view', async () => {
+    const t0 = Date.now() - 2 * 86_400_000;
+    for (let i = 0; i < 55; i += 11) {
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) =>
+          send(
+            bridge.httpPort,
+            otlpJson('bulk', (i + j + 1).toString(16).padStart(32, 'b'), t0 + (i + j) * 1000, [
+              {
+                spanId: (i + j + 1).toString(16).padStart(16, 'c'),
+                name: `bulk ${i + j}`,
+                startMs: 0,
+                endMs: 3,
+              },
+            ]),
+          ),
+        ),
+      );
+    }
+    const tab = await open('/?experiment=bulk');
+    const first = await listNames(tab.page);
+    assert.equal(first.length, 50);
+    assert.equal(first[0], 'bulk 54');
+    await tab.page.locator('.list-foot').scrollIntoViewIfNeeded();
+    await tab.page.waitForSelector('.list-foot >> text=55 traces');
+    const all = await listNames(tab.page);
+    assert.equal(all.length, 55);
+    assert.equal(all.at(-1), 'bulk 0');
+    await done(tab);
+  });
+
   it('has a runs view and a sessions view', async () => {
     const runs = await open('/?view=runs&experiment=autogen-team');
     await runs.page.waitForSelector('a.run-row');
