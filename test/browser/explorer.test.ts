@@ -291,8 +291,14 @@ describe('trace page', () => {
     assert.equal(await tab.page.locator('.span-row').count(), 1);
     await tab.page.keyboard.press('ArrowRight'); // expand
     assert.equal(await tab.page.locator('.span-row').count(), 4);
+    await tab.page.keyboard.press('G');
+    assert.equal(await tab.page.locator('.span-row').last().getAttribute('aria-selected'), 'true');
+    await tab.page.keyboard.press('?');
+    assert.ok(await tab.page.locator('details.help[open]').count());
+    await tab.page.keyboard.press('Escape');
+    assert.equal(await tab.page.locator('details.help[open]').count(), 0);
     // The selected span is in the URL: a reload keeps it.
-    await tab.page.keyboard.press('k');
+    await tab.page.keyboard.press('g');
     await tab.page.reload();
     await tab.page.waitForSelector('.span-row.selected');
     assert.match(await tab.page.locator('.span-row.selected').innerText(), /invoke_agent/);

@@ -1,9 +1,11 @@
 /** The bar on every page: the product, the list views, the experiment picker, the keyboard help. */
+import { useRef } from 'preact/hooks';
 import { Link, useLocation, useSearch } from 'wouter-preact';
 import type { ExperimentList } from '../../../api/types.ts';
 import { forgetKey, storedKey } from '../api/client.ts';
 import { filtersToSearch, parseFilters } from '../lib/filters.ts';
 import { useApi } from '../lib/use-api.ts';
+import { useKeys } from '../lib/use-keys.ts';
 
 export function TopBar() {
   const [location, navigate] = useLocation();
@@ -11,6 +13,15 @@ export function TopBar() {
   const experiments = useApi<ExperimentList>('/api/v1/experiments');
   const onList = location === '/';
   const filters = parseFilters(onList ? search : '');
+  const help = useRef<HTMLDetailsElement>(null);
+  useKeys({
+    '?': () => {
+      if (help.current) help.current.open = !help.current.open;
+    },
+    Escape: () => {
+      if (help.current) help.current.open = false;
+    },
+  });
   return (
     <header class="top-bar">
       <Link href="/" class="brand" aria-label="tracebridge: traces">
@@ -37,13 +48,13 @@ export function TopBar() {
         ) : null}
       </select>
       <span class="spacer" />
-      <details class="help">
-        <summary>Keys</summary>
+      <details class="help" ref={help}>
+        <summary title="Keyboard shortcuts (?)">Keys</summary>
         <dl>
           <dt>j / k, ↓ / ↑</dt>
           <dd>next / previous row or span</dd>
           <dt>Enter</dt>
-          <dd>open the trace</dd>
+          <dd>open the trace; in a trace, collapse / expand</dd>
           <dt>← / →</dt>
           <dd>collapse / expand a span</dd>
           <dt>[ / ]</dt>
@@ -52,8 +63,12 @@ export function TopBar() {
           <dd>search</dd>
           <dt>n / N</dt>
           <dd>next / previous match</dd>
-          <dt>e</dt>
-          <dd>next failed span</dd>
+          <dt>e / E</dt>
+          <dd>next / previous failed span</dd>
+          <dt>g / G</dt>
+          <dd>first / last span</dd>
+          <dt>?</dt>
+          <dd>this help</dd>
         </dl>
       </details>
       {storedKey() ? (

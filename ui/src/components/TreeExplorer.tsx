@@ -2,7 +2,7 @@
  * A span tree with its waterfall on the left and the selected span on the right — the trace page's body and the
  * run page's. The selected span is in the URL (`?span=`), so a link can point at one span.
  * Keys: j/k or ↓/↑ move, ←/→ (h/l) collapse/expand or go to parent/child, [ ] collapse/expand all, / search,
- * n/N next/previous match, e next failed span.
+ * n/N next/previous match, e/E next/previous failed span, g/G (Home/End) first/last span, Enter toggles.
  */
 import { ChevronsDownUp, ChevronsUpDown, CircleAlert, Search } from 'lucide-preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
@@ -120,6 +120,14 @@ export function TreeExplorer({
     n: () => jump(matchList, 1),
     N: () => jump(matchList, -1),
     e: () => jump(failedList, 1),
+    E: () => jump(failedList, -1),
+    Home: () => move(-rows.length),
+    g: () => move(-rows.length),
+    End: () => move(rows.length),
+    G: () => move(rows.length),
+    Enter: () => {
+      if (selected && rows[rowIndex.get(selected.key) ?? -1]?.node.children.length) toggle(selected.key);
+    },
   });
 
   return (
