@@ -147,7 +147,8 @@ export function TreeExplorer({
               <input
                 ref={searchRef}
                 type="search"
-                placeholder="Search spans (name, type, model, tool, id)"
+                placeholder="Search spans"
+                title="Name, type, model, tool, agent, id or error text; Enter for the next match"
                 aria-label="Search within the trace"
                 value={query}
                 onInput={(e) => {
