@@ -3,7 +3,7 @@
  * shape the answer as api/types.ts says. An object of another experiment than the key may see is a 404, the same
  * answer as one that does not exist.
  */
-import type { Queryable } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import { experimentIds, listExperiments } from '../store/read/experiments.js';
 import {
   getRun,
@@ -39,7 +39,7 @@ export interface Scope {
 }
 
 export interface EndpointRequest {
-  db: Queryable;
+  db: Database;
   scope: Scope;
   /** The path pattern's captured segments, still percent-encoded. */
   segments: string[];
@@ -57,7 +57,7 @@ const visible = (scope: Scope, experimentName: string) =>
 const cursorOf = (next: ListCursor | null) => (next === null ? null : encodeCursor(next));
 
 /** The experiment ids a list may read: the `experiment` parameter within the key's scope. */
-async function experimentFilter(db: Queryable, scope: Scope, params: Params): Promise<string[] | null> {
+async function experimentFilter(db: Database, scope: Scope, params: Params): Promise<string[] | null> {
   const name = params.text('experiment');
   if (name === null) return scope.ids;
   if (!visible(scope, name)) throw notFound(`experiment ${JSON.stringify(name)}`);

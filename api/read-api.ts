@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { ApiKeys } from '../ingest/auth.js';
-import type { Queryable } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import { experimentIds } from '../store/read/experiments.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { ENDPOINTS, type Scope } from './endpoints.js';
@@ -21,7 +21,7 @@ import { SECURITY_HEADERS, type StaticFiles } from './static-files.js';
 
 export interface ReadApiOptions {
   /** The read connection (JIT off, a statement timeout: cli/database.ts). */
-  db: Queryable;
+  db: Database;
   apiKeys: ApiKeys;
   /** null when there is no UI to serve (the API still answers). */
   files: StaticFiles | null;

@@ -182,13 +182,18 @@ interface Timing {
 }
 
 async function timeQuery(port: number, label: string, query: string): Promise<Timing> {
-  const url = `http://127.0.0.1:${port}/api/v1/traces?${query}`;
+  // A query starting with "/" is a whole path (the runs and sessions lists, one trace), else the trace list's.
+  const url = `http://127.0.0.1:${port}${query.startsWith('/') ? query : `/api/v1/traces?${query}`}`;
   const once = async () => {
     const t = performance.now();
     const res = await fetch(url);
-    const body = (await res.json()) as { items?: unknown[] };
-    if (res.status !== 200) throw new Error(`${query}: ${res.status} ${JSON.stringify(body)}`);
-    return { ms: performance.now() - t, rows: body.items?.length ?? 0 };
+    const body = (await res.json()) as { items?: unknown[]; spans?: unknown[] };
+    // A failed call (a statement timeout: 503) is reported with its time, not hidden.
+    if (res.status !== 200) console.log(`${query}: ${res.status} ${JSON.stringify(body)}`);
+    return {
+      ms: performance.now() - t,
+      rows: res.status === 200 ? (body.items ?? body.spans ?? []).length : -res.status,
+    };
   };
   await once();
   const runs: number[] = [];
@@ -199,6 +204,7 @@ async function timeQuery(port: number, label: string, query: string): Promise<Ti
     rows = r.rows;
   }
   runs.sort((a, b) => a - b);
+  console.log(`${label}: ${rows} rows, median ${runs[Math.floor(runs.length / 2)]!.toFixed(1)} ms`);
   return { label, query, rows, medianMs: runs[Math.floor(runs.length / 2)]!, maxMs: runs[runs.length - 1]! };
 }
 
@@ -332,6 +338,11 @@ async function readRun(admin: pg.Client, server: string, synthetic: boolean) {
       ['limit=200', 'limit=200'],
     ];
     const timings: Timing[] = [];
+    queries.push(
+      ['runs list', '/api/v1/runs'],
+      ['sessions list', '/api/v1/sessions'],
+      ['one trace (tree)', `/api/v1/traces/${m.id}`],
+    );
     for (const [label, query] of queries) timings.push(await timeQuery(ports.http, label, query));
     return { stats: stats.rows[0]!, loadSeconds, timings };
   } finally {

@@ -7,7 +7,7 @@
  * trace-id prefix is a range on the primary key. Values reach the SQL as parameters only; the statement is built
  * from fixed fragments, so the planner sees each filter's value (node-postgres plans unnamed statements with them).
  */
-import type { Queryable } from '../db.js';
+import type { Database, Queryable } from '../db.js';
 import { num, object, str, texts, time } from './values.js';
 
 export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
@@ -101,8 +101,11 @@ export function traceItem(row: Record<string, unknown>): TraceListRow {
   };
 }
 
-/** The expression the full-text index is built on (migration 008): the query must repeat it exactly. */
-export const SEARCH_VECTOR_SQL = `to_tsvector('simple'::regconfig, coalesce(t.search_text, ''))`;
+/**
+ * How many of the newest candidate traces the first step of a search looks at (listTraces). Checking a stored
+ * vector or a tags value costs about a microsecond a row.
+ */
+const WALK_ROWS = 5000;
 
 const MAX_SEARCH_WORDS = 16;
 
@@ -123,17 +126,54 @@ export async function searchQuery(db: Queryable, q: string): Promise<string | nu
 /** Microseconds since the Unix epoch → timestamptz, exactly (no double in between). */
 const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`;
 
+/**
+ * The newest `limit` traces matching `f`, and the cursor after them.
+ *
+ * Full-text and tag filters are GIN lookups whose selectivity the planner cannot see well (jsonb containment has a
+ * fixed estimate; a word missing from the statistics is guessed at half the least common one), and a wrong guess
+ * either walks the whole table checking each row (a word no trace has) or sorts every match (a word most traces
+ * have). So those searches run in two steps that need no estimate: first the newest WALK_ROWS candidates (in
+ * index order, with the other filters) are checked, which finds a common word's page at once; when that does not
+ * fill the page, the query runs again with plain index scans disabled, so the match set comes from the GIN index
+ * and only it is sorted — small, since the word was rare among the newest traces.
+ */
 export async function listTraces(
-  db: Queryable,
+  db: Database,
   f: TraceListFilter,
 ): Promise<{ rows: TraceListRow[]; next: ListCursor | null }> {
+  const searched = f.search !== null || f.tags.length > 0;
+  let rows: Record<string, unknown>[];
+  if (!searched) rows = (await db.query<Record<string, unknown>>(...listSql(f, 'direct'))).rows;
+  else {
+    rows = (await db.query<Record<string, unknown>>(...listSql(f, 'walk'))).rows;
+    if (rows.length <= f.limit) {
+      const [sql, params] = listSql(f, 'direct');
+      rows = await db.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_indexscan = off');
+        return (await tx.query<Record<string, unknown>>(sql, params)).rows;
+      });
+    }
+  }
+  const page = rows.slice(0, f.limit);
+  const last = page[page.length - 1];
+  const next =
+    rows.length > f.limit && last
+      ? { startMicros: String(last.start_micros), traceId: String(last.trace_id) }
+      : null;
+  return { rows: page.map(traceItem), next };
+}
+
+/** The list statement: all filters at once ('direct'), or the searched ones over the newest candidates ('walk'). */
+function listSql(f: TraceListFilter, shape: 'direct' | 'walk'): [string, unknown[]] {
   const params: unknown[] = [];
   const p = (v: unknown): string => {
     params.push(v);
     return `$${params.length}`;
   };
   const where: string[] = ['t.start_time IS NOT NULL'];
-  if (f.search !== null) where.push(`${SEARCH_VECTOR_SQL} @@ ${p(f.search)}::tsquery`);
+  const searched: string[] = [];
+  if (f.search !== null) searched.push(`t.search_vector @@ ${p(f.search)}::tsquery`);
+  for (const tag of f.tags) searched.push(`t.tags @> ${p(JSON.stringify({ [tag.key]: tag.value }))}::jsonb`);
   if (f.experimentIds !== null) {
     where.push(
       f.experimentIds.length === 1
@@ -145,7 +185,6 @@ export async function listTraces(
   if (f.errors) where.push('t.error_count > 0');
   if (f.from !== null) where.push(`t.start_time >= ${p(f.from.toISOString())}::timestamptz`);
   if (f.to !== null) where.push(`t.start_time < ${p(f.to.toISOString())}::timestamptz`);
-  for (const tag of f.tags) where.push(`t.tags @> ${p(JSON.stringify({ [tag.key]: tag.value }))}::jsonb`);
   if (f.spanType !== null) where.push(`t.span_types @> ARRAY[${p(f.spanType)}::text]`);
   if (f.minDurationMs !== null) where.push(`t.duration_ms >= ${p(f.minDurationMs)}::float8`);
   if (f.traceIdPrefix !== null) {
@@ -161,20 +200,27 @@ export async function listTraces(
       `(t.start_time, t.trace_id) < (${fromMicros(p(f.after.startMicros))}, ${p(f.after.traceId)}::text)`,
     );
   }
+  const order = 'ORDER BY t.start_time DESC, t.trace_id DESC';
   // One row more than asked says whether there is a next page.
-  const sql = `
-SELECT ${TRACE_ITEM_COLUMNS}
+  const limit = `LIMIT ${p(f.limit + 1)}::integer`;
+  if (shape === 'direct') {
+    return [
+      `SELECT ${TRACE_ITEM_COLUMNS}
 FROM traces t
 JOIN experiments e ON e.experiment_id = t.experiment_id
-WHERE ${where.join('\n  AND ')}
-ORDER BY t.start_time DESC, t.trace_id DESC
-LIMIT ${p(f.limit + 1)}::integer`;
-  const r = await db.query<Record<string, unknown>>(sql, params);
-  const page = r.rows.slice(0, f.limit);
-  const last = page[page.length - 1];
-  const next =
-    r.rows.length > f.limit && last
-      ? { startMicros: String(last.start_micros), traceId: String(last.trace_id) }
-      : null;
-  return { rows: page.map(traceItem), next };
+WHERE ${[...searched, ...where].join('\n  AND ')}
+${order}
+${limit}`,
+      params,
+    ];
+  }
+  return [
+    `SELECT ${TRACE_ITEM_COLUMNS}
+FROM (SELECT * FROM traces t WHERE ${where.join('\n  AND ')} ${order} LIMIT ${WALK_ROWS}) t
+JOIN experiments e ON e.experiment_id = t.experiment_id
+WHERE ${searched.join('\n  AND ')}
+${order}
+${limit}`,
+    params,
+  ];
 }

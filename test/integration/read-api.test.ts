@@ -328,6 +328,22 @@ describe('GET /api/v1/traces', () => {
     }
   });
 
+  it('pages a search both when the newest traces fill the page and when the index must', async () => {
+    // Two traces say "refund": the first page is found among the newest traces, the second (after the cursor)
+    // by the full-text index.
+    const first = await ok<Page<TraceListItem>>('/api/v1/traces?q=refund&limit=1');
+    assert.deepEqual(ids(first), keysOf('other'));
+    assert.ok(first.next_cursor);
+    const second = await ok<Page<TraceListItem>>(
+      `/api/v1/traces?q=refund&limit=1&cursor=${first.next_cursor}`,
+    );
+    assert.deepEqual(ids(second), keysOf('refund'));
+    assert.equal(second.next_cursor, null);
+    const tagged = await ok<Page<TraceListItem>>('/api/v1/traces?tag=service.name%3Dread-api-test&limit=2');
+    assert.equal(tagged.items.length, 2);
+    assert.ok(tagged.next_cursor);
+  });
+
   it('refuses hostile or malformed parameters with 400, never 500', async () => {
     const bad = [
       'limit=0',
