@@ -311,6 +311,23 @@ describe('trace page', () => {
     assert.match(await tab.page.locator('.notice').innerText(), /root span of this trace never arrived/);
     assert.match(await tab.page.locator('.page-head').innerText(), /In progress/);
     assert.equal(await tab.page.locator('.span-row').count(), 2);
+    // The page refreshes itself while the trace is in progress: the root arrives, the notice goes.
+    await send(
+      bridge.httpPort,
+      otlpJson('research-assistant', seeded.orphan, seeded.orphanT0, [
+        { spanId: seeded.orphanRoot, name: 'summarize_meeting', startMs: 0, endMs: 950 },
+      ]),
+    );
+    await tab.page.waitForSelector('.notice', { state: 'detached', timeout: 15_000 });
+    assert.equal(await tab.page.locator('.span-row').count(), 3);
+    assert.equal(
+      await tab.page
+        .locator('.span-row')
+        .first()
+        .innerText()
+        .then((t) => t.split('\n')[0]),
+      'summarize_meeting',
+    );
     await done(tab);
   });
 

@@ -209,6 +209,10 @@ export interface Seeded {
   failing: string;
   rag: string;
   orphan: string;
+  /** The span id the orphan trace's spans name as their parent (never sent by seedDemo). */
+  orphanRoot: string;
+  /** When the orphan trace's times count from (Unix ms). */
+  orphanT0: number;
   runParent: string;
   runChild: string;
   xss: string;
@@ -325,9 +329,10 @@ export async function seedDemo(port: number, headers: Record<string, string> = {
   // Children only: their parent (the root) never arrives.
   const orphan = hex(16);
   const missingRoot = hex(8);
+  const orphanT0 = now - 600_000;
   await send(
     port,
-    otlpJson('research-assistant', orphan, now - 600_000, [
+    otlpJson('research-assistant', orphan, orphanT0, [
       chatSpan(hex(8), missingRoot, 100, 900, [text('user', 'Summarize the meeting notes')], [], [220, 0]),
       {
         spanId: hex(8),
@@ -428,7 +433,18 @@ export async function seedDemo(port: number, headers: Record<string, string> = {
     ]),
     headers,
   );
-  return { sessionId, support, failing, rag, orphan, runParent, runChild, xss };
+  return {
+    sessionId,
+    support,
+    failing,
+    rag,
+    orphan,
+    orphanRoot: missingRoot,
+    orphanT0,
+    runParent,
+    runChild,
+    xss,
+  };
 }
 
 /**

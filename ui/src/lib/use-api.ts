@@ -30,7 +30,9 @@ export function useApi<T>(path: string | null): Loaded<T> {
         if (!ac.signal.aborted) setState({ data, error: null, loading: false, path });
       },
       (error: Error) => {
-        if (!ac.signal.aborted) setState({ data: null, error, loading: false, path });
+        // A failed refresh keeps what was shown (the page decides whether to show the error over it).
+        if (!ac.signal.aborted)
+          setState((s) => ({ data: s.path === path ? s.data : null, error, loading: false, path }));
       },
     );
     return () => ac.abort();
