@@ -146,7 +146,7 @@ export function SessionRow(p: RowProps & { session: SessionListItem }) {
         <Previews request={s.request_preview} response={s.response_preview} />
       </span>
       <span class="cell-state">
-        {s.failed_span_count ? <StateBadge state="OK" failed={s.failed_span_count} /> : null}
+        {s.failed_span_count ? <span class="failed-count">{s.failed_span_count} failed</span> : null}
       </span>
       <span class="cell-num" title="Traces">
         {formatCount(s.trace_count)}

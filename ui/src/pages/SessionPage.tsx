@@ -34,7 +34,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         </div>
         <div class="title-row">
           <h1 title={session.session_id}>Session {session.session_id}</h1>
-          {session.failed_span_count ? <StateBadge state="OK" failed={session.failed_span_count} /> : null}
+          {session.failed_span_count ? (
+            <span class="failed-count">{session.failed_span_count} failed spans</span>
+          ) : null}
         </div>
         <dl class="facts wide">
           <div>
