@@ -116,10 +116,10 @@ function supportTrace(
   question: string,
   answer: string,
   sessionId: string,
-  opts: { failTool?: boolean } = {},
+  opts: { failTool?: boolean; orderId?: string } = {},
 ) {
   const [agent, chat1, tool, chat2] = [hex(8), hex(8), hex(8), hex(8)];
-  const orderId = `A-${1000 + Math.floor(Math.random() * 8999)}`;
+  const orderId = opts.orderId ?? 'A-1042';
   const toolCall = {
     type: 'tool_call',
     id: 'call_lookup_1',
@@ -258,9 +258,7 @@ export async function seedDemo(port: number, headers: Record<string, string> = {
         'Where is my order A-2001?',
         'Sorry, I cannot reach the orders service right now.',
         `sess-${hex(3)}`,
-        {
-          failTool: true,
-        },
+        { failTool: true, orderId: 'A-2001' },
       ),
     ),
     headers,
