@@ -8,7 +8,11 @@ import { ListPage } from './pages/ListPage.tsx';
 import { RunPage } from './pages/RunPage.tsx';
 import { SessionPage } from './pages/SessionPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
-import './styles.css';
+import './styles/base.css';
+import './styles/list.css';
+import './styles/trace.css';
+import './styles/content.css';
+import './styles/narrow.css';
 
 function App() {
   return (
