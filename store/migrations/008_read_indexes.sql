@@ -18,6 +18,14 @@ CREATE INDEX traces_experiment_start_id_idx ON traces (experiment_id, start_time
 DROP INDEX IF EXISTS traces_start_idx;
 DROP INDEX IF EXISTS traces_experiment_start_idx;
 
+-- The newest trace of a run / a session, one index probe (the runs and sessions lists place each group at its
+-- newest trace). They serve `WHERE run_id = …` / `WHERE session_id = …` as the indexes they replace did.
+CREATE INDEX traces_run_start_id_idx ON traces (run_id, start_time DESC, trace_id DESC);
+DROP INDEX IF EXISTS traces_run_idx;
+CREATE INDEX traces_session_start_id_idx ON traces (session_id, experiment_id, start_time DESC, trace_id DESC)
+  WHERE session_id IS NOT NULL;
+DROP INDEX IF EXISTS traces_session_idx;
+
 -- "Newest 50 with state X": a rare state no longer walks the whole table.
 CREATE INDEX traces_state_start_id_idx ON traces (state, start_time DESC, trace_id DESC);
 -- "Any failed span": partial, so it holds only the failing traces.
@@ -58,7 +66,19 @@ WHERE k.trace_id = t.trace_id;
 -- Text search: full-text over the search document with the 'simple' configuration (no stemming, no stop words:
 -- prompts are in any language). Built in, no extension: it runs on every Postgres and on the embedded one. The
 -- vector is stored (a generated column) rather than only indexed: a list that walks the newest traces checking
--- the vector then reads it instead of parsing the document again for every row it looks at.
+-- the vector then reads it instead of parsing the document again for every row it looks at. Without positions
+-- (strip): searches are for words, not phrases, and the vector is then about half the size, more often kept in
+-- the row instead of a TOAST table.
 ALTER TABLE traces ADD COLUMN search_vector tsvector
-  GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(search_text, ''))) STORED;
+  GENERATED ALWAYS AS (strip(to_tsvector('simple'::regconfig, coalesce(search_text, '')))) STORED;
 CREATE INDEX traces_search_idx ON traces USING gin (search_vector);
+-- lz4 where the server has it, as for the spans' content (005): cheaper to decompress when a list checks rows.
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE traces ALTER COLUMN search_text SET COMPRESSION lz4';
+  EXECUTE 'ALTER TABLE traces ALTER COLUMN search_vector SET COMPRESSION lz4';
+EXCEPTION
+  WHEN feature_not_supported OR invalid_parameter_value OR undefined_object THEN
+    RAISE NOTICE 'lz4 compression is not available on this server; keeping pglz';
+END
+$$;

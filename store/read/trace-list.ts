@@ -105,7 +105,7 @@ export function traceItem(row: Record<string, unknown>): TraceListRow {
  * How many of the newest candidate traces the first step of a search looks at (listTraces). Checking a stored
  * vector or a tags value costs about a microsecond a row.
  */
-const WALK_ROWS = 5000;
+const WALK_ROWS = 2000;
 
 const MAX_SEARCH_WORDS = 16;
 

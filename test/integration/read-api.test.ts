@@ -495,8 +495,9 @@ describe('the OpenAPI document', () => {
         if (!(k in (value as object))) continue;
         const v = (value as Record<string, unknown>)[k];
         const p = resolve(props[k]!);
-        if (Array.isArray(v) && p.items) v.forEach((item, i) => check(`${name}.${k}[${i}]`, item, p.items!));
-        else check(`${name}.${k}`, v, p);
+        if (Array.isArray(v) && p.items) {
+          for (const [i, item] of v.entries()) check(`${name}.${k}[${i}]`, item, p.items);
+        } else check(`${name}.${k}`, v, p);
       }
     };
     const { traceId, childId } = sent.refund!;
