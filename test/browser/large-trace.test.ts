@@ -78,7 +78,9 @@ describe('a 10,000-span trace', () => {
       return worst;
     })()`);
     console.log(`10,000-span trace: slowest scroll frame ${longest.toFixed(1)} ms`);
-    assert.ok(longest < 250, `a scroll step took ${longest} ms`);
+    // The bound catches a tree that draws every row (seconds for 10,000), not the frame rate of a loaded CI
+    // machine; the figures are in docs/performance.md.
+    assert.ok(longest < 1000, `a scroll step took ${longest} ms`);
     await tab.page.waitForSelector('.span-row >> text=execute_tool search_9999');
 
     // Collapse all, then search reveals a span inside a collapsed branch.

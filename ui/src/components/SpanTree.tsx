@@ -77,7 +77,7 @@ export function SpanTree(props: SpanTreeProps) {
         aria-activedescendant={selectedKey ? `row-${selectedKey}` : undefined}
       >
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
-          {virtualRows.map((v) => {
+          {virtualRows.map((v, slot) => {
             const row = rows[v.index]!;
             const { item } = row.node;
             const { span } = item;
@@ -95,7 +95,9 @@ export function SpanTree(props: SpanTreeProps) {
               // Keys are handled page-wide (TreeExplorer): the tree is one tab stop, rows are its items.
               // biome-ignore lint/a11y/useKeyWithClickEvents: see above
               <div
-                key={item.key}
+                // Keyed by slot, not by span: a jump through the tree patches the rows in view instead of
+                // recreating them.
+                key={slot}
                 tabIndex={-1}
                 id={`row-${item.key}`}
                 class={cls}
