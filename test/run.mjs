@@ -30,8 +30,20 @@ if (files.length === 0) {
   console.error(`test: no test file matches ${process.argv.slice(2).join(' ')}`);
   process.exit(1);
 }
+// The browser tests load the UI from test/.tmp/ui/ (TRACEBRIDGE_TEST_UI_DIR), built once here before test files
+// run in parallel: not dist/ui/, which another test's `npm run build` may be rewriting meanwhile.
+const uiDir = join(root, '.tmp', 'ui');
+if (files.some((f) => f.includes('/browser/'))) {
+  const b = spawnSync('npm', ['run', '--silent', 'build:ui', '--', '--outDir', uiDir, '--emptyOutDir'], {
+    stdio: 'inherit',
+  });
+  if (b.status !== 0) {
+    console.error('test: the UI build failed');
+    process.exit(1);
+  }
+}
 let pg = null;
-const env = { ...process.env };
+const env = { ...process.env, TRACEBRIDGE_TEST_UI_DIR: uiDir };
 if (!env.TEST_DATABASE_URL) {
   pg = await startPostgres();
   env.TEST_DATABASE_URL = pg.url;

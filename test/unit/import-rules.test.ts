@@ -10,7 +10,19 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SHIPPED = ['api', 'bin', 'cli', 'ingest', 'otlp', 'mapper', 'metrics', 'store', 'proto', 'pipeline'];
+const SHIPPED = [
+  'api',
+  'bin',
+  'cli',
+  'ingest',
+  'otlp',
+  'mapper',
+  'metrics',
+  'store',
+  'proto',
+  'pipeline',
+  'ui',
+];
 
 /** What each folder may import besides itself (paths relative to the repository, as `folder/file.ts`). */
 const MAY_IMPORT: Record<string, (target: string) => boolean> = {
@@ -30,6 +42,8 @@ const MAY_IMPORT: Record<string, (target: string) => boolean> = {
     t === 'store/db.ts' ||
     t === 'store/write-errors.ts' ||
     t === 'ingest/auth.ts',
+  // The browser app shares only the read API's contract (types) with the server.
+  ui: (t) => t === 'api/types.ts',
   cli: (t) => SHIPPED.some((f) => t.startsWith(`${f}/`)),
   bin: (t) => SHIPPED.some((f) => t.startsWith(`${f}/`)),
 };
@@ -38,7 +52,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(join(ROOT, path)).isDirectory()) return name === 'migrations' ? [] : sourceFiles(path);
-    return /\.(ts|mts|mjs)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
+    return /\.(ts|tsx|mts|mjs)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
   });
 }
 
