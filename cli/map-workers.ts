@@ -16,7 +16,6 @@ import {
   MapperUnavailableError,
   type RequestMapper,
 } from '../pipeline/map-request.js';
-import type { TraceFields } from '../store/columns.js';
 import type { EncodedSpan } from '../store/encoded-span.js';
 
 export interface WorkerJob {
@@ -27,7 +26,7 @@ export interface WorkerJob {
 
 /** Encoded spans as they cross threads: all their COPY lines in one buffer (transferred, not copied). */
 export interface PackedSpans {
-  fields: TraceFields[];
+  fields: EncodedSpan['fields'][];
   lines: Uint8Array<ArrayBuffer>;
   offsets: Uint32Array<ArrayBuffer>;
 }

@@ -24,6 +24,8 @@ import type { Queryable, Transaction } from './db.js';
 import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from './encoded-span.js';
 import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
 import { type RawSpanRow, readRawSpansByKeys } from './raw-spans.js';
+import { linksOf, linkTargets, syncLinks, type TraceLink, updateRuns } from './runs.js';
+import { deriveToolIo, toolIoTraces } from './tool-io.js';
 import { recomputeTraces } from './trace-aggregate.js';
 import { traceRowFromSpans } from './trace-rows.js';
 
@@ -47,17 +49,38 @@ export interface WriteOptions {
 const COPY_SPANS_SQL = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 
+// Returns the replaced copies that had links, whose trace_links rows must go too (runs.ts): re-sent spans are few,
+// and linking ones fewer, so link-free traffic pays nothing for it.
 const DELETE_STORED_COPIES_SQL = `
-DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
-WHERE spans.trace_id = k.tid AND spans.span_id = k.sid`;
+WITH gone AS (
+  DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
+  WHERE spans.trace_id = k.tid AND spans.span_id = k.sid
+  RETURNING spans.trace_id, spans.span_id, spans.links
+)
+SELECT trace_id, span_id FROM gone WHERE links <> '[]'::jsonb`;
 
 const LOCK_TRACES_SQL = `
 SELECT count(pg_advisory_xact_lock(hashtextextended(id, 0)))
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)`;
 
+// The experiments of the traces that have a row, and (linking_trace not null) the stored links pointing at the
+// traces that have none yet: a new trace joins the runs of the traces that linked to it before it arrived.
 const EXISTING_EXPERIMENTS_SQL = `
-SELECT t.trace_id, t.experiment_id::text AS experiment_id
-FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace_id`;
+SELECT t.trace_id, t.experiment_id::text AS experiment_id, NULL::text AS linking_trace, NULL::text AS linking_span,
+  NULL::text AS linked_span
+FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace_id
+UNION ALL
+SELECT l.linked_trace_id, l.experiment_id::text, l.trace_id, l.span_id, l.linked_span_id
+FROM unnest($1::text[]) AS ids(trace_id) JOIN trace_links l ON l.linked_trace_id = ids.trace_id
+WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.trace_id = ids.trace_id)`;
+
+interface ExistingRow {
+  trace_id: string;
+  experiment_id: string;
+  linking_trace: string | null;
+  linking_span: string | null;
+  linked_span: string | null;
+}
 
 /** Later copies of a span in the batch replace earlier ones (a COPY can't hold one key twice). */
 function dedupeSpans(spans: EncodedSpan[]): EncodedSpan[] {
@@ -80,13 +103,15 @@ async function replaceSpans(
   spans: EncodedSpan[],
   traceIds: string[],
   newTraces: ReadonlySet<string>,
-): Promise<void> {
+): Promise<TraceLink[]> {
   const stored = spans.filter((s) => !newTraces.has(s.fields.trace_id));
+  let replacedLinking: { trace_id: string; span_id: string }[] = [];
   if (stored.length) {
-    await tx.query(DELETE_STORED_COPIES_SQL, [
+    const r = await tx.query<{ trace_id: string; span_id: string }>(DELETE_STORED_COPIES_SQL, [
       stored.map((s) => s.fields.trace_id),
       stored.map((s) => s.fields.span_id),
     ]);
+    replacedLinking = r.rows;
   }
   // One COPY for the batch, streamed in chunks built as the server takes them.
   await tx.copyIn(COPY_SPANS_SQL, copyChunks(spans));
@@ -99,6 +124,9 @@ async function replaceSpans(
     tx,
     traceIds.filter((id) => !builtIds.has(id)),
   );
+  await deriveToolIo(tx, toolIoTraces(spans, newTraces));
+  const links = linksOf(spans);
+  return links.length || replacedLinking.length ? syncLinks(tx, links, replacedLinking) : [];
 }
 
 /** Trace rows for the new traces among `spans`, except those only the SQL recompute can get exactly right. */
@@ -127,12 +155,24 @@ export async function writeSpanBatch(
   const spans = dedupeSpans(batch);
   if (spans.length === 0) return;
   const traceIds = [...new Set(spans.map((s) => s.fields.trace_id))].sort();
-  await lockTraces(tx, traceIds);
+  // The traces its links point to are locked too, so a link and the trace it names meet (runs.ts).
+  const targets = linkTargets(spans);
+  await lockTraces(tx, targets.length ? [...traceIds, ...targets].sort() : traceIds);
 
-  const existing = await tx.query<{ trace_id: string; experiment_id: string }>(EXISTING_EXPERIMENTS_SQL, [
-    traceIds,
-  ]);
-  const pinned = new Map(existing.rows.map((r) => [r.trace_id, r.experiment_id]));
+  const existing = await tx.query<ExistingRow>(EXISTING_EXPERIMENTS_SQL, [traceIds]);
+  const pinned = new Map<string, string>();
+  const incoming: TraceLink[] = [];
+  for (const r of existing.rows) {
+    if (r.linking_trace === null) pinned.set(r.trace_id, r.experiment_id);
+    else
+      incoming.push({
+        trace_id: r.linking_trace,
+        span_id: r.linking_span!,
+        linked_trace_id: r.trace_id,
+        linked_span_id: r.linked_span!,
+        experiment_id: r.experiment_id,
+      });
+  }
   // Rows are only written with their spans and retention deletes both together: the traces without a row are
   // wholly in this batch.
   // With replaceOrphans no trace counts as new: stored spans of a trace without its row are then deleted where
@@ -149,11 +189,12 @@ export async function writeSpanBatch(
         spans.map((s) => s.fields),
       )
     : new Map();
-  await replaceSpans(tx, spans, traceIds, newTraces);
+  const gone = await replaceSpans(tx, spans, traceIds, newTraces);
   if (join && events.size > 0) {
     const keys = spans.map((s) => s.fields).filter((f) => events.has(spanKey(f.trace_id, f.span_id)));
-    await remapStored(tx, await readRawSpansByKeys(tx, keys), events, join);
+    gone.push(...(await remapStored(tx, await readRawSpansByKeys(tx, keys), events, join)));
   }
+  await updateRuns(tx, [...linksOf(spans), ...incoming], gone);
 }
 
 /** Re-maps stored spans with their events and replaces them (their traces exist: recomputed in SQL). */
@@ -162,8 +203,8 @@ async function remapStored(
   raw: RawSpanRow[],
   events: Map<string, StoredEvent[]>,
   join: EventJoin,
-): Promise<void> {
-  if (raw.length === 0) return;
+): Promise<TraceLink[]> {
+  if (raw.length === 0) return [];
   const remapped = raw.map((r) =>
     encodeSpan({
       ...join(r, events.get(spanKey(r.trace_id, r.span_id)) ?? []),
@@ -171,7 +212,8 @@ async function remapStored(
     }),
   );
   const traceIds = [...new Set(raw.map((r) => r.trace_id))].sort();
-  await replaceSpans(tx, remapped, traceIds, new Set());
+  // Links come from the raw columns, which a re-map leaves as they were: none can be gone.
+  return replaceSpans(tx, remapped, traceIds, new Set());
 }
 
 /** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */
