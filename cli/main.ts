@@ -1,20 +1,22 @@
-/** `tracebridge [serve|migrate|remap|traces|trace] [--flags]`: parses the command line, validates config, runs the command. */
+/** `tracebridge [serve|migrate|remap|traces|trace|run] [--flags]`: parses the command line, validates config, runs the command. */
 import { pino } from 'pino';
 import { migrate } from '../store/migrate.js';
 import { startBridge } from './bridge.js';
 import { remapCommand } from './commands/remap.js';
+import { RUN_USAGE, runCommand } from './commands/run.js';
 import { TRACE_USAGE, traceCommand } from './commands/trace.js';
 import { TRACES_USAGE, tracesCommand } from './commands/traces.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './database.js';
 
-const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace] [options]
+const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace|run] [options]
   serve     run the OTLP receivers (default)
   migrate   apply database migrations and exit
   remap     recompute mapped columns and trace rows after a mapper upgrade
             [--experiment NAME] [--all] [--batch N]
-  traces    list recent traces (tracebridge traces --help)
+  traces    list recent traces, or runs with --runs (tracebridge traces --help)
   trace     show one trace as a span tree (tracebridge trace --help)
+  run       show a run (traces joined by span links) as one span tree (tracebridge run --help)
 Options (or environment variables): see README.md, "Configuration".`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,12 +24,18 @@ export async function main(argv: string[]): Promise<number> {
   const command = first && !first.startsWith('--') ? first : 'serve';
   const args = first && !first.startsWith('--') ? rest : argv;
   // The viewer commands parse their own flags (and pass the database settings on to loadConfig).
-  if (command === 'traces' || command === 'trace') {
+  const viewers = {
+    traces: [TRACES_USAGE, tracesCommand],
+    trace: [TRACE_USAGE, traceCommand],
+    run: [RUN_USAGE, runCommand],
+  } as const;
+  if (command === 'traces' || command === 'trace' || command === 'run') {
+    const [usage, viewer] = viewers[command];
     if (args.includes('--help')) {
-      process.stdout.write(`${command === 'traces' ? TRACES_USAGE : TRACE_USAGE}\n`);
+      process.stdout.write(`${usage}\n`);
       return 0;
     }
-    return command === 'traces' ? tracesCommand(args) : traceCommand(args);
+    return viewer(args);
   }
   if (command === 'remap' && !args.includes('--help')) return remapCommand(args);
   if (command === 'help' || args.includes('--help')) {

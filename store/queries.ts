@@ -12,6 +12,8 @@ export interface TraceListFilter {
   /** Only traces that started at or after this instant. */
   since: Date | null;
   state: TraceState | null;
+  /** Only traces with at least one failed span (traces.error_count > 0), whatever the root's state. */
+  errors?: boolean;
   limit: number;
 }
 
@@ -90,6 +92,7 @@ JOIN experiments e ON e.experiment_id = t.experiment_id
 WHERE ($1::text IS NULL OR e.name = $1::text)
   AND ($2::timestamptz IS NULL OR t.start_time >= $2::timestamptz)
   AND ($3::text IS NULL OR t.state = $3::text)
+  AND (NOT $5::boolean OR t.error_count > 0)
 ORDER BY t.start_time DESC, t.trace_id
 LIMIT $4::integer`;
 
@@ -99,6 +102,7 @@ export async function listTraces(db: Queryable, filter: TraceListFilter): Promis
     filter.since?.toISOString() ?? null,
     filter.state,
     filter.limit,
+    filter.errors ?? false,
   ]);
   return r.rows.map((row) => ({
     traceId: String(row.trace_id),

@@ -148,6 +148,55 @@ function okTrace(service: string, startMs: number): { traceId: string; groups: T
   };
 }
 
+/**
+ * A run of two traces, three days ago: `plan trip` (OK), and `process message` (root OK, a failed tool inside),
+ * which links to plan trip's `publish` span, as AutoGen's runtime links a delivered message to its sender.
+ */
+function linkedRun(service: string): { first: string; second: string; groups: TestResourceSpans[] } {
+  const [first, second] = [hexId(16), hexId(16)];
+  const [plan, publish, processing, tool] = [hexId(8), hexId(8), hexId(8), hexId(8)];
+  const t0 = BigInt(Date.now() - 3 * 86_400_000) * 1_000_000n;
+  const ms = (x: number) => t0 + BigInt(x) * 1_000_000n;
+  return {
+    first,
+    second,
+    groups: [
+      {
+        resource: { 'service.name': service },
+        spans: [
+          { traceId: first, spanId: plan, name: 'plan trip', start: ms(0), end: ms(100) },
+          {
+            traceId: first,
+            spanId: publish,
+            parentSpanId: plan,
+            name: 'publish task',
+            start: ms(10),
+            end: ms(20),
+          },
+          {
+            traceId: second,
+            spanId: processing,
+            name: 'process message',
+            start: ms(30),
+            end: ms(90),
+            links: [{ traceId: first, spanId: publish }],
+          },
+          {
+            traceId: second,
+            spanId: tool,
+            parentSpanId: processing,
+            name: 'execute_tool book',
+            start: ms(40),
+            end: ms(50),
+            attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'book' },
+            status: { code: 2, message: 'sold out' },
+          },
+        ],
+      },
+    ],
+  };
+}
+
 async function send(port: number, groups: TestResourceSpans[]): Promise<void> {
   const res = await postOtlp(port, '/v1/traces', protobufRequest(groups), {
     'content-type': 'application/x-protobuf',
@@ -160,16 +209,20 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
   let bridge: RunningBridge;
   let failing: string;
   let older: string;
+  let run: { first: string; second: string };
   let env: Record<string, string>;
   before(async () => {
     tdb = await freshDatabase();
     bridge = await startTestBridge({ databaseUrl: tdb.url });
     const a = agentTrace('viewer-agent', 10 * 60_000);
     const b = okTrace('viewer-batch', 2 * 86_400_000);
+    const c = linkedRun('viewer-runs');
     await send(bridge.httpPort, a.groups);
     await send(bridge.httpPort, b.groups);
+    await send(bridge.httpPort, c.groups);
     failing = a.traceId;
     older = b.traceId;
+    run = c;
     env = { DATABASE_URL: tdb.url };
   });
   after(async () => {
@@ -182,12 +235,16 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, ANSI);
     const out = lines(r.stdout);
-    assert.match(out[0]!, /^TIME\s+TRACE\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+SPANS\s+TOKENS\s+REQUEST$/);
-    assert.equal(out.length, 3);
+    assert.match(
+      out[0]!,
+      /^TIME\s+TRACE\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+SPANS\s+FAILED\s+TOKENS\s+REQUEST$/,
+    );
+    assert.equal(out.length, 5);
     const [first, second] = [out[1]!, out[2]!];
     assert.ok(first.includes(failing.slice(0, 12)) && !first.includes(failing), 'short trace id');
     assert.match(first, /^(\d{2}-\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}) {2}/);
-    assert.match(first, /viewer-agent\s+invoke_agent\S* .*ERROR\s+500ms\s+3\s+59\s+What is the/);
+    // Two failed spans: the tool and the agent.
+    assert.match(first, /viewer-agent\s+invoke_agent\S* .*ERROR\s+500ms\s+3\s+2\s+59\s+What is the/);
     assert.match(
       second,
       new RegExp(`${older.slice(0, 12)}\\s+viewer-batch\\s+nightly batch\\s+OK\\s+2\\.50s\\s+1\\s*$`),
@@ -198,7 +255,7 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     const wide = await cli(['traces'], { ...env, COLUMNS: '200' });
     assert.match(
       lines(wide.stdout)[1]!,
-      /viewer-agent\s+invoke_agent weather\s+ERROR\s+500ms\s+3\s+59\s+What is the weather in Paris\?$/,
+      /viewer-agent\s+invoke_agent weather\s+ERROR\s+500ms\s+3\s+2\s+59\s+What is the weather in Paris\?$/,
     );
   });
 
@@ -263,7 +320,7 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     for (const line of out) assert.ok(visibleWidth(line) <= 120, `fits 120 columns: ${line}`);
     assert.match(
       out[0]!,
-      /^invoke_agent weather {2}ERROR {2}500ms {2}3 spans {2}59 tokens \(42 in, 17 out\)$/,
+      /^invoke_agent weather {2}ERROR {2}500ms {2}3 spans {2}59 tokens \(42 in, 17 out\) {2}2 failed spans$/,
     );
     assert.match(out[1]!, new RegExp(`^trace ${failing} {2}experiment viewer-agent {2}started \\d{4}-`));
     assert.equal(out[2], `request:  ${USER_MESSAGE}`);
@@ -350,6 +407,66 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     assert.match(tool.start_time_unix_nano, /^\d{19}$/);
   });
 
+  it('traces --errors: traces with a failed span anywhere, also under an OK root', async () => {
+    const r = await cli(['traces', '--errors'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = lines(r.stdout).slice(1);
+    assert.equal(rows.length, 2);
+    assert.match(rows[0]!, new RegExp(`${failing.slice(0, 12)}.*ERROR.*\\s2\\s`));
+    assert.match(
+      rows[1]!,
+      new RegExp(`${run.second.slice(0, 12)}.*process message\\s+OK\\s+60ms\\s+2\\s+1\\s*$`),
+    );
+  });
+
+  it('traces --runs [--errors]: runs with their trace, span and failed-span counts', async () => {
+    const r = await cli(['traces', '--runs'], { ...env, COLUMNS: '160' });
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stdout);
+    assert.match(
+      out[0]!,
+      /^TIME\s+RUN\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+TRACES\s+SPANS\s+FAILED\s+TOKENS\s+REQUEST$/,
+    );
+    assert.equal(out.length, 4, 'three runs: two runs of one and the linked pair');
+    const runId = [run.first, run.second].sort()[0]!;
+    assert.match(
+      out[3]!,
+      new RegExp(`${runId.slice(0, 12)}\\s+viewer-runs\\s+plan trip\\s+OK\\s+100ms\\s+2\\s+4\\s+1\\s*$`),
+    );
+    const errors = await cli(['traces', '--runs', '--errors', '--experiment', 'viewer-runs'], env);
+    assert.equal(errors.code, 0, errors.stderr);
+    assert.equal(lines(errors.stdout).length, 2);
+    const none = await cli(['traces', '--runs', '--since', '1m'], env);
+    assert.equal(none.stdout, 'no runs found\n');
+  });
+
+  it('run <id>: the run as one tree, the linked trace under the span it links from', async () => {
+    // Any trace of the run names it.
+    const r = await cli(['run', run.second.slice(0, 12)], env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stdout);
+    assert.match(out[0]!, /^plan trip {2}OK {2}100ms {2}2 traces {2}4 spans {2}1 failed span$/);
+    const runId = [run.first, run.second].sort()[0]!;
+    assert.match(out[1]!, new RegExp(`^run ${runId} {2}experiment viewer-runs {2}started `));
+    const at = (re: RegExp) => {
+      const i = out.findIndex((l) => re.test(l));
+      assert.ok(i >= 0, `a line matching ${re} in:\n${r.stdout}`);
+      return i;
+    };
+    const root = at(new RegExp(`^UNKNOWN plan trip \\[trace ${run.first.slice(0, 12)}\\] `));
+    const publish = at(/^└─ UNKNOWN publish task /);
+    const processing = at(new RegExp(`^ {3}└─ \\S+ process message \\[trace ${run.second.slice(0, 12)}\\] `));
+    const tool = at(/^ {6}└─ TOOL execute_tool book /);
+    const error = at(/error: sold out$/);
+    assert.deepEqual(
+      [root, publish, processing, tool, error],
+      [root, publish, processing, tool, error].sort((a, b) => a - b),
+    );
+    const missing = await cli(['run', 'abcd'.repeat(8)], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no run or trace with id/);
+  });
+
   it('colours: FORCE_COLOR turns them on, NO_COLOR always off', async () => {
     const forced = await cli(['trace', failing], { ...env, FORCE_COLOR: '1' });
     assert.match(forced.stdout, ANSI);
@@ -383,7 +500,7 @@ describe('tracebridge traces / trace in embedded mode', () => {
 
       const live = await cli(['traces'], env);
       assert.equal(live.code, 0, live.stderr);
-      assert.match(live.stdout, new RegExp(`${traceId.slice(0, 12)}\\s+embedded-vie`));
+      assert.match(live.stdout, new RegExp(`${traceId.slice(0, 12)}\\s+embedded-vi`));
       const liveTrace = await cli(['trace', traceId, '--json'], env);
       assert.equal(liveTrace.code, 0, liveTrace.stderr);
       assert.equal(JSON.parse(liveTrace.stdout).trace.span_count, 3);
