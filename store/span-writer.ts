@@ -1,14 +1,19 @@
 /**
  * Writes encoded spans (encoded-span.ts) in the caller's transaction:
- *   1. lock every touched trace (advisory locks, sorted: concurrent writers can't deadlock on each other);
+ *   1. lock every touched trace, and every trace the batch's span links point to (advisory locks, sorted:
+ *      concurrent writers can't deadlock on each other);
  *   2. pin each span to its trace's experiment (the experiment of a trace is fixed by its first stored span);
  *   3. replace the spans ((trace_id, span_id) is the identity, a later copy replaces the earlier): delete the
  *      stored copies of this batch's spans, then COPY the batch in;
  *   4. write the touched trace rows: a trace with no span stored before this batch has all its spans in hand, so
  *      its row is computed in JS (trace-rows.ts) and COPYed; a trace that had spans is recomputed from the table
  *      (trace-aggregate.ts). Both give the same row for the same spans;
- *   5. join the GenAI events stored for these spans (sent earlier as logs): re-map those spans from their stored
- *      raw form with their events and replace them again (rare: events usually follow their span).
+ *   5. fill tool spans that lack arguments or result from the trace's tool-call messages (tool-io.ts), and keep
+ *      trace_links in step with the spans' links;
+ *   6. join the GenAI events stored for these spans (sent earlier as logs): re-map those spans from their stored
+ *      raw form with their events and replace them again (rare: events usually follow their span);
+ *   7. join the runs the batch's links connect, and the new traces to the runs of stored links pointing at them
+ *      (runs.ts).
  * GenAI events arriving as logs go through writeEvents: same locks, insert the events, re-map the stored spans
  * they belong to, then 3 and 4. Whichever of a span and its events commits second sees the other.
  */
