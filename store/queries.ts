@@ -50,6 +50,8 @@ export interface TraceDetail {
   responsePreview: string | null;
   tags: unknown;
   metadata: unknown;
+  /** The run the trace belongs to (its own id when it is linked to nothing). */
+  runId: string;
 }
 
 export interface SpanDetail {
@@ -142,7 +144,7 @@ const TRACE_SQL = `
 SELECT t.trace_id, t.experiment_id::text AS experiment_id, e.name AS experiment_name, t.name, t.state,
   t.start_time_unix_nano::text AS start_ns, t.end_time_unix_nano::text AS end_ns, t.duration_ms,
   t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens,
-  t.session_id, t.user_id, t.request_preview, t.response_preview, t.tags, t.metadata
+  t.session_id, t.user_id, t.request_preview, t.response_preview, t.tags, t.metadata, t.run_id
 FROM traces t
 JOIN experiments e ON e.experiment_id = t.experiment_id
 WHERE t.trace_id = $1`;
@@ -170,6 +172,7 @@ export async function getTrace(db: Queryable, traceId: string): Promise<TraceDet
     responsePreview: str(row.response_preview),
     tags: row.tags,
     metadata: row.metadata,
+    runId: String(row.run_id),
   };
 }
 

@@ -103,6 +103,8 @@ export function renderTraceHeader(trace: TraceDetail, p: Palette, width: number)
   const lines = [headerLine({ ...trace, counts: `${trace.spanCount} spans` }, p, width)];
   const facts = [
     `trace ${trace.traceId}`,
+    // Part of a run of linked traces: `tracebridge run <id>` shows them together.
+    trace.runId !== trace.traceId ? `run ${trace.runId.slice(0, 12)}` : '',
     `experiment ${trace.experimentName}`,
     trace.startNs ? `started ${formatTime(nsToDate(trace.startNs))}` : '',
     trace.sessionId ? `session ${trace.sessionId}` : '',

@@ -453,6 +453,15 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
       assert.ok(i >= 0, `a line matching ${re} in:\n${r.stdout}`);
       return i;
     };
+    // The trace of a linked trace names its run.
+    const other = run.first === runId ? run.second : run.first;
+    const second = await cli(['trace', other], env);
+    assert.match(
+      lines(second.stdout)[1]!,
+      new RegExp(`^trace ${other} {2}run ${runId.slice(0, 12)} {2}experiment`),
+    );
+    const json = await cli(['trace', other, '--json'], env);
+    assert.equal(JSON.parse(json.stdout).trace.run_id, runId);
     const root = at(new RegExp(`^UNKNOWN plan trip \\[trace ${run.first.slice(0, 12)}\\] `));
     const publish = at(/^└─ UNKNOWN publish task /);
     const processing = at(new RegExp(`^ {3}└─ \\S+ process message \\[trace ${run.second.slice(0, 12)}\\] `));
