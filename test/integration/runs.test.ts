@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningBridge } from '../../cli/bridge.js';
+import { loadMigrations, migrate } from '../../store/migrate.js';
 import { deleteExpiredBatch } from '../../store/retention.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -277,5 +278,56 @@ describe('tool spans without arguments or result', () => {
     await send([root(traceId), toolCall(traceId, 'call_1'), asking(traceId, 'call_2')]);
     const row = await tool(traceId);
     assert.deepEqual([row?.arguments, row?.result, row?.derived], [null, null, null]);
+  });
+});
+
+describe('migration 007 on a database with links already stored', () => {
+  it('labels every connected set of stored traces with its smallest trace id, within one experiment', async () => {
+    const old = await freshDatabase({ migrated: false });
+    try {
+      await migrate(
+        old.db,
+        loadMigrations().filter((m) => m.version < 7),
+      );
+      await old.db.query(`INSERT INTO experiments (experiment_id, name) VALUES (1, 'other')`);
+      const [a, b, c, d, e, f] = ordered(6);
+      // b → a, c → b, d → c (a chain), e → d in another experiment, f alone.
+      const traces: [string, number, string | null][] = [
+        [a!, 0, null],
+        [b!, 0, a!],
+        [c!, 0, b!],
+        [d!, 0, c!],
+        [e!, 1, d!],
+        [f!, 0, null],
+      ];
+      for (const [id, experiment, linked] of traces) {
+        await old.db.query(
+          `INSERT INTO traces (trace_id, experiment_id, state, span_count, error_count) VALUES ($1, $2, 'OK', 1, 0)`,
+          [id, experiment],
+        );
+        const links = linked ? [{ trace_id: linked, span_id: spanOf(linked), attributes: {} }] : [];
+        await old.db.query(
+          `INSERT INTO spans (trace_id, span_id, experiment_id, name, span_type, kind, status, start_time, end_time,
+             start_time_unix_nano, end_time_unix_nano, duration_ms, attributes, events, links, resource_attributes,
+             scope_attributes, flags, dropped_attributes_count, dropped_events_count, dropped_links_count,
+             conventions, mapper_version)
+           VALUES ($1, $2, $3, 'x', 'UNKNOWN', 'INTERNAL', 'UNSET', now(), now(), 0, 0, 0, '{}', '[]', $4, '{}', '{}',
+             0, 0, 0, 0, '{}', 3)`,
+          [id, spanOf(id), experiment, JSON.stringify(links)],
+        );
+      }
+      await migrate(old.db);
+      const r = await old.db.query<{ trace_id: string; run_id: string }>(
+        'SELECT trace_id, run_id FROM traces ORDER BY trace_id',
+      );
+      assert.deepEqual(
+        r.rows.map((x) => x.run_id),
+        [a, a, a, a, e, f],
+      );
+      const links = await old.db.query('SELECT count(*)::int AS n FROM trace_links');
+      assert.deepEqual(links.rows, [{ n: 4 }]);
+    } finally {
+      await old.drop();
+    }
   });
 });
