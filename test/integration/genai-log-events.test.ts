@@ -112,9 +112,12 @@ async function row(traceId: string) {
     updated_at,
     trace_id: t,
     root_span_id,
+    // A trace of one is its own run: its id, which differs per case like trace_id.
+    run_id,
     ...tr
   } = (await tdb.db.query<Record<string, unknown>>('SELECT * FROM traces WHERE trace_id = $1', [traceId]))
     .rows[0]!;
+  assert.equal(run_id, traceId);
   return { span, trace: tr };
 }
 
