@@ -81,12 +81,26 @@ export function chatRequestParams(inputs: Json | undefined): Record<string, Json
   return Object.keys(out).length ? out : null;
 }
 
-/** Model / id of a chat payload: the request's `model`, the response's `model` and `id`. */
+/**
+ * Model / id of a chat payload: the request's `model`, the response's `model` and `id`. A payload is a chat
+ * payload by its shape — a `messages` / `input` list, a `choices` / `output` / `content` list — even when that
+ * list is empty (a request whose messages were not recorded, a response with no choices still names its model).
+ */
+const isList = (v: Json | undefined) => Array.isArray(v);
+
 export function chatRequestModel(inputs: Json | undefined): string | null {
-  return isObject(inputs) && chatRequestMessages(inputs) !== null ? str(inputs.model) : null;
+  if (!isObject(inputs)) return null;
+  return isList(inputs.messages) || isList(inputs.input) || chatRequestMessages(inputs) !== null
+    ? str(inputs.model)
+    : null;
 }
 
 export function chatResponseMeta(outputs: Json | undefined): { model: string | null; id: string | null } {
-  if (!isObject(outputs) || chatResponseMessages(outputs) === null) return { model: null, id: null };
-  return { model: str(outputs.model), id: str(outputs.id) };
+  if (!isObject(outputs)) return { model: null, id: null };
+  const shaped =
+    isList(outputs.choices) ||
+    isList(outputs.output) ||
+    (isList(outputs.content) && typeof outputs.role === 'string') ||
+    chatResponseMessages(outputs) !== null;
+  return shaped ? { model: str(outputs.model), id: str(outputs.id) } : { model: null, id: null };
 }

@@ -69,6 +69,27 @@ export function operationType(v: AttrValue | undefined): SpanType | null {
   return lookup(OPERATION_TYPES, op) ?? null;
 }
 
+/**
+ * An operation name the GenAI conventions do not define (Strands' `execute_event_loop_cycle`, other frameworks'
+ * orchestration steps) still names a step of the agent's work that carries GenAI content and has children: CHAIN.
+ * Read by genai-legacy.ts, below the framework conventions, so a framework's own type for the span wins.
+ */
+export function frameworkOperationType(v: AttrValue | undefined): SpanType | null {
+  const raw = str(v)?.trim();
+  if (!raw) return null;
+  return operationType(raw) === null ? 'CHAIN' : null;
+}
+
+/**
+ * The session a span names, for conventions that read a conversation or session key of their own: the explicit
+ * session keys first — langfuse.session.id (the Langfuse SDK's, most specific) > session.id (OTel general) — so a
+ * span carrying several gives the same session whichever convention reads it; then `fallback` (e.g.
+ * gen_ai.conversation.id, a conversation rather than a session).
+ */
+export function sessionId(attrs: Attributes, fallback: AttrValue | undefined = undefined): string | null {
+  return str(attrs['langfuse.session.id']) ?? str(attrs['session.id']) ?? str(fallback);
+}
+
 /** The first present integer among `keys`. */
 export function firstInt(attrs: Attributes, ...keys: string[]): number | null {
   for (const k of keys) {

@@ -10,7 +10,9 @@
  * - provider       gen_ai.provider.name (lower-cased; framework names such as "autogen" are ignored).
  * - request_model  gen_ai.request.model.   response_model  gen_ai.response.model.
  * - input_messages gen_ai.system_instructions (a leading {role:'system'} message) + gen_ai.input.messages; span
- *                  attributes over the same keys on a `gen_ai.client.inference.operation.details` event.
+ *                  attributes over the same keys on `gen_ai.client.inference.operation.details` events (each key
+ *                  from the first such event carrying it: latest-experimental instrumentations send one event per
+ *                  key, e.g. the input when the span starts and the output when it ends).
  * - output_messages gen_ai.output.messages (span, then that event).
  * - inputs         gen_ai.tool.call.arguments (decoded once, JSON string literals included) > {query: gen_ai.retrieval.query.text}
  *                  > {system_instructions?, messages} (the raw decoded values; the raw string when not valid JSON).
@@ -22,11 +24,13 @@
  *                  + tools (gen_ai.tool.definitions) + output_type (gen_ai.output.type)
  *                  + dimension_count (gen_ai.embeddings.dimension.count) + retrieval_top_k (gen_ai.retrieval.top_k)
  *                  + data_source_id (gen_ai.data_source.id).
- * - agent_name     gen_ai.agent.name > gen_ai.agent.id.   session_id  gen_ai.conversation.id.
+ * - agent_name     gen_ai.agent.name > gen_ai.agent.id.
+ * - session_id     on a span with gen_ai.conversation.id: langfuse.session.id > session.id > gen_ai.conversation.id
+ *                  (an explicit session outranks a conversation id; the same order whichever convention reads it).
  * - tool_name / tool_call_id  gen_ai.tool.name / gen_ai.tool.call.id.
  * - response_id    gen_ai.response.id.   error_type  error.type (only on spans this convention recognizes).
  */
-import { compact, firstInt, nonEmpty, operationType, providerName } from './genai-common.js';
+import { compact, firstInt, nonEmpty, operationType, providerName, sessionId } from './genai-common.js';
 import { finishReasonsOf, normalizeMessages, systemMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
@@ -41,13 +45,28 @@ const CONTENT_KEYS = [
   'gen_ai.system_instructions',
 ] as const;
 
-/** Content attributes: the span's own, else the operation-details event's. */
+/**
+ * Content attributes: the span's own, else the operation-details events'. In the latest experimental mode an
+ * instrumentation may add one such event per key (Strands: one for gen_ai.input.messages when the span starts, one
+ * for gen_ai.output.messages when it ends), so each key is taken from the first event that carries it.
+ */
 function contentAttributes(input: SpanInput): Attributes {
   const attrs = input.span.attributes;
-  const event = input.span.events.find((e) => e.name === OPERATION_DETAILS_EVENT);
+  const events = input.span.events;
   const out: Attributes = {};
   for (const k of CONTENT_KEYS) {
-    const v = attrs[k] ?? event?.attributes[k];
+    let v = attrs[k];
+    if (v === undefined || v === null || v === '') {
+      v = undefined;
+      for (const e of events) {
+        if (e.name !== OPERATION_DETAILS_EVENT) continue;
+        const ev = e.attributes[k];
+        if (ev !== undefined && ev !== null && ev !== '') {
+          v = ev;
+          break;
+        }
+      }
+    }
     if (v !== undefined && v !== null && v !== '') out[k] = v;
   }
   return out;
@@ -164,7 +183,8 @@ export const genaiCurrent: Convention = {
       tool_name: str(a['gen_ai.tool.name']),
       tool_call_id: toolCallId(a['gen_ai.tool.call.id']),
       agent_name: str(a['gen_ai.agent.name']) ?? str(a['gen_ai.agent.id']),
-      session_id: str(a['gen_ai.conversation.id']),
+      session_id:
+        str(a['gen_ai.conversation.id']) === null ? null : sessionId(a, a['gen_ai.conversation.id']),
     });
     if (Object.keys(fields).length === 0) return null;
     const errorType = str(a['error.type']);

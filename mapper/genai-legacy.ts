@@ -19,8 +19,13 @@
  * - outputs         {choices: [choice bodies]} > the decoded gen_ai.completion (raw string when not valid JSON).
  * - finish_reasons  the choices' finish_reason.
  * - request_params  gen_ai.openai.request.* (key without the prefix; gen_ai.request.* from genai-current wins).
+ * - span_type       CHAIN for a gen_ai.operation.name the conventions do not define (Strands'
+ *                   execute_event_loop_cycle, other frameworks' orchestration steps). Here rather than in
+ *                   genai-current because it is a guess: read below the framework conventions (Vercel AI, Traceloop,
+ *                   Langfuse, Google ADK), whose explicit type for the same span wins, and above the heuristics
+ *                   (a model on such a span does not make it an LLM call).
  */
-import { compact, firstInt, nonEmpty, providerName } from './genai-common.js';
+import { compact, firstInt, frameworkOperationType, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage, normalizeMessages, resultText } from './genai-messages.js';
 import type { Attributes, DecodedEvent, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
@@ -165,6 +170,7 @@ export const genaiLegacy: Convention = {
       fromJsonAttribute(a['gen_ai.completion'], 'assistant'),
     );
     const fields: MappedFields = compact({
+      span_type: frameworkOperationType(a['gen_ai.operation.name']),
       provider: providerName(a['gen_ai.system']),
       input_tokens: firstInt(a, 'gen_ai.usage.prompt_tokens'),
       output_tokens: firstInt(a, 'gen_ai.usage.completion_tokens'),

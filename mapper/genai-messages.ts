@@ -196,7 +196,9 @@ export function normalizeMessages(v: Json | undefined, defaultRole = 'user'): Ch
   const d = jsonish(v);
   const list = Array.isArray(d) ? d : isObject(d) && Array.isArray(d.messages) ? d.messages : null;
   if (!list) return null;
-  const out = list.flatMap((m) => normalizeMessage(m, defaultRole));
+  // An empty message (a role with no content: a tool-call turn whose calls were not recorded) is not a message.
+  const out: ChatMessage[] = [];
+  for (const m of list) for (const n of normalizeMessage(m, defaultRole)) if (!isEmptyMessage(n)) out.push(n);
   return out.length ? out : null;
 }
 
@@ -218,6 +220,11 @@ export function systemMessage(v: Json | undefined): ChatMessage | null {
   else return null;
   const [m] = b.build('system', {});
   return m && (m.content !== '' || m.parts || m.tool_calls) ? m : null;
+}
+
+/** A message with nothing in it — no text, tool call, tool call id or other part — is not a message. */
+export function isEmptyMessage(m: ChatMessage): boolean {
+  return m.content === '' && !m.tool_calls?.length && !m.parts?.length && m.tool_call_id === undefined;
 }
 
 /** Finish reasons of output messages, in order (for spans that only report them inside the messages). */

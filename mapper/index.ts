@@ -22,7 +22,7 @@ import type { Json, MappedFields, SpanRow, SpanStatus, SpanType, TokenUsage } fr
 import { str } from './values.js';
 
 /** Bump when a mapping changes: rows with an older version are what `tracebridge remap` recomputes. */
-export const MAPPER_VERSION = 3;
+export const MAPPER_VERSION = 4;
 
 /**
  * `texts`, when given, receives the JSON text of content values serialized on the way (raw-refs.ts), for the COPY
@@ -95,8 +95,8 @@ export function mapSpan(input: SpanInput, texts?: JsonTexts): SpanRow {
     dropped_attributes_count: span.droppedAttributesCount,
     dropped_events_count: span.droppedEventsCount,
     dropped_links_count: span.droppedLinksCount,
-    request_preview: requestPreview(inputMessages, inputs),
-    response_preview: responsePreview(outputMessages, outputs),
+    request_preview: f.request_preview ?? requestPreview(inputMessages, inputs),
+    response_preview: f.response_preview ?? responsePreview(outputMessages, outputs, spanType === 'TOOL'),
     trace_tags: nonEmpty({ ...resourceTags(resource), ...(f.trace_tags ?? {}) }),
     trace_metadata: nonEmpty(f.trace_metadata ?? {}),
     conventions,

@@ -27,15 +27,30 @@
  *                   completion_tokens_details.reasoning_tokens; input_tokens / output_tokens /
  *                   cache_read_input_tokens / cache_creation_input_tokens).
  * - session_id      langfuse.session.id > session.id.   user_id  langfuse.user.id > user.id.
- * - trace_tags      langfuse.trace.tags (a list, JSON list or comma-separated text): each label → {label: 'true'};
- *                   plus langfuse.trace.name, langfuse.release, langfuse.version, langfuse.environment under
- *                   their own keys.
- * - trace_metadata  langfuse.trace.metadata.<key> → <key> (decoded); a whole langfuse.trace.metadata value → its
- *                   keys (or `metadata` when it is not an object).
+ * - trace_tags      langfuse.trace.tags > langfuse.tags (older SDKs; each a list, JSON list or comma-separated
+ *                   text): each label → {label: 'true'}; plus langfuse.trace.name, langfuse.release,
+ *                   langfuse.version, langfuse.environment under their own keys. The trace row takes its name from
+ *                   the langfuse.trace.name tag (store/trace-rows.ts), so any span may name its trace.
+ * - trace_metadata  langfuse.trace.metadata.<key> > langfuse.trace.metadata > langfuse.metadata.<key> >
+ *                   langfuse.metadata, per key (values decoded; a whole value → its keys, or `metadata` when it
+ *                   is not an object).
+ * - request_preview / response_preview  langfuse.trace.input / langfuse.trace.output as preview text (the
+ *                   trace's own request and answer, set where the SDK updated the trace), over the span's content.
  * - agent_name / tool_name  the span name on agent / tool observations (Langfuse names the observation after
  *                   the agent or tool).
  * langfuse.observation.metadata.*, level, status_message, prompt.*, cost_details and completion_start_time are
  * not mapped (kept in `attributes`).
+ *
+ * Debatable precedence, and the rule taken:
+ * - An explicit langfuse.observation.type against an OpenInference span kind on the same span: the OpenInference
+ *   kind wins (OpenInference outranks this convention). The kind is set by the instrumentation that recorded the
+ *   operation, and OpenInference then supplies that span's content too, so type and content come from one source;
+ *   a Langfuse type added on top (Strands adds "span" when exporting to Langfuse) would claim e.g. a model call
+ *   for a span whose content says otherwise. Langfuse's own ingestion ranks langfuse.* first; here only a span
+ *   without an OpenInference kind takes the Langfuse type.
+ * - langfuse.trace.input / output against the span's own content for the previews: the trace keys win (they are
+ *   the trace's request and answer by the SDK's intent); inputs / outputs stay the observation's.
+ * - langfuse.session.id over session.id over gen_ai.conversation.id, whichever convention reads the span.
  */
 import {
   hasKeyMatching,
@@ -49,6 +64,7 @@ import { chatRequestMessages, chatResponseMessages } from './genai-chat-formats.
 import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage } from './genai-messages.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
+import { payloadPreview } from './preview.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { int, isObject, jsonish, lookup, str } from './values.js';
 
@@ -78,12 +94,16 @@ function decoded(v: AttrValue | undefined): Json | undefined {
 }
 
 /** Comma-separated text is how some non-SDK senders (e.g. Ruby clients) pass the tag list. */
-function traceTags(a: Attributes): Record<string, string> | null {
-  const raw = a['langfuse.trace.tags'];
+function labels(raw: AttrValue | undefined): Record<string, string> {
   const list =
     typeof raw === 'string' && !raw.trimStart().startsWith('[') ? raw.split(',').map((t) => t.trim()) : raw;
   const tags: Record<string, string> = { ...(labelTags(list as AttrValue) ?? {}) };
   delete tags[''];
+  return tags;
+}
+
+function traceTags(a: Attributes): Record<string, string> | null {
+  const tags = { ...labels(a['langfuse.tags']), ...labels(a['langfuse.trace.tags']) };
   for (const k of TRACE_TAG_KEYS) {
     const v = str(a[k]);
     if (v !== null) tags[k] = v;
@@ -93,6 +113,8 @@ function traceTags(a: Attributes): Record<string, string> | null {
 
 function traceMetadata(a: Attributes): Record<string, Json> | null {
   return nonEmpty({
+    ...metadataObject(a['langfuse.metadata'], 'metadata'),
+    ...prefixedMetadata(a, 'langfuse.metadata.'),
     ...metadataObject(a['langfuse.trace.metadata'], 'metadata'),
     ...prefixedMetadata(a, 'langfuse.trace.metadata.'),
   });
@@ -175,6 +197,8 @@ export const langfuse: Convention = {
       request_model: str(a['langfuse.observation.model.name']) ?? str(a['langfuse.observation.model']),
       request_params: isObject(params) ? nonEmpty({ ...params }) : null,
       ...usage(a['langfuse.observation.usage_details']),
+      request_preview: payloadPreview(decoded(a['langfuse.trace.input']), 'request'),
+      response_preview: payloadPreview(decoded(a['langfuse.trace.output']), 'response'),
       session_id: str(a['langfuse.session.id']) ?? str(a['session.id']),
       user_id: str(a['langfuse.user.id']) ?? str(a['user.id']),
       trace_tags: traceTags(a),

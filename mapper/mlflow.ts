@@ -14,8 +14,10 @@
  * - finish_reasons  choices[].finish_reason / stop_reason of that response.
  * - tokens          mlflow.chat.tokenUsage {input_tokens, output_tokens, total_tokens, cache_read_input_tokens,
  *                   cache_creation_input_tokens}.
- * - request_model   mlflow.llm.model > the chat request's `model` (MLflow records the requested model).
- * - response_model / response_id  `model` / `id` of the chat response in spanOutputs.
+ * - request_model   mlflow.llm.model > the chat request's `model` (MLflow records the requested model), also when
+ *                   its `messages` list is empty.
+ * - response_model / response_id  `model` / `id` of the chat response in spanOutputs, also when its `choices`
+ *                   list is empty.
  * - provider        mlflow.llm.provider (lower-cased).
  * - request_params  tools ← mlflow.chat.tools; sampling parameters of the chat request in spanInputs, named like
  *                   gen_ai.request.* (temperature, max_tokens ← max_tokens / max_completion_tokens /

@@ -9,7 +9,7 @@
  */
 import { flatList, roleOf } from './flat-messages.js';
 import { compact } from './genai-common.js';
-import { normalizeMessage } from './genai-messages.js';
+import { isEmptyMessage, normalizeMessage } from './genai-messages.js';
 import type { Attributes } from './otlp.js';
 import type { ChatMessage, Json } from './types.js';
 import { isObject, str, strList } from './values.js';
@@ -59,9 +59,15 @@ function oiMessage(item: Json, defaultRole: string): ChatMessage[] {
   return normalizeMessage(built, defaultRole);
 }
 
-/** Messages of `<prefix>N.message.*` (llm.input_messages. / llm.output_messages.), or null when there are none. */
+/**
+ * Messages of `<prefix>N.message.*` (llm.input_messages. / llm.output_messages.), or null when there are none.
+ * An empty message is dropped: some instrumentations set `…N.message.role` of a message they have no content for
+ * (OpenInference's LangChain instrumentation on a stray role-only entry).
+ */
 export function oiMessages(attrs: Attributes, prefix: string, defaultRole: string): ChatMessage[] | null {
-  const out = flatList(attrs, prefix).flatMap((item) => oiMessage(item, defaultRole));
+  const out = flatList(attrs, prefix)
+    .flatMap((item) => oiMessage(item, defaultRole))
+    .filter((m) => !isEmptyMessage(m));
   return out.length ? out : null;
 }
 

@@ -23,21 +23,27 @@
  * - request_params  llm.invocation_parameters / embedding.invocation_parameters (keys of the decoded object;
  *                   a non-object value is kept whole under `invocation_parameters`) + tools ← llm.tools.N.tool
  *                   .json_schema + top_k ← reranker.top_k.
- * - tool_name       tool.name > tool_call.function.name.   tool_call_id  tool.id > tool_call.id.
+ * - tool_name       tool.name > tool_call.function.name.
+ * - tool_call_id    tool.id > tool_call.id > on TOOL spans, the tool_call_id of the output when it is a tool
+ *                   message (the LangChain instrumentation records the ToolMessage the tool returned — dumped
+ *                   {type:'tool', tool_call_id} or serialized {lc, kwargs:{tool_call_id}} — and no id attribute).
  * - agent_name      agent.name > the span name on AGENT spans.   (tool_name likewise falls back to the span name
- *                   on TOOL spans.)   session_id  session.id.   user_id  user.id.
+ *                   on TOOL spans.)   session_id  langfuse.session.id > session.id.   user_id  user.id.
  * - trace_metadata  metadata (keys of the decoded object; a non-object value under `metadata`).
  * - trace_tags      tag.tags: each label → {label: 'true'}.
  * tool.description / tool.parameters, prompt templates and graph.node.* are not mapped (kept in `attributes`).
+ * Debatable: an OpenInference span kind outranks an explicit langfuse.observation.type on the same span — the
+ * kind comes from the instrumentation that recorded the operation and this convention supplies its content, so
+ * type and content agree (langfuse.ts says more).
  */
 import { hasKeyMatching, labelTags, metadataObject, prefixTest, present } from './flat-messages.js';
-import { compact, nonEmpty, providerName } from './genai-common.js';
+import { compact, nonEmpty, providerName, sessionId } from './genai-common.js';
 import { toolArguments } from './genai-messages.js';
 import { oiChoiceMessages, oiMessages, oiPromptMessages } from './oi-messages.js';
 import { invocationParams, oiDocuments, oiEmbeddings, oiTokens, oiTools, oiValue } from './oi-values.js';
 import type { Attributes, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
-import { lookup, str } from './values.js';
+import { isObject, lookup, str } from './values.js';
 
 /** Keys only OpenInference uses; any one of them marks the span as OpenInference. */
 const OI_PREFIXES = [
@@ -106,6 +112,13 @@ function outputs(a: Attributes): Json | undefined {
   return vectors ? { embeddings: vectors } : undefined;
 }
 
+/** The tool_call_id of a tool message a tool span returned (LangChain's ToolMessage, dumped or serialized). */
+function outputToolCallId(output: Json | undefined): string | null {
+  if (!isObject(output)) return null;
+  const body = output.lc !== undefined && isObject(output.kwargs) ? output.kwargs : output;
+  return str(body.tool_call_id as Json);
+}
+
 function requestParams(a: Attributes): Record<string, Json> | null {
   const params: Record<string, Json> = {
     ...invocationParams(a['embedding.invocation_parameters'], 'invocation_parameters'),
@@ -124,10 +137,11 @@ export const openinference: Convention = {
     if (!hasKeyMatching(a, isOiKey)) return null;
     const finish = str(a['llm.finish_reason']);
     const kind = spanKind(a);
+    const out = outputs(a);
     return compact({
       span_type: kind,
       inputs: inputs(a),
-      outputs: outputs(a),
+      outputs: out,
       input_messages: oiMessages(a, 'llm.input_messages.', 'user') ?? oiPromptMessages(a),
       output_messages: oiMessages(a, 'llm.output_messages.', 'assistant') ?? oiChoiceMessages(a),
       request_model:
@@ -145,9 +159,10 @@ export const openinference: Convention = {
         str(a['tool.name']) ??
         str(a['tool_call.function.name']) ??
         (kind === 'TOOL' ? input.span.name : null),
-      tool_call_id: str(a['tool.id']) ?? str(a['tool_call.id']),
+      tool_call_id:
+        str(a['tool.id']) ?? str(a['tool_call.id']) ?? (kind === 'TOOL' ? outputToolCallId(out) : null),
       agent_name: str(a['agent.name']) ?? (kind === 'AGENT' ? input.span.name : null),
-      session_id: str(a['session.id']),
+      session_id: sessionId(a),
       user_id: str(a['user.id']),
       trace_metadata: nonEmpty(metadataObject(a.metadata, 'metadata')),
       trace_tags: labelTags(a['tag.tags']),

@@ -1,8 +1,12 @@
 /**
  * Per-span preview text. The trace row takes the root span's previews (or, when the root carries no content, the
  * first content-bearing span's request and the last one's response), so each span offers a candidate.
- * For chat content a preview is what a person would read: the last user message, the assistant's reply.
+ * A preview is what a person would read: the user's request (the last user message; never a system prompt) and
+ * the final answer as text (the last assistant message; never a tool result outside a TOOL span, never the JSON of
+ * message objects).
  */
+
+import { payloadMessages } from './payload-messages.js';
 import type { ChatMessage, Json } from './types.js';
 import { isObject, toText } from './values.js';
 
@@ -42,44 +46,83 @@ function codePointsEnd(s: string, count: number): number {
   return i;
 }
 
-function lastWithRole(messages: ChatMessage[], roles: string[]): ChatMessage | undefined {
+/** Roles whose text is never the user's request: instructions to the model, not what was asked. */
+const INSTRUCTION_ROLES = new Set(['system', 'developer']);
+
+function lastWith(messages: ChatMessage[], ok: (role: string) => boolean): ChatMessage | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
-    if (roles.includes(m.role) && m.content !== '') return m;
+    if (m.content !== '' && ok(m.role)) return m;
   }
   return undefined;
 }
 
-function messagesText(messages: ChatMessage[] | null, roles: string[]): string | null {
-  if (!messages || messages.length === 0) return null;
-  const m =
-    lastWithRole(messages, roles) ??
-    lastWithRole(
-      messages,
-      messages.map((x) => x.role),
-    );
-  if (m) return m.content;
+function toolCallsText(messages: ChatMessage[]): string | null {
   const withTools = messages.findLast((x) => x.tool_calls && x.tool_calls.length > 0);
-  if (withTools?.tool_calls)
-    return withTools.tool_calls.map((t) => `${t.name}(${toText(t.arguments)})`).join(', ');
-  return null;
+  if (!withTools?.tool_calls) return null;
+  return withTools.tool_calls.map((t) => `${t.name}(${toText(t.arguments)})`).join(', ');
 }
 
-/** Unwraps the common single-key envelopes ({input: "…"}, {query: "…"}, {messages: […]}) to their text. */
-function valueText(v: Json | undefined): string | null {
+/** The request in a conversation: the last user message, else the last non-instruction, non-tool message. */
+function requestText(messages: ChatMessage[]): string | null {
+  const m =
+    lastWith(messages, (r) => r === 'user') ??
+    lastWith(messages, (r) => !INSTRUCTION_ROLES.has(r) && r !== 'tool');
+  return m ? m.content : toolCallsText(messages);
+}
+
+/**
+ * The answer in a reply: the last assistant message, else the last message that is neither an instruction nor a
+ * tool result. A tool result is the answer only of a TOOL span: elsewhere (an agent loop's step that ran tools)
+ * it is an intermediate value, and the trace's final answer must not give way to it.
+ */
+function responseText(messages: ChatMessage[], isTool: boolean): string | null {
+  const m =
+    lastWith(messages, (r) => r === 'assistant') ??
+    lastWith(messages, (r) => !INSTRUCTION_ROLES.has(r) && r !== 'tool') ??
+    (isTool ? lastWith(messages, (r) => r === 'tool') : undefined);
+  return m ? m.content : toolCallsText(messages);
+}
+
+/**
+ * A payload as preview text. Unwraps the common single-key envelopes ({input: "…"}, {query: "…"}); a payload that
+ * holds a conversation (LangGraph's {messages: […]}, a message list) gives its request / answer text, never the
+ * JSON of message objects; anything else is its JSON.
+ */
+function valueText(v: Json | undefined, side: 'request' | 'response'): string | null {
   if (v === undefined || v === null) return null;
   if (isObject(v)) {
     const keys = Object.keys(v);
     if (keys.length === 1 && typeof v[keys[0]!] === 'string') return v[keys[0]!] as string;
   }
+  if (typeof v !== 'string') {
+    const messages = payloadMessages(v);
+    if (messages) return side === 'request' ? requestText(messages) : responseText(messages, false);
+  }
   const t = toText(v);
   return t === '' ? null : t;
 }
 
-export function requestPreview(messages: ChatMessage[] | null, inputs: Json | undefined): string | null {
-  return truncate(messagesText(messages, ['user']) ?? valueText(inputs));
+/** A payload (a value, not messages) as request / response preview text. */
+export function payloadPreview(v: Json | undefined, side: 'request' | 'response'): string | null {
+  return truncate(valueText(v, side));
 }
 
-export function responsePreview(messages: ChatMessage[] | null, outputs: Json | undefined): string | null {
-  return truncate(messagesText(messages, ['assistant']) ?? valueText(outputs));
+/**
+ * Messages, when the span has them, are the whole source: the payload then holds the same conversation raw, and
+ * its JSON is no preview (a run whose messages are only its system prompt offers no request at all, so the trace
+ * takes the first span that does).
+ */
+export function requestPreview(messages: ChatMessage[] | null, inputs: Json | undefined): string | null {
+  if (messages && messages.length > 0) return truncate(requestText(messages));
+  return truncate(valueText(inputs, 'request'));
+}
+
+export function responsePreview(
+  messages: ChatMessage[] | null,
+  outputs: Json | undefined,
+  isTool = false,
+): string | null {
+  if (messages && messages.length > 0) return truncate(responseText(messages, isTool));
+  return truncate(valueText(outputs, 'response'));
 }

@@ -1,6 +1,6 @@
 /**
  * The conventions, highest precedence first. Where several match one span, the explicit one wins:
- *   mlflow.* > openinference > gen_ai (current) > vercel ai / traceloop / langfuse / google adk
+ *   mlflow.* > openinference > gen_ai (current) > vercel ai / traceloop / langfuse / google adk / genkit / mastra
  *   > gen_ai (older, ≤ 1.36) > autogen runtime > general OTel attributes (session.id, user.id)
  *   > heuristics (tool name → TOOL, model → LLM)
  * and an explicit UNKNOWN loses to any derived type (merge.ts). docs/mapping.md lists every source per column.
@@ -8,8 +8,10 @@
 import { autogen } from './autogen.js';
 import { genaiCurrent } from './genai-current.js';
 import { genaiLegacy } from './genai-legacy.js';
+import { genkit } from './genkit.js';
 import { googleAdk } from './google-adk.js';
 import { langfuse } from './langfuse.js';
+import { mastra } from './mastra.js';
 import { mlflow } from './mlflow.js';
 import { openinference } from './openinference.js';
 import { otelGeneral } from './otel-general.js';
@@ -25,6 +27,8 @@ export const CONVENTIONS: readonly Convention[] = [
   traceloop,
   langfuse,
   googleAdk,
+  genkit,
+  mastra,
   genaiLegacy,
   autogen,
   otelGeneral,

@@ -88,6 +88,9 @@ export interface MappedFields extends Partial<TokenUsage> {
   error_type?: string | null;
   trace_tags?: Record<string, string> | null;
   trace_metadata?: Record<string, Json> | null;
+  /** The trace's own request / answer text when a convention names it (Langfuse's langfuse.trace.input / output). */
+  request_preview?: string | null;
+  response_preview?: string | null;
 }
 
 /** One instrumentation convention. `map` returns null when the span carries nothing of this convention. */

@@ -1,6 +1,7 @@
 /**
  * Vercel AI SDK telemetry (ai.* attributes; content/docs/03-ai-sdk-core/60-telemetry.mdx and
- * packages/ai/src/telemetry). A span is Vercel AI when it has ai.operationId or another ai.* key the SDK emits.
+ * packages/ai/src/telemetry). A span is Vercel AI when it has ai.operationId or another ai.* key the SDK emits, or
+ * an operation.name starting with "ai." (a span recorded with neither inputs nor outputs may have nothing else).
  * The operation is ai.operationId, else the first word of operation.name ("ai.generateText my-fn"), else the name.
  * gen_ai.* attributes on the provider-call spans are left to the GenAI conventions.
  *
@@ -31,7 +32,12 @@
  * - tokens          input ← ai.usage.inputTokens > promptTokens > tokens (embeddings); output ← outputTokens >
  *                   completionTokens; total ← totalTokens; cache_read ← inputTokenDetails.cacheReadTokens >
  *                   cachedInputTokens; cache_write ← inputTokenDetails.cacheWriteTokens; reasoning ←
- *                   outputTokenDetails.reasoningTokens > reasoningTokens.
+ *                   outputTokenDetails.reasoningTokens > reasoningTokens. Cache counts a provider reports only in
+ *                   ai.response.providerMetadata come last: cache_read ← anthropic.cacheReadInputTokens >
+ *                   anthropic.usage.cache_read_input_tokens > bedrock.usage.cacheReadInputTokens >
+ *                   openai.cachedPromptTokens; cache_write ← anthropic.cacheCreationInputTokens >
+ *                   anthropic.usage.cache_creation_input_tokens > the sum of its 5-minute / 1-hour breakdown
+ *                   (usage.cache_creation.ephemeral_5m / _1h_input_tokens) > bedrock.usage.cacheWriteInputTokens.
  * - request_params  ai.settings.<key> → <key>; tools ← ai.prompt.tools; tool_choice ← ai.prompt.toolChoice;
  *                   schema / schema_name / schema_description ← ai.schema*.
  * - tool_name / tool_call_id  ai.toolCall.name / ai.toolCall.id.
@@ -45,7 +51,7 @@ import { hasKeyMatching, prefixedTags, prefixTest, present } from './flat-messag
 import { compact, firstInt, nonEmpty } from './genai-common.js';
 import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
-import { jsonish, jsonValue, lookup, str, withPrefix } from './values.js';
+import { int, isObject, jsonish, jsonValue, lookup, str, withPrefix } from './values.js';
 import { promptMessageList, promptMessages, responseMessages, responseToolCalls } from './vercel-messages.js';
 
 const MARKERS = [
@@ -201,17 +207,51 @@ function requestParams(a: Attributes): Record<string, Json> | null {
   return nonEmpty(params);
 }
 
+type JsonObject = { [key: string]: Json };
+const objectAt = (o: Json | undefined, key: string): JsonObject | null => {
+  const v = isObject(o) ? o[key] : undefined;
+  return isObject(v) ? v : null;
+};
+const count = (v: Json | undefined): number | null => int(v as AttrValue);
+const sum = (...values: (number | null)[]): number | null =>
+  values.every((v) => v === null) ? null : values.reduce<number>((t, v) => t + (v ?? 0), 0);
+
+/**
+ * Cache tokens some providers report only in their response metadata (ai.response.providerMetadata, JSON):
+ * Anthropic {cacheReadInputTokens, cacheCreationInputTokens, usage: {cache_read_input_tokens,
+ * cache_creation_input_tokens, cache_creation: {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}}};
+ * Bedrock {usage: {cacheReadInputTokens, cacheWriteInputTokens}}; OpenAI {cachedPromptTokens}.
+ */
+function providerCacheTokens(a: Attributes): { read: number | null; write: number | null } {
+  const meta = present(a['ai.response.providerMetadata']) ? jsonish(a['ai.response.providerMetadata']) : null;
+  if (!isObject(meta)) return { read: null, write: null };
+  const anthropic = objectAt(meta, 'anthropic');
+  const anthropicUsage = objectAt(anthropic ?? undefined, 'usage');
+  const breakdown = objectAt(anthropicUsage ?? undefined, 'cache_creation');
+  const bedrockUsage = objectAt(objectAt(meta, 'bedrock') ?? undefined, 'usage');
+  const openai = objectAt(meta, 'openai') ?? objectAt(meta, 'azure');
+  const read =
+    count(anthropic?.cacheReadInputTokens) ??
+    count(anthropicUsage?.cache_read_input_tokens) ??
+    count(bedrockUsage?.cacheReadInputTokens) ??
+    count(openai?.cachedPromptTokens);
+  const write =
+    count(anthropic?.cacheCreationInputTokens) ??
+    count(anthropicUsage?.cache_creation_input_tokens) ??
+    sum(count(breakdown?.ephemeral_5m_input_tokens), count(breakdown?.ephemeral_1h_input_tokens)) ??
+    count(bedrockUsage?.cacheWriteInputTokens);
+  return { read, write };
+}
+
 function tokens(a: Attributes): MappedFields {
+  const cached = providerCacheTokens(a);
   return compact({
     input_tokens: firstInt(a, 'ai.usage.inputTokens', 'ai.usage.promptTokens', 'ai.usage.tokens'),
     output_tokens: firstInt(a, 'ai.usage.outputTokens', 'ai.usage.completionTokens'),
     total_tokens: firstInt(a, 'ai.usage.totalTokens'),
-    cache_read_tokens: firstInt(
-      a,
-      'ai.usage.inputTokenDetails.cacheReadTokens',
-      'ai.usage.cachedInputTokens',
-    ),
-    cache_write_tokens: firstInt(a, 'ai.usage.inputTokenDetails.cacheWriteTokens'),
+    cache_read_tokens:
+      firstInt(a, 'ai.usage.inputTokenDetails.cacheReadTokens', 'ai.usage.cachedInputTokens') ?? cached.read,
+    cache_write_tokens: firstInt(a, 'ai.usage.inputTokenDetails.cacheWriteTokens') ?? cached.write,
     reasoning_tokens: firstInt(a, 'ai.usage.outputTokenDetails.reasoningTokens', 'ai.usage.reasoningTokens'),
   });
 }
@@ -238,7 +278,7 @@ export const vercelAi: Convention = {
   name: 'vercel_ai',
   map(input: SpanInput): MappedFields | null {
     const a = input.span.attributes;
-    if (!hasKeyMatching(a, isMarker)) return null;
+    if (!hasKeyMatching(a, isMarker) && !str(a['operation.name'])?.startsWith('ai.')) return null;
     const kind = kindOf(operation(input));
     const finish = str(a['ai.response.finishReason']) ?? str(a['ai.finishReason']);
     const isGeneration = kind === 'generation' || kind === 'call';

@@ -7,9 +7,10 @@
  * Token totals never double count: when any model span (LLM, CHAT_MODEL, EMBEDDING, RERANKER) of the trace reports
  * usage, only model spans are summed, because AGENT / CHAIN / WORKFLOW spans that report usage report the
  * aggregate of the model calls below them. A trace with no model-span usage sums whatever reported it.
+ * The name is the root span's, unless a span's trace tags name the trace (TRACE_NAME_TAG, trace-rows.ts).
  */
 import type { Queryable } from './db.js';
-import { MODEL_SPAN_TYPES } from './trace-rows.js';
+import { MODEL_SPAN_TYPES, TRACE_NAME_TAG } from './trace-rows.js';
 
 const RECOMPUTE_TRACES_SQL = `
 WITH s AS MATERIALIZED (
@@ -94,7 +95,9 @@ INSERT INTO traces AS t (
 SELECT
   a.trace_id,
   a.experiment_id,
-  coalesce(r.name, f.name),
+  coalesce(
+    CASE WHEN jsonb_typeof(tg.tags -> $3::text) = 'string' THEN nullif(tg.tags ->> $3::text, '') END,
+    r.name, f.name),
   CASE WHEN r.span_id IS NULL THEN 'IN_PROGRESS' WHEN r.status = 'ERROR' THEN 'ERROR' ELSE 'OK' END,
   a.start_time,
   a.end_time,
@@ -150,5 +153,5 @@ ON CONFLICT (trace_id) DO UPDATE SET
 /** Recomputes the trace rows of `traceIds` (which the caller has locked) from their spans. */
 export async function recomputeTraces(tx: Queryable, traceIds: string[]): Promise<void> {
   if (traceIds.length === 0) return;
-  await tx.query(RECOMPUTE_TRACES_SQL, [traceIds, MODEL_SPAN_TYPES]);
+  await tx.query(RECOMPUTE_TRACES_SQL, [traceIds, MODEL_SPAN_TYPES, TRACE_NAME_TAG]);
 }

@@ -12,6 +12,11 @@
 import type { TraceFields, TraceRecord } from './columns.js';
 
 export const MODEL_SPAN_TYPES = ['LLM', 'CHAT_MODEL', 'EMBEDDING', 'RERANKER'];
+/**
+ * The trace tag that names the trace when a span sets one (the Langfuse SDK's langfuse.trace.name, which the mapper
+ * keeps as a trace tag): a non-empty string value wins over the root span's name.
+ */
+export const TRACE_NAME_TAG = 'langfuse.trace.name';
 const MODEL_TYPES = new Set(MODEL_SPAN_TYPES);
 
 type Json = { [k: string]: unknown };
@@ -113,10 +118,12 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
     return ra - rb || byStart(a, b);
   });
   const r = root?.span;
+  const tags = mergeObjects(ordered, 'trace_tags');
+  const tagged = tags[TRACE_NAME_TAG];
   return {
     trace_id: first.span.trace_id,
     experiment_id: minExperiment(spans),
-    name: r ? r.name : first.span.name,
+    name: typeof tagged === 'string' && tagged !== '' ? tagged : r ? r.name : first.span.name,
     state: r ? (r.status === 'ERROR' ? 'ERROR' : 'OK') : 'IN_PROGRESS',
     start_time: startTime,
     end_time: endTime,
@@ -133,7 +140,7 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
     total_tokens: tokens[2]?.toString() ?? null,
     session_id: r?.session_id ?? firstWith('session_id'),
     user_id: r?.user_id ?? firstWith('user_id'),
-    tags: mergeObjects(ordered, 'trace_tags'),
+    tags,
     metadata: mergeObjects(ordered, 'trace_metadata'),
     // A new trace starts as a run of one; the writer joins it to linked runs afterwards (runs.ts).
     run_id: first.span.trace_id,

@@ -36,7 +36,9 @@ const jsonValue = fc.oneof(
   fc.array(fc.integer(), { maxLength: 2 }),
 );
 const bag = fc.option(
-  fc.dictionary(fc.constantFrom('a', 'b', 'c', '__proto__', 'ключ'), jsonValue, { maxKeys: 3 }),
+  fc.dictionary(fc.constantFrom('a', 'b', 'c', '__proto__', 'ключ', 'langfuse.trace.name'), jsonValue, {
+    maxKeys: 3,
+  }),
   { nil: null },
 );
 const tokens = fc.option(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.constant(2 ** 60)), { nil: null });
