@@ -10,219 +10,27 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningBridge } from '../../cli/bridge.js';
 import { visibleWidth } from '../../cli/render/text.js';
-import { postOtlp, startTestBridge } from '../support/bridge.js';
+import { startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { hexId, protobufRequest, type TestResourceSpans } from '../support/otlp.js';
 import { freePort } from '../support/pg-server.mjs';
 import { spawnBridge, waitForLog } from '../support/process.js';
-
-const USER_MESSAGE = 'What is the weather in Paris?';
-const REPLY = 'Let me check the weather service.';
-const ANSI = /\x1b\[/;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/tracebridge.ts with args; TZ=UTC and no colour variables unless given. */
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  const p = spawnBridge(args, {
-    TZ: 'UTC',
-    NO_COLOR: undefined,
-    FORCE_COLOR: undefined,
-    COLUMNS: undefined,
-    ...env,
-  });
-  let stdout = '';
-  p.child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  const code = await p.exited;
-  return { code, stdout, stderr: p.stderr };
-}
-
-const lines = (s: string) => s.replace(/\n$/, '').split('\n');
-
-/** AGENT → CHAT_MODEL → TOOL, the tool failing, the agent failing with it. Starts `startMs` ago. */
-function agentTrace(service: string, startMs: number): { traceId: string; groups: TestResourceSpans[] } {
-  const traceId = hexId(16);
-  const [agent, chat, tool] = [hexId(8), hexId(8), hexId(8)];
-  const t0 = BigInt(Date.now() - startMs) * 1_000_000n;
-  const ms = (x: number) => t0 + BigInt(x) * 1_000_000n;
-  return {
-    traceId,
-    groups: [
-      {
-        resource: { 'service.name': service },
-        spans: [
-          {
-            traceId,
-            spanId: agent,
-            name: 'invoke_agent weather',
-            start: ms(0),
-            end: ms(500),
-            attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather' },
-            status: { code: 2, message: 'tool failed' },
-          },
-          {
-            traceId,
-            spanId: chat,
-            parentSpanId: agent,
-            name: 'chat qwen-plus',
-            start: ms(100),
-            end: ms(400),
-            attributes: {
-              'gen_ai.operation.name': 'chat',
-              'gen_ai.provider.name': 'openai',
-              'gen_ai.request.model': 'qwen-plus',
-              'gen_ai.usage.input_tokens': 42,
-              'gen_ai.usage.output_tokens': 17,
-              'gen_ai.input.messages': JSON.stringify([
-                { role: 'user', parts: [{ type: 'text', content: USER_MESSAGE }] },
-              ]),
-              'gen_ai.output.messages': JSON.stringify([
-                {
-                  role: 'assistant',
-                  parts: [
-                    { type: 'text', content: REPLY },
-                    { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } },
-                  ],
-                },
-              ]),
-            },
-          },
-          {
-            traceId,
-            spanId: tool,
-            parentSpanId: chat,
-            name: 'execute_tool get_weather',
-            start: ms(200),
-            end: ms(300),
-            attributes: {
-              'gen_ai.operation.name': 'execute_tool',
-              'gen_ai.tool.name': 'get_weather',
-              'gen_ai.tool.call.arguments': JSON.stringify({ city: 'Paris' }),
-              'gen_ai.tool.call.result': JSON.stringify({ error: 'unavailable' }),
-            },
-            status: { code: 2 },
-            events: [
-              {
-                name: 'exception',
-                time: ms(300),
-                attributes: {
-                  'exception.type': 'ServiceError',
-                  'exception.message': 'weather service unavailable',
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
-/** A one-span OK trace. */
-function okTrace(service: string, startMs: number): { traceId: string; groups: TestResourceSpans[] } {
-  const traceId = hexId(16);
-  const t0 = BigInt(Date.now() - startMs) * 1_000_000n;
-  return {
-    traceId,
-    groups: [
-      {
-        resource: { 'service.name': service },
-        spans: [
-          {
-            traceId,
-            spanId: hexId(8),
-            name: 'nightly batch',
-            start: t0,
-            end: t0 + 2_500_000_000n,
-            status: { code: 1 },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-/**
- * A run of two traces, three days ago: `plan trip` (OK), and `process message` (root OK, a failed tool inside),
- * which links to plan trip's `publish` span, as AutoGen's runtime links a delivered message to its sender.
- */
-function linkedRun(service: string): { first: string; second: string; groups: TestResourceSpans[] } {
-  const [first, second] = [hexId(16), hexId(16)];
-  const [plan, publish, processing, tool] = [hexId(8), hexId(8), hexId(8), hexId(8)];
-  const t0 = BigInt(Date.now() - 3 * 86_400_000) * 1_000_000n;
-  const ms = (x: number) => t0 + BigInt(x) * 1_000_000n;
-  return {
-    first,
-    second,
-    groups: [
-      {
-        resource: { 'service.name': service },
-        spans: [
-          { traceId: first, spanId: plan, name: 'plan trip', start: ms(0), end: ms(100) },
-          {
-            traceId: first,
-            spanId: publish,
-            parentSpanId: plan,
-            name: 'publish task',
-            start: ms(10),
-            end: ms(20),
-          },
-          {
-            traceId: second,
-            spanId: processing,
-            name: 'process message',
-            start: ms(30),
-            end: ms(90),
-            links: [{ traceId: first, spanId: publish }],
-          },
-          {
-            traceId: second,
-            spanId: tool,
-            parentSpanId: processing,
-            name: 'execute_tool book',
-            start: ms(40),
-            end: ms(50),
-            attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'book' },
-            status: { code: 2, message: 'sold out' },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-async function send(port: number, groups: TestResourceSpans[]): Promise<void> {
-  const res = await postOtlp(port, '/v1/traces', protobufRequest(groups), {
-    'content-type': 'application/x-protobuf',
-  });
-  assert.equal(res.status, 200, res.body.toString());
-}
+import { ANSI, agentTrace, cli, lines, okTrace, REPLY, send, USER_MESSAGE } from '../support/viewer.js';
 
 describe('tracebridge traces / trace against DATABASE_URL', () => {
   let tdb: TestDatabase;
   let bridge: RunningBridge;
   let failing: string;
   let older: string;
-  let run: { first: string; second: string };
   let env: Record<string, string>;
   before(async () => {
     tdb = await freshDatabase();
     bridge = await startTestBridge({ databaseUrl: tdb.url });
     const a = agentTrace('viewer-agent', 10 * 60_000);
     const b = okTrace('viewer-batch', 2 * 86_400_000);
-    const c = linkedRun('viewer-runs');
     await send(bridge.httpPort, a.groups);
     await send(bridge.httpPort, b.groups);
-    await send(bridge.httpPort, c.groups);
     failing = a.traceId;
     older = b.traceId;
-    run = c;
     env = { DATABASE_URL: tdb.url };
   });
   after(async () => {
@@ -239,7 +47,7 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
       out[0]!,
       /^TIME\s+TRACE\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+SPANS\s+FAILED\s+TOKENS\s+REQUEST$/,
     );
-    assert.equal(out.length, 5);
+    assert.equal(out.length, 3);
     const [first, second] = [out[1]!, out[2]!];
     assert.ok(first.includes(failing.slice(0, 12)) && !first.includes(failing), 'short trace id');
     assert.match(first, /^(\d{2}-\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}) {2}/);
@@ -405,75 +213,6 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     assert.deepEqual(tool.outputs, { error: 'unavailable' });
     assert.deepEqual(tool.children, []);
     assert.match(tool.start_time_unix_nano, /^\d{19}$/);
-  });
-
-  it('traces --errors: traces with a failed span anywhere, also under an OK root', async () => {
-    const r = await cli(['traces', '--errors'], env);
-    assert.equal(r.code, 0, r.stderr);
-    const rows = lines(r.stdout).slice(1);
-    assert.equal(rows.length, 2);
-    assert.match(rows[0]!, new RegExp(`${failing.slice(0, 12)}.*ERROR.*\\s2\\s`));
-    assert.match(
-      rows[1]!,
-      new RegExp(`${run.second.slice(0, 12)}.*process message\\s+OK\\s+60ms\\s+2\\s+1\\s*$`),
-    );
-  });
-
-  it('traces --runs [--errors]: runs with their trace, span and failed-span counts', async () => {
-    const r = await cli(['traces', '--runs'], { ...env, COLUMNS: '160' });
-    assert.equal(r.code, 0, r.stderr);
-    const out = lines(r.stdout);
-    assert.match(
-      out[0]!,
-      /^TIME\s+RUN\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+TRACES\s+SPANS\s+FAILED\s+TOKENS\s+REQUEST$/,
-    );
-    assert.equal(out.length, 4, 'three runs: two runs of one and the linked pair');
-    const runId = [run.first, run.second].sort()[0]!;
-    assert.match(
-      out[3]!,
-      new RegExp(`${runId.slice(0, 12)}\\s+viewer-runs\\s+plan trip\\s+OK\\s+100ms\\s+2\\s+4\\s+1\\s*$`),
-    );
-    const errors = await cli(['traces', '--runs', '--errors', '--experiment', 'viewer-runs'], env);
-    assert.equal(errors.code, 0, errors.stderr);
-    assert.equal(lines(errors.stdout).length, 2);
-    const none = await cli(['traces', '--runs', '--since', '1m'], env);
-    assert.equal(none.stdout, 'no runs found\n');
-  });
-
-  it('run <id>: the run as one tree, the linked trace under the span it links from', async () => {
-    // Any trace of the run names it.
-    const r = await cli(['run', run.second.slice(0, 12)], env);
-    assert.equal(r.code, 0, r.stderr);
-    const out = lines(r.stdout);
-    assert.match(out[0]!, /^plan trip {2}OK {2}100ms {2}2 traces {2}4 spans {2}1 failed span$/);
-    const runId = [run.first, run.second].sort()[0]!;
-    assert.match(out[1]!, new RegExp(`^run ${runId} {2}experiment viewer-runs {2}started `));
-    const at = (re: RegExp) => {
-      const i = out.findIndex((l) => re.test(l));
-      assert.ok(i >= 0, `a line matching ${re} in:\n${r.stdout}`);
-      return i;
-    };
-    // The trace of a linked trace names its run.
-    const other = run.first === runId ? run.second : run.first;
-    const second = await cli(['trace', other], env);
-    assert.match(
-      lines(second.stdout)[1]!,
-      new RegExp(`^trace ${other} {2}run ${runId.slice(0, 12)} {2}experiment`),
-    );
-    const json = await cli(['trace', other, '--json'], env);
-    assert.equal(JSON.parse(json.stdout).trace.run_id, runId);
-    const root = at(new RegExp(`^UNKNOWN plan trip \\[trace ${run.first.slice(0, 12)}\\] `));
-    const publish = at(/^└─ UNKNOWN publish task /);
-    const processing = at(new RegExp(`^ {3}└─ \\S+ process message \\[trace ${run.second.slice(0, 12)}\\] `));
-    const tool = at(/^ {6}└─ TOOL execute_tool book /);
-    const error = at(/error: sold out$/);
-    assert.deepEqual(
-      [root, publish, processing, tool, error],
-      [root, publish, processing, tool, error].sort((a, b) => a - b),
-    );
-    const missing = await cli(['run', 'abcd'.repeat(8)], env);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /no run or trace with id/);
   });
 
   it('colours: FORCE_COLOR turns them on, NO_COLOR always off', async () => {
