@@ -9,14 +9,16 @@
  *
  *   node --import tsx bench/copy-formats.ts [--requests 60] [--repeats 3]
  */
+
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
 import { mapSpan } from '../mapper/index.js';
+import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
+import { SPAN_COLUMN_TYPES, SPAN_COLUMNS, type SpanRecord } from '../store/columns.js';
 import {
   COPY_BINARY_HEADER,
   COPY_BINARY_TRAILER,
@@ -28,18 +30,16 @@ import { migrate } from '../store/migrate.js';
 import { connectPostgres } from '../store/postgres.js';
 import { postOtlp, startTestBridge } from '../test/support/bridge.js';
 import { copyCell, copyFrom, textKind } from './copy.js';
-import { eachFlag } from './flags.js';
 import { startBenchPostgres } from './pg.js';
 import { cpuSeconds } from './proc.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
-let requests = 60;
-let repeats = 3;
-eachFlag(process.argv.slice(2), (flag, value) => {
-  if (flag === '--requests') requests = Number(value());
-  else if (flag === '--repeats') repeats = Number(value());
-  else throw new Error(`unknown flag ${flag}`);
+const { values: flags } = parseArgs({
+  options: { requests: { type: 'string', default: '60' }, repeats: { type: 'string', default: '3' } },
+  strict: true,
 });
+const requests = Number(flags.requests);
+const repeats = Number(flags.repeats);
 
 const template = buildTemplate(1);
 
@@ -94,26 +94,26 @@ const LINE_COLUMNS = SPAN_COLUMNS.filter((c) => c !== 'experiment_id');
 const binaryFields = fieldsEncoder(LINE_COLUMNS, SPAN_COLUMN_TYPES);
 const TEXT_KINDS = LINE_COLUMNS.map(textKind);
 /** The row's COPY text line after experiment_id (tab first, newline last). */
-const textLine = (r: Record<string, unknown>): Buffer =>
+const textLine = (r: SpanRecord): Buffer =>
   Buffer.from(`\t${LINE_COLUMNS.map((c, i) => copyCell(r[c], TEXT_KINDS[i]!)).join('\t')}\n`, 'utf8');
 
-function mappedRows(): Record<string, unknown>[] {
+function mappedRows(): SpanRecord[] {
   const ids = newIdScheme();
-  const rows: Record<string, unknown>[] = [];
+  const rows: SpanRecord[] = [];
   for (let i = 0; i < 40; i++) {
     const req = decodeTraceRequestProtobufFast(instantiate(template, 'protobuf', ids, i, 0n));
     for (const rs of req.resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const raw of ss.spans) {
           const span = limitSpan(withoutZeroParent(raw), 1 << 20);
-          rows.push(mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope }) as never);
+          rows.push(mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope }));
         }
   }
   return rows;
 }
 
-function bridgeSide(rows: Record<string, unknown>[]): void {
-  const encoders: [string, (r: Record<string, unknown>) => Buffer][] = [
+function bridgeSide(rows: SpanRecord[]): void {
+  const encoders: [string, (r: SpanRecord) => Buffer][] = [
     ['text line (bench/copy.ts)', textLine],
     ['binary fields (store/copy-binary.ts)', (r) => binaryFields(r)],
   ];
@@ -136,7 +136,7 @@ function bridgeSide(rows: Record<string, unknown>[]): void {
  * The binary encoder is only worth timing if it is right: the same rows COPYed as text lines and as binary rows
  * into two tables of the spans schema must read back identical.
  */
-async function checkBinary(rows: Record<string, unknown>[]): Promise<void> {
+async function checkBinary(rows: SpanRecord[]): Promise<void> {
   const server = await startBenchPostgres();
   try {
     const db = connectPostgres({ connectionString: server.url });

@@ -9,9 +9,9 @@
  * messages, respecting the socket's backpressure, then CopyDone.
  */
 import type pg from 'pg';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
 import { mapSpan } from '../mapper/index.js';
 import { isoMicros } from '../mapper/time.js';
+import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
 import {

@@ -3,14 +3,16 @@
  *
  *   node --import tsx bench/decode-bench.ts [iterations]
  */
-import { decodeTraceRequestJson } from '../ingest/decode-json.js';
-import { decodeTraceRequestProtobuf } from '../ingest/decode-protobuf.js';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
-import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import { parseArgs } from 'node:util';
+import { decodeTraceRequestJson } from '../otlp/decode-json.js';
+import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
+import type { DecodedTraceRequest } from '../otlp/model.js';
 import { ExportTraceServiceRequest } from '../proto/otlp.js';
+import { decodeTraceRequestProtobuf } from '../test/support/reference-decoder.js';
 
 const SPANS = 512;
-const iterations = Number(process.argv[2] ?? 200);
+const { positionals } = parseArgs({ allowPositionals: true, strict: true });
+const iterations = Number(positionals[0] ?? 200);
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 const kv = (key: string, value: Record<string, unknown>) => ({ key, value });

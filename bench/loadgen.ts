@@ -15,7 +15,9 @@
  * IPC: parent → {type:'start'} | {type:'mark'} | {type:'stop', window:[t0,t1]}; child → {type:'ready'} |
  * {type:'backpressure'} (the first retryable answer) | {type:'result'}.
  */
+
 import http from 'node:http';
+import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { RETRY_INFO_TYPE_URL, RetryInfo, RpcStatus } from '../proto/otlp.js';
 import { buildTemplate, type Encoding, type IdScheme, instantiate } from './workload.js';
@@ -233,7 +235,9 @@ function percentile(sorted: number[], p: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const cfg = JSON.parse(process.argv[2]!) as LoadgenConfig;
+  // The configuration is the one argument run.ts passes (scenario.ts startLoadgen).
+  const { positionals } = parseArgs({ allowPositionals: true, strict: true });
+  const cfg = JSON.parse(positionals[0]!) as LoadgenConfig;
   const send = (m: unknown) => process.send!(m);
   const encoding: Encoding = cfg.protocol === 'http-json' ? 'json' : 'protobuf';
   const template = buildTemplate(cfg.messageKb, cfg.spansPerRequest);

@@ -4,9 +4,11 @@
  *
  *   node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [top=25]
  */
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 interface CallFrame {
   functionName: string;
@@ -172,7 +174,8 @@ export function findProfile(path: string): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const target = process.argv[2];
+  const { positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, strict: true });
+  const [target, top] = positionals;
   if (!target) {
     console.error('usage: node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [top]');
     process.exit(2);
@@ -180,5 +183,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const file = findProfile(target);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   console.log(`${file}\n`);
-  console.log(formatSummary(summarize(profile, Number(process.argv[3] ?? 25))));
+  console.log(formatSummary(summarize(profile, Number(top ?? 25))));
 }

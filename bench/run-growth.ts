@@ -12,8 +12,9 @@
  * real span writer (store/span-writer.ts). --durable keeps synchronous_commit on.
  */
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { mapSpan } from '../mapper/index.js';
-import type { DecodedSpan } from '../mapper/otlp.js';
+import type { DecodedSpan } from '../otlp/model.js';
 import type { SpanRecord } from '../store/columns.js';
 import { encodeSpan } from '../store/encoded-span.js';
 import { migrate } from '../store/migrate.js';
@@ -21,13 +22,18 @@ import { connectPostgres } from '../store/postgres.js';
 import { writeSpanBatch } from '../store/span-writer.js';
 import { databaseUrl, startBenchPostgres } from './pg.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
-const traces = Number(arg('--traces', '10000'));
-const block = Number(arg('--block', '1000'));
-const shapes = arg('--shapes', 'none,chain,random').split(',');
+const { values: flags } = parseArgs({
+  options: {
+    traces: { type: 'string', default: '10000' },
+    block: { type: 'string', default: '1000' },
+    shapes: { type: 'string', default: 'none,chain,random' },
+    durable: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const traces = Number(flags.traces);
+const block = Number(flags.block);
+const shapes = flags.shapes.split(',');
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const BASE = BigInt(Date.now()) * 1_000_000n;
@@ -122,7 +128,7 @@ async function measure(shape: string, url: string): Promise<number[]> {
   return perBlock;
 }
 
-const pg = await startBenchPostgres(process.argv.includes('--durable') ? [] : ['synchronous_commit=off']);
+const pg = await startBenchPostgres(flags.durable ? [] : ['synchronous_commit=off']);
 try {
   const admin = connectPostgres({ connectionString: pg.url, max: 1 });
   const results = new Map<string, number[]>();

@@ -7,10 +7,13 @@
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */
-import { decodeTraceRequestJson } from '../ingest/decode-json.js';
-import { decodeTraceRequestProtobufFast } from '../ingest/decode-protobuf-fast.js';
+import { parseArgs } from 'node:util';
+
 import { mapSpan } from '../mapper/index.js';
-import type { DecodedTraceRequest } from '../mapper/otlp.js';
+import type { SpanRow } from '../mapper/types.js';
+import { decodeTraceRequestJson } from '../otlp/decode-json.js';
+import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
+import type { DecodedTraceRequest } from '../otlp/model.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
 import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
@@ -18,12 +21,12 @@ import { fieldsEncoder } from '../store/copy-binary.js';
 import { copyCell, textKind } from './copy.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const messageKb = arg('--message-kb', 1);
-const iterations = arg('--iterations', 40);
+const { values: flags } = parseArgs({
+  options: { 'message-kb': { type: 'string', default: '1' }, iterations: { type: 'string', default: '40' } },
+  strict: true,
+});
+const messageKb = Number(flags['message-kb']);
+const iterations = Number(flags.iterations);
 
 const template = buildTemplate(messageKb);
 const ids = newIdScheme();
@@ -32,17 +35,14 @@ const jsonPayloads = Array.from({ length: iterations }, (_, i) =>
   instantiate(template, 'json', ids, i, 0n).toString('utf8'),
 );
 
-function mapAll(req: DecodedTraceRequest): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
+function mapAll(req: DecodedTraceRequest): SpanRow[] {
+  const rows: SpanRow[] = [];
   for (const rs of req.resourceSpans)
     for (const ss of rs.scopeSpans)
       for (const raw of ss.spans) {
         if (invalidSpanReason(raw)) continue;
         const span = limitSpan(withoutZeroParent(raw), 1024 * 1024);
-        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope }) as unknown as Record<
-          string,
-          unknown
-        >;
+        const row = mapSpan({ span, resource: rs.resource.attributes, scope: ss.scope });
         row.experiment_id = '1';
         rows.push(row);
       }
@@ -67,7 +67,7 @@ console.log(
   `stages: ${template.spans}-span requests, ${messageKb} KB messages, protobuf ${template.protobuf.length} B, ` +
     `JSON ${template.json.length} B; ${iterations} requests per stage; node ${process.version}`,
 );
-time('decode protobuf (decode-protobuf-fast)', payloads, (b) => decodeTraceRequestProtobufFast(b));
+time('decode protobuf (otlp/decode-protobuf)', payloads, (b) => decodeTraceRequestProtobufFast(b));
 time('decode OTLP/JSON (decode-json)', jsonPayloads, (s) => decodeTraceRequestJson(s));
 const decoded = payloads.map((b) => decodeTraceRequestProtobufFast(b));
 time('validate + limit + mapSpan', decoded, mapAll);

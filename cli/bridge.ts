@@ -12,9 +12,12 @@ import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '..
 import { fileCapture } from '../ingest/capture.js';
 import { startGrpcReceiver } from '../ingest/grpc-server.js';
 import { startHttpReceiver } from '../ingest/http-server.js';
-import type { ReceiverDeps, TlsFiles } from '../ingest/receiver.js';
+import { Receiver, type TransportDeps } from '../ingest/receive.js';
+import type { TlsFiles } from '../ingest/receiver.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
+import { inThreadMapper } from '../pipeline/decode-and-map.js';
 import { LogsPipeline } from '../pipeline/logs-pipeline.js';
+import { MapWorkers } from '../pipeline/map-workers.js';
 import { joinEvents } from '../pipeline/raw-span.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
@@ -23,9 +26,7 @@ import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
 import { type Config, ConfigError } from './config.js';
 import { openDatabase } from './database.js';
-import { MapWorkers } from './map-workers.js';
 import { startRetention } from './retention-job.js';
-import { inThreadMapper } from './trace-mapping.js';
 
 export interface RunningBridge {
   httpPort: number;
@@ -125,24 +126,27 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       return migrated && (await isMigrated(db));
     },
   };
-  const deps: ReceiverDeps = {
-    host: config.host,
-    maxBodyBytes: config.maxBodyBytes,
+  const receiver = new Receiver({
     traces: pipeline,
     logs: logsPipeline,
     lifecycle,
     admission: new Admission(config.maxPendingBytes, (n) => metrics.pendingBytes.set(n)),
     apiKeys,
-    metrics,
-    overloadRetryAfterMs: config.retryAfterMs,
-    tls,
+    retryAfterMs: config.retryAfterMs,
     capture: config.captureDir ? fileCapture(config.captureDir) : undefined,
+  });
+  const deps: TransportDeps = {
+    host: config.host,
+    maxBodyBytes: config.maxBodyBytes,
+    receiver,
+    metrics,
+    tls,
   };
 
   let http: { server: Server; port: number };
   let grpcServer: { server: grpc.Server; port: number };
   try {
-    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, log });
+    http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, lifecycle, log });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
     await mapWorkers?.close();

@@ -1,39 +1,18 @@
 /**
  * Configuration from flags and environment (flags win), validated at start: a bad value stops the process with
- * a message naming the setting. Every setting is listed in README.md.
+ * a message naming the setting. One table (SETTINGS) declares each setting's key, environment variable, flag,
+ * parser and default; the Config type is derived from it. Every setting is listed in README.md (a test checks).
  */
-export interface Config {
-  databaseUrl: string | null;
-  host: string;
-  httpPort: number;
-  grpcPort: number;
-  dataDir: string;
-  pgPort: number;
-  maxBodyBytes: number;
-  batchMaxSpans: number;
-  batchLingerMs: number;
-  writers: number;
-  mapWorkers: number;
-  retryAfterMs: number;
-  logLevel: string;
-  captureDir: string | null;
-  maxPendingBytes: number;
-  maxAttributeLength: number;
-  apiKeys: string | null;
-  apiKeysFile: string | null;
-  tlsCert: string | null;
-  tlsKey: string | null;
-  retentionDays: number;
-}
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export class ConfigError extends Error {}
 
-interface Setting<K extends keyof Config> {
-  key: K;
+interface Setting {
+  key: string;
   env: string;
-  flag: string;
-  parse: (raw: string, name: string) => Config[K];
-  fallback: Config[K];
+  flag: `--${string}`;
+  parse: (raw: string, name: string) => unknown;
+  fallback: unknown;
 }
 
 const MiB = 1024 * 1024;
@@ -157,26 +136,60 @@ const SETTINGS = [
     parse: integer(0, 100_000),
     fallback: 0,
   },
-] as const satisfies readonly Setting<keyof Config>[];
+] as const satisfies readonly Setting[];
+
+type SettingRow = (typeof SETTINGS)[number];
+
+/** The validated settings: each key of SETTINGS with what its parser returns, or its default. */
+export type Config = {
+  -readonly [S in SettingRow as S['key']]: ReturnType<S['parse']> | S['fallback'];
+};
 
 export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag }));
 
+/** The settings as `node:util` parseArgs options (`--http-port` → `http-port`), for every command that takes them. */
+export const SETTING_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+  SETTINGS.map((s) => [s.flag.slice(2), { type: 'string' }]),
+);
+
+/**
+ * node:util parseArgs (strict) with its errors as `error` instances carrying a short message: `unknown option
+ * --x`, `--x needs a value`, `unexpected argument "y"`.
+ */
+export function parseStrict<E extends Error>(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  allowPositionals: boolean,
+  error: new (message: string) => E,
+) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals, tokens: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === undefined || !code.startsWith('ERR_PARSE_ARGS')) throw err;
+    const message = (err as Error).message;
+    const name = /'(--?[^' ]+)/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && name) throw new error(`unknown option ${name}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new error(`unexpected argument ${JSON.stringify(/'([^']*)'/.exec(message)?.[1] ?? '')}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name && /argument missing/.test(message)) {
+      throw new error(`${name} needs a value`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name && /does not take an argument/.test(message)) {
+      throw new error(`${name} takes no value`);
+    }
+    throw new error(message);
+  }
+}
+
 /** Parses `--flag value` / `--flag=value` pairs; unknown flags are an error (a typo must not be ignored). */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    if (!SETTINGS.some((s) => s.flag === name)) throw new ConfigError(`unknown option ${name}`);
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`${name} needs a value`);
-    flags.set(name, value);
-  }
+  const { values } = parseStrict(argv, SETTING_OPTIONS, false, ConfigError);
+  const flags = values as Record<string, string | undefined>;
   const config: Record<string, unknown> = {};
   for (const s of SETTINGS) {
-    const fromFlag = flags.get(s.flag);
+    const fromFlag = flags[s.flag.slice(2)];
     const fromEnv = env[s.env];
     if (fromFlag !== undefined) config[s.key] = s.parse(fromFlag, s.flag);
     else if (fromEnv !== undefined && !(s.key === 'databaseUrl' && fromEnv === ''))
@@ -186,7 +199,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('TRACEBRIDGE_TLS_CERT and TRACEBRIDGE_TLS_KEY must be set together');
   }
-  return config as unknown as Config;
+  return config as Config;
 }
 
 /** The database URL with its password masked, for logs. */

@@ -1,8 +1,9 @@
 /** `tracebridge [serve|migrate|remap|traces|trace|run] [--flags]`: parses the command line, validates config, runs the command. */
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { migrate } from '../store/migrate.js';
 import { startBridge } from './bridge.js';
-import { remapCommand } from './commands/remap.js';
+import { REMAP_USAGE, remapCommand } from './commands/remap.js';
 import { RUN_USAGE, runCommand } from './commands/run.js';
 import { TRACE_USAGE, traceCommand } from './commands/trace.js';
 import { TRACES_USAGE, tracesCommand } from './commands/traces.js';
@@ -19,29 +20,34 @@ const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace|run] [option
   run       show a run (traces joined by span links) as one span tree (tracebridge run --help)
 Options (or environment variables): see README.md, "Configuration".`;
 
+const USAGES: Record<string, string> = {
+  serve: USAGE,
+  migrate: USAGE,
+  help: USAGE,
+  remap: REMAP_USAGE,
+  traces: TRACES_USAGE,
+  trace: TRACE_USAGE,
+  run: RUN_USAGE,
+};
+
+/** Whether `--help` is among the options (read by node:util parseArgs, so `--x=--help` is not a request for help). */
+function asksForHelp(args: string[]): boolean {
+  const { tokens } = parseArgs({ args, strict: false, tokens: true });
+  return tokens.some((t) => t.kind === 'option' && t.name === 'help');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first && !first.startsWith('--') ? first : 'serve';
   const args = first && !first.startsWith('--') ? rest : argv;
-  // The viewer commands parse their own flags (and pass the database settings on to loadConfig).
-  const viewers = {
-    traces: [TRACES_USAGE, tracesCommand],
-    trace: [TRACE_USAGE, traceCommand],
-    run: [RUN_USAGE, runCommand],
-  } as const;
-  if (command === 'traces' || command === 'trace' || command === 'run') {
-    const [usage, viewer] = viewers[command];
-    if (args.includes('--help')) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    return viewer(args);
-  }
-  if (command === 'remap' && !args.includes('--help')) return remapCommand(args);
-  if (command === 'help' || args.includes('--help')) {
-    process.stdout.write(`${USAGE}\n`);
+  if (command === 'help' || asksForHelp(args)) {
+    process.stdout.write(`${USAGES[command] ?? USAGE}\n`);
     return 0;
   }
+  if (command === 'traces') return tracesCommand(args);
+  if (command === 'trace') return traceCommand(args);
+  if (command === 'run') return runCommand(args);
+  if (command === 'remap') return remapCommand(args);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(args, process.env);

@@ -1,18 +1,17 @@
 /**
  * `tracebridge remap [--experiment NAME] [--all] [--batch N]`: recomputes every mapped column and the trace
  * aggregates from the stored raw columns, after a mapper upgrade. Orchestrated here, in the composition root:
- * store reads the raw rows, the mapper maps them, store writes them back (the same upsert and trace recompute as
- * live ingest). By default only rows mapped by another mapper version are redone, so an interrupted run resumes
+ * store reads the raw rows, the mapper maps them, store writes them back through live ingest's commit (the same
+ * upsert, trace recompute and retries). By default only rows mapped by another mapper version are redone, so an interrupted run resumes
  * where it stopped; `--all` redoes every row.
  */
 import type { Logger } from 'pino';
 import { MAPPER_VERSION, mapSpan } from '../mapper/index.js';
 import { joinEvents, rawRowToSpanInput } from '../pipeline/raw-span.js';
-import type { SpanRecord } from '../store/columns.js';
+import { commitSpanBatch } from '../store/batch-writer.js';
 import type { Database } from '../store/db.js';
 import { encodeSpan } from '../store/encoded-span.js';
 import { countSpansToRemap, experimentIdByName, readSpansToRemap } from '../store/raw-spans.js';
-import { writeSpanBatch } from '../store/span-writer.js';
 
 export interface RemapOptions {
   experiment?: string | undefined;
@@ -41,10 +40,10 @@ export async function remap(db: Database, opts: RemapOptions, log: Logger): Prom
     const records = rows.map((row) => {
       const mapped = mapSpan(rawRowToSpanInput(row));
       mapped.experiment_id = row.experiment_id;
-      return encodeSpan(mapped as unknown as SpanRecord);
+      return encodeSpan(mapped);
     });
     // The join re-maps the spans that have GenAI events stored as logs, with those events.
-    await db.transaction((tx) => writeSpanBatch(tx, records, joinEvents));
+    await commitSpanBatch(db, records, joinEvents);
     done += rows.length;
     const last = rows[rows.length - 1]!;
     after = { traceId: last.trace_id, spanId: last.span_id };

@@ -6,6 +6,7 @@
  * an Any as {"@type": ..., fields}, a Duration as "<seconds>[.fraction]s".
  */
 import Long from 'long';
+import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
 import {
   ExportLogsServiceResponse,
   ExportTraceServiceResponse,
@@ -13,6 +14,7 @@ import {
   RetryInfo,
   RpcStatus,
 } from '../proto/otlp.js';
+import type { Signal } from './receiver.js';
 
 export type ResponseFormat = 'protobuf' | 'json';
 
@@ -134,4 +136,61 @@ function int64(value: number | bigint): bigint {
 
 function toLong(value: number | bigint): Long {
   return Long.fromString(int64(value).toString(), false);
+}
+
+/** An export's answer, encoded for the wire: what both transports write, each in its own framing. */
+export type EncodedAnswer<Body extends Uint8Array | string = Uint8Array | string> =
+  | { ok: true; body: Body }
+  | {
+      ok: false;
+      code: ErrorCode;
+      /** `CODE: message`, as the google.rpc.Status message and gRPC details carry it. */
+      message: string;
+      http: number;
+      grpc: number;
+      retryAfterMs: number | undefined;
+      /** The google.rpc.Status, in the request's format. */
+      status: Body;
+    };
+
+/**
+ * Encodes an ExportResult: the signal's Export…ServiceResponse (with partial_success when something was rejected;
+ * metrics, accepted and not stored, answer an empty one) or a google.rpc.Status with RetryInfo when retryable.
+ */
+export function encodeAnswer(
+  signal: Signal,
+  format: 'protobuf',
+  result: ExportResult,
+): EncodedAnswer<Uint8Array>;
+export function encodeAnswer(signal: Signal, format: ResponseFormat, result: ExportResult): EncodedAnswer;
+export function encodeAnswer(signal: Signal, format: ResponseFormat, result: ExportResult): EncodedAnswer {
+  if (result.kind === 'accepted') {
+    const r = result.rejected;
+    if (signal === 'logs') {
+      return {
+        ok: true,
+        body: encodeLogsResponse(
+          format,
+          r ? { rejectedLogRecords: r.count, errorMessage: r.message } : undefined,
+        ),
+      };
+    }
+    // Metrics are never partially rejected: their answer is the empty response, which the trace encoder gives.
+    return {
+      ok: true,
+      body: encodeTraceResponse(format, r ? { rejectedSpans: r.count, errorMessage: r.message } : undefined),
+    };
+  }
+  const spec = ERRORS[result.code];
+  const message = `${result.code}: ${result.message}`;
+  const retryAfterMs = result.kind === 'retryable' ? result.retryAfterMs : undefined;
+  return {
+    ok: false,
+    code: result.code,
+    message,
+    http: spec.http,
+    grpc: spec.grpc,
+    retryAfterMs,
+    status: encodeStatus(format, { code: spec.grpc, message, retryDelayMs: retryAfterMs }),
+  };
 }

@@ -12,29 +12,21 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ExportContext } from '../pipeline/context.js';
-import { ERRORS, type ErrorCode, type ExportResult } from '../pipeline/result.js';
+import { type ErrorCode, type ExportResult, failed } from '../pipeline/result.js';
 import { BodyError, decodeContent, readBody } from './body.js';
 import { CONTENT_TYPES, type PayloadFormat, payloadFormat } from './content-type.js';
-import { DecodeError } from './decode-error.js';
-import { decodeLogsRequestJson } from './decode-json.js';
-import { decodeLogsRequestProtobufFast } from './decode-protobuf-fast.js';
-import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './encode-response.js';
-import {
-  API_KEY_HEADER,
-  EXPERIMENT_ID_HEADER,
-  EXPERIMENT_NAME_HEADER,
-  type Readiness,
-  type ReceiverDeps,
-} from './receiver.js';
+import { encodeAnswer } from './encode-response.js';
+import type { RequestHeaders, TransportDeps } from './receive.js';
+import type { Lifecycle, Readiness, Signal } from './receiver.js';
 
-export interface HttpReceiverOptions extends ReceiverDeps {
+export interface HttpReceiverOptions extends TransportDeps {
   port: number;
   readiness: Readiness;
+  /** /readyz answers 503 once the bridge is stopping. */
+  lifecycle: Lifecycle;
   log: Logger;
 }
 
-type Signal = 'traces' | 'logs' | 'metrics';
 const SIGNALS: Record<string, Signal> = {
   '/v1/traces': 'traces',
   '/v1/logs': 'logs',
@@ -47,7 +39,7 @@ export async function startHttpReceiver(
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, opts).catch((err: unknown) => {
       opts.log.error({ err, code: 'INTERNAL' }, 'unhandled error in HTTP handler');
-      if (!res.headersSent) sendError(res, 'json', 'INTERNAL', 'internal error');
+      if (!res.headersSent) sendResult(res, 'json', 'traces', failed('INTERNAL', 'internal error'));
       else res.destroy();
     });
   };
@@ -88,14 +80,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
       sendError(res, format, 'METHOD_NOT_ALLOWED', `${req.method} not allowed; use POST`),
     );
   }
-  const auth = opts.apiKeys.authenticate(header(req, 'authorization'), header(req, API_KEY_HEADER));
-  if (!auth.ok) {
-    res.setHeader('WWW-Authenticate', 'Bearer');
-    const why = auth.reason === 'missing' ? 'an API key is required' : 'the API key is not valid';
-    return drainThen(req, () =>
-      sendError(res, format, 'UNAUTHENTICATED', `${why} (Authorization: Bearer or x-api-key)`),
-    );
-  }
+  const headers = requestHeaders(req);
+  const refused = opts.receiver.refuseEarly(signal, headers, Number(req.headers['content-length']) || 0);
+  // A request without a valid key is refused before its media type is looked at; a retryable refusal (shutting
+  // down, too much pending) comes after it, so a request that could never succeed is not asked to retry.
+  if (refused?.kind === 'rejected') return drainThen(req, () => sendResult(res, format, signal, refused));
   if (!payloadFormat(req.headers['content-type'])) {
     return drainThen(req, () =>
       sendError(
@@ -106,23 +95,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
       ),
     );
   }
-  if (opts.lifecycle.stopping) {
-    return drainThen(req, () =>
-      sendResult(res, format, signal, {
-        kind: 'retryable',
-        code: 'SHUTTING_DOWN',
-        message: 'the bridge is shutting down',
-        retryAfterMs: 1000,
-      }),
-    );
-  }
-
-  // Refused before the body is read when its declared size already cannot be admitted: under overload, reading
-  // hundreds of bodies only to refuse them is what would grow memory.
-  const declared = Number(req.headers['content-length']);
-  if (signal !== 'metrics' && declared > 0 && !opts.admission.wouldAdmit(declared)) {
-    return drainThen(req, () => sendResult(res, format, signal, overloaded(opts)));
-  }
+  if (refused) return drainThen(req, () => sendResult(res, format, signal, refused));
 
   let body: Buffer;
   try {
@@ -140,66 +113,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpRecei
     res.setHeader('Connection', 'close');
     return sendError(res, format, code, err.message);
   }
-  opts.capture?.(signal, format, body);
-  if (signal === 'metrics') return sendBody(res, 200, format, format === 'json' ? '{}' : new Uint8Array(0));
-
-  // Released by size: `body` itself must not stay reachable from here while the spans wait for their commit.
-  const size = body.length;
-  if (!opts.admission.tryAcquire(size)) return sendResult(res, format, signal, overloaded(opts));
-  try {
-    const ctx: ExportContext = {
-      protocol: 'http',
-      experimentId: header(req, EXPERIMENT_ID_HEADER),
-      experimentName: header(req, EXPERIMENT_NAME_HEADER),
-      allowedExperiments: auth.allowedExperiments,
-    };
-    sendResult(res, format, signal, await decodeAndExport(signal, format, body, ctx, opts));
-  } finally {
-    opts.admission.release(size);
-  }
+  sendResult(res, format, signal, await opts.receiver.receive(signal, body, format, headers));
 }
 
-/** Decodes the body for its signal and hands it to the pipeline; a body that does not decode is a 400. */
-async function decodeAndExport(
-  signal: 'traces' | 'logs',
-  format: PayloadFormat,
-  body: Buffer,
-  ctx: ExportContext,
-  opts: HttpReceiverOptions,
-): Promise<ExportResult> {
-  if (signal === 'traces') return opts.traces.exportBody(body, format, ctx);
-  try {
-    const req =
-      format === 'protobuf'
-        ? decodeLogsRequestProtobufFast(body)
-        : decodeLogsRequestJson(body.toString('utf8'));
-    return await opts.logs.export(req, ctx);
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    return {
-      kind: 'rejected',
-      code: 'MALFORMED_PAYLOAD',
-      message: `cannot decode OTLP ${format}: ${err.message}`,
-    };
-  }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  const s = (Array.isArray(v) ? v[0] : v)?.trim();
-  return s === undefined || s === '' ? undefined : s;
-}
-
-/** Read and discard the body before answering, so keep-alive connections stay usable. */
-function overloaded(opts: HttpReceiverOptions): ExportResult {
+function requestHeaders(req: IncomingMessage): RequestHeaders {
   return {
-    kind: 'retryable',
-    code: 'OVERLOADED',
-    message: 'too much data waiting to be committed; retry later',
-    retryAfterMs: opts.overloadRetryAfterMs,
+    protocol: 'http',
+    get(name) {
+      const v = req.headers[name];
+      const s = (Array.isArray(v) ? v[0] : v)?.trim();
+      return s === undefined || s === '' ? undefined : s;
+    },
   };
 }
 
+/** Read and discard the body before answering, so keep-alive connections stay usable. */
 function drainThen(req: IncomingMessage, answer: () => void): void {
   if (req.readableEnded) {
     answer();
@@ -250,30 +178,20 @@ function sendBody(
 }
 
 function sendResult(res: ServerResponse, format: PayloadFormat, signal: Signal, result: ExportResult): void {
-  if (result.kind === 'accepted') {
-    const r = result.rejected;
-    const body =
-      signal === 'logs'
-        ? encodeLogsResponse(format, r ? { rejectedLogRecords: r.count, errorMessage: r.message } : undefined)
-        : encodeTraceResponse(format, r ? { rejectedSpans: r.count, errorMessage: r.message } : undefined);
-    sendBody(res, 200, format, body);
-  } else if (result.kind === 'retryable') {
-    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-    sendError(res, format, result.code, result.message, result.retryAfterMs);
-  } else {
-    sendError(res, format, result.code, result.message);
+  const answer = encodeAnswer(signal, format, result);
+  if (answer.ok) {
+    sendBody(res, 200, format, answer.body);
+    return;
   }
+  res.setHeader('X-Tracebridge-Error', answer.code);
+  if (answer.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer');
+  if (answer.retryAfterMs !== undefined) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(answer.retryAfterMs / 1000))));
+  }
+  sendBody(res, answer.http, format, answer.status);
 }
 
-function sendError(
-  res: ServerResponse,
-  format: PayloadFormat,
-  code: ErrorCode,
-  message: string,
-  retryDelayMs?: number,
-): void {
-  const spec = ERRORS[code];
-  res.setHeader('X-Tracebridge-Error', code);
-  const status = encodeStatus(format, { code: spec.grpc, message: `${code}: ${message}`, retryDelayMs });
-  sendBody(res, spec.http, format, status);
+/** An error answered by the transport itself (routing, media type, body), built from the error table. */
+function sendError(res: ServerResponse, format: PayloadFormat, code: ErrorCode, message: string): void {
+  sendResult(res, format, 'traces', failed(code, message));
 }

@@ -1,22 +1,19 @@
 /** What the transports need from the rest of the bridge, and what they share (auth, backpressure, metrics). */
-import type { DecodedLogsRequest } from '../mapper/otlp-logs.js';
-import type { BridgeMetrics } from '../metrics/metrics.js';
 import type { ExportContext } from '../pipeline/context.js';
 import type { ExportResult } from '../pipeline/result.js';
 import type { Admission } from './admission.js';
 import type { ApiKeys } from './auth.js';
 import type { Capture } from './capture.js';
 
-/**
- * Trace bodies are handed over undecoded: decoding runs with the mapping, off the event loop when map workers are
- * on (cli/map-workers.ts). A body that does not decode comes back as MALFORMED_PAYLOAD.
- */
-export interface TraceReceiver {
-  exportBody(body: Uint8Array, format: 'protobuf' | 'json', ctx: ExportContext): Promise<ExportResult>;
-}
+export type Signal = 'traces' | 'logs' | 'metrics';
 
-export interface LogsReceiver {
-  export(req: DecodedLogsRequest, ctx: ExportContext): Promise<ExportResult>;
+/**
+ * A signal's pipeline as the receive step sees it: request bodies are handed over undecoded (traces are decoded
+ * with their mapping, off the event loop when map workers are on: pipeline/map-workers.ts). A body that does not
+ * decode comes back as MALFORMED_PAYLOAD.
+ */
+export interface SignalPipeline {
+  exportBody(body: Uint8Array, format: 'protobuf' | 'json', ctx: ExportContext): Promise<ExportResult>;
 }
 
 export interface Readiness {
@@ -34,19 +31,15 @@ export interface TlsFiles {
   key: Buffer;
 }
 
-/** Everything both receivers are built from. */
-export interface ReceiverDeps {
-  host: string;
-  maxBodyBytes: number;
-  traces: TraceReceiver;
-  logs: LogsReceiver;
+/** What the receive step (receive.ts) is built from. */
+export interface ReceiveDeps {
+  traces: SignalPipeline;
+  logs: SignalPipeline;
   lifecycle: Lifecycle;
   admission: Admission;
   apiKeys: ApiKeys;
-  metrics: BridgeMetrics;
-  /** Retry delay suggested when a request is refused for backpressure. */
-  overloadRetryAfterMs: number;
-  tls?: TlsFiles | undefined;
+  /** Retry delay suggested when a request is refused for backpressure or while shutting down. */
+  retryAfterMs: number;
   capture?: Capture | undefined;
 }
 

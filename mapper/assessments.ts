@@ -3,7 +3,7 @@
  * become the span's assessments. Attributes: gen_ai.evaluation.name, gen_ai.evaluation.score.value,
  * gen_ai.evaluation.score.label, gen_ai.evaluation.explanation, gen_ai.response.id, error.type.
  */
-import type { DecodedEvent } from './otlp.js';
+import type { DecodedEvent } from '../otlp/model.js';
 import type { Assessment } from './types.js';
 import { num, str } from './values.js';
 

@@ -24,9 +24,10 @@
  *               GroupChat* / Response / TaskResult wrappers around them. Type comes from the payload's `type`,
  *               else messaging.message.type, else the payload's shape.
  */
+
+import type { AttrValue, SpanInput } from '../otlp/model.js';
 import { operationType } from './genai-common.js';
 import { resultText, toolArguments } from './genai-messages.js';
-import type { AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, str } from './values.js';
 

@@ -3,8 +3,9 @@
  * flattened attribute lists (`llm.input_messages.0.message.role`, `gen_ai.prompt.0.role`) rebuilt into objects,
  * and the tag / metadata shapes those frameworks send.
  */
+
+import type { Attributes, AttrValue } from '../otlp/model.js';
 import { normalizeMessage } from './genai-messages.js';
-import type { Attributes, AttrValue } from './otlp.js';
 import type { ChatMessage, Json } from './types.js';
 import { isObject, jsonish, str, strList, unflatten, withPrefix } from './values.js';
 

@@ -1,5 +1,5 @@
 /** Helpers shared by the OTel GenAI conventions (current and legacy) and MLflow. */
-import type { Attributes, AttrValue } from './otlp.js';
+import type { Attributes, AttrValue } from '../otlp/model.js';
 import { type Json, SPAN_TYPES, type SpanType } from './types.js';
 import { int, lookup, str } from './values.js';
 

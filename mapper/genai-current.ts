@@ -30,9 +30,9 @@
  * - tool_name / tool_call_id  gen_ai.tool.name / gen_ai.tool.call.id.
  * - response_id    gen_ai.response.id.   error_type  error.type (only on spans this convention recognizes).
  */
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import { compact, firstInt, nonEmpty, operationType, providerName, sessionId } from './genai-common.js';
 import { finishReasonsOf, normalizeMessages, systemMessage } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
 import { jsonish, jsonValue, str, strList } from './values.js';
 

@@ -25,9 +25,9 @@
  *                   Langfuse, Google ADK), whose explicit type for the same span wins, and above the heuristics
  *                   (a model on such a span does not make it an LLM call).
  */
+import type { Attributes, DecodedEvent, SpanInput } from '../otlp/model.js';
 import { compact, firstInt, frameworkOperationType, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage, normalizeMessages, resultText } from './genai-messages.js';
-import type { Attributes, DecodedEvent, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields } from './types.js';
 import { int, isObject, jsonish, lookup, str, withPrefix } from './values.js';
 

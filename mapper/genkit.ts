@@ -35,11 +35,12 @@
  * genkit:path, genkit:key, genkit:state, genkit:isRoot and genkit:metadata:* other than subtype stay in
  * `attributes`.
  */
+
+import type { AttrValue, SpanInput } from '../otlp/model.js';
 import { present } from './flat-messages.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf } from './genai-messages.js';
 import { genkitRequestMessages, genkitResponseMessages } from './genkit-messages.js';
-import type { AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
 import { int, isObject, jsonValue, lookup, str } from './values.js';
 

@@ -32,10 +32,11 @@
  * - agent_name      gen_ai.agent.name on agent spans.
  * - session_id      gcp.vertex.agent.session_id > gen_ai.conversation.id.
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import { hasKeyMatching, prefixTest, present } from './flat-messages.js';
 import { compact, firstInt, nonEmpty } from './genai-common.js';
 import { normalizeMessage, systemMessage } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, str } from './values.js';
 

@@ -2,18 +2,19 @@
  * mapSpan: one decoded OTLP span (with its resource and scope) → one `spans` row. Pure: no I/O, no clock, no
  * globals, so re-mapping stored raw spans after an upgrade gives exactly what live ingest would have.
  */
-import { assessmentsOf } from './assessments.js';
-import { mergeFields } from './merge.js';
+
 import {
   type Attributes,
   type AttrValue,
   type DecodedEvent,
-  type DecodedLink,
   KIND_NAMES,
   type SpanInput,
   STATUS_NAMES,
-} from './otlp.js';
+} from '../otlp/model.js';
+import { assessmentsOf } from './assessments.js';
+import { mergeFields } from './merge.js';
 import { requestPreview, responsePreview } from './preview.js';
+import { eventJson, linkJson } from './raw-columns.js';
 import { type JsonTexts, refAttributes } from './raw-refs.js';
 import { CONVENTIONS } from './registry.js';
 import { cleanJson, cleanString } from './sanitize.js';
@@ -167,26 +168,6 @@ function resourceTags(resource: Attributes): Record<string, string> {
     out[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
-}
-
-function eventJson(e: DecodedEvent): Json {
-  return {
-    name: e.name,
-    time_unix_nano: e.timeUnixNano.toString(),
-    attributes: e.attributes,
-    ...(e.droppedAttributesCount ? { dropped_attributes_count: e.droppedAttributesCount } : {}),
-  };
-}
-
-function linkJson(l: DecodedLink): Json {
-  return {
-    trace_id: l.traceId,
-    span_id: l.spanId,
-    ...(l.traceState ? { trace_state: l.traceState } : {}),
-    ...(l.flags ? { flags: l.flags } : {}),
-    attributes: l.attributes,
-    ...(l.droppedAttributesCount ? { dropped_attributes_count: l.droppedAttributesCount } : {}),
-  };
 }
 
 function nonEmpty<T extends object>(o: T): T | null {

@@ -52,6 +52,8 @@
  *   the trace's request and answer by the SDK's intent); inputs / outputs stay the observation's.
  * - langfuse.session.id over session.id over gen_ai.conversation.id, whichever convention reads the span.
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import {
   hasKeyMatching,
   labelTags,
@@ -63,7 +65,6 @@ import {
 import { chatRequestMessages, chatResponseMessages } from './genai-chat-formats.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { finishReasonsOf, normalizeMessage } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import { payloadPreview } from './preview.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { int, isObject, jsonish, lookup, str } from './values.js';

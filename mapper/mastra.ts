@@ -22,11 +22,12 @@
  *                     metadata to every span and adds per-call entries (HTTP headers and bodies) below the root.
  * - trace_tags        mastra.tags (a JSON list, on the root): each label → {label: 'true'}.
  */
+
+import type { Attributes, SpanInput } from '../otlp/model.js';
 import { labelTags, prefixedMetadata, present } from './flat-messages.js';
 import { chatRequestMessages } from './genai-chat-formats.js';
 import { compact, nonEmpty } from './genai-common.js';
 import { normalizeMessage } from './genai-messages.js';
-import type { Attributes, SpanInput } from './otlp.js';
 import type { ChatMessage, Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, lookup, str } from './values.js';
 

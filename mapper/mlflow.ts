@@ -34,6 +34,7 @@
  * `attributes`. session.id / user.id are only read on spans that carry mlflow.* attributes.
  */
 
+import type { AttrValue, SpanInput } from '../otlp/model.js';
 import { hasKeyMatching, prefixTest } from './flat-messages.js';
 import {
   chatRequestMessages,
@@ -44,7 +45,6 @@ import {
 } from './genai-chat-formats.js';
 import { compact, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf } from './genai-messages.js';
-import type { AttrValue, SpanInput } from './otlp.js';
 import { type Convention, type Json, type MappedFields, SPAN_TYPES, type SpanType } from './types.js';
 import { int, isObject, jsonValue, str } from './values.js';
 

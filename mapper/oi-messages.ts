@@ -7,10 +7,11 @@
  * plus the completions-API lists llm.prompts / llm.choices. Each message is rebuilt as an OpenAI-style object and
  * handed to the shared normalizer, so text / tool-call / tool-result handling is the same as for every convention.
  */
+
+import type { Attributes } from '../otlp/model.js';
 import { flatList, roleOf } from './flat-messages.js';
 import { compact } from './genai-common.js';
 import { isEmptyMessage, normalizeMessage } from './genai-messages.js';
-import type { Attributes } from './otlp.js';
 import type { ChatMessage, Json } from './types.js';
 import { isObject, str, strList } from './values.js';
 

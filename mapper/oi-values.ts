@@ -2,9 +2,10 @@
  * OpenInference structured values other than messages: input.value / output.value with their mime types,
  * documents (retrieval / reranker), embeddings, tool definitions, invocation parameters and token counts.
  */
+
+import type { Attributes, AttrValue } from '../otlp/model.js';
 import { flatList, present } from './flat-messages.js';
 import { compact, firstInt } from './genai-common.js';
-import type { Attributes, AttrValue } from './otlp.js';
 import type { Json, MappedFields } from './types.js';
 import { isObject, jsonish, jsonValue, str } from './values.js';
 

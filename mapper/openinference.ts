@@ -36,12 +36,13 @@
  * kind comes from the instrumentation that recorded the operation and this convention supplies its content, so
  * type and content agree (langfuse.ts says more).
  */
+
+import type { Attributes, SpanInput } from '../otlp/model.js';
 import { hasKeyMatching, labelTags, metadataObject, prefixTest, present } from './flat-messages.js';
 import { compact, nonEmpty, providerName, sessionId } from './genai-common.js';
 import { toolArguments } from './genai-messages.js';
 import { oiChoiceMessages, oiMessages, oiPromptMessages } from './oi-messages.js';
 import { invocationParams, oiDocuments, oiEmbeddings, oiTokens, oiTools, oiValue } from './oi-values.js';
-import type { Attributes, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, lookup, str } from './values.js';
 

@@ -4,7 +4,7 @@
  * - session_id  session.id (OTel general semconv).
  * - user_id     user.id, then enduser.id (deprecated spelling).
  */
-import type { SpanInput } from './otlp.js';
+import type { SpanInput } from '../otlp/model.js';
 import type { Convention, MappedFields } from './types.js';
 import { str } from './values.js';
 

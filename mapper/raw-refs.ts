@@ -10,7 +10,7 @@
  * checking that expansion gives back exactly the original text, so the raw form stays lossless whatever the
  * client's JSON formatting; when no encoding reproduces it (say, Python's `1.0`), the attribute is kept as sent.
  */
-import type { Attributes, AttrValue } from './otlp.js';
+import type { Attributes, AttrValue } from '../otlp/model.js';
 import type { Json } from './types.js';
 import { isObject } from './values.js';
 

@@ -29,6 +29,8 @@
  * - trace_tags      traceloop.workflow.name under its own key.
  * traceloop.entity.path / version and traceloop.prompt.* are not mapped (kept in `attributes`).
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import {
   flatList,
   hasKeyMatching,
@@ -39,7 +41,6 @@ import {
 } from './flat-messages.js';
 import { compact, firstInt, nonEmpty, providerName } from './genai-common.js';
 import { finishReasonsOf } from './genai-messages.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
 import { isObject, jsonish, jsonValue, lookup, str } from './values.js';
 

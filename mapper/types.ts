@@ -2,7 +2,7 @@
  * The mapper's output model. Column names are snake_case because a SpanRow *is* a row of the public `spans`
  * table (docs/schema.md): the store writes these objects as they are.
  */
-import type { Attributes, AttrValue } from './otlp.js';
+import type { Attributes, AttrValue } from '../otlp/model.js';
 
 export type Json = AttrValue;
 
@@ -97,7 +97,7 @@ export interface MappedFields extends Partial<TokenUsage> {
 export interface Convention {
   /** Stable id recorded in spans.conventions, e.g. 'genai', 'openinference', 'mlflow'. */
   readonly name: string;
-  map(input: import('./otlp.js').SpanInput): MappedFields | null;
+  map(input: import('../otlp/model.js').SpanInput): MappedFields | null;
 }
 
 /** A row of the `spans` table. */

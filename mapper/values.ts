@@ -1,5 +1,5 @@
 /** Small pure helpers for reading attribute values. Shared by every convention file. */
-import type { Attributes, AttrValue } from './otlp.js';
+import type { Attributes, AttrValue } from '../otlp/model.js';
 import type { Json } from './types.js';
 
 /** A non-empty string, or null. Numbers and booleans are stringified (ids sometimes arrive as ints). */

@@ -47,9 +47,10 @@
  * - session_id / user_id  ai.telemetry.metadata.{sessionId | session_id} / {userId | user_id}, then the same keys
  *                  under ai.settings.runtimeContext.* / ai.settings.context.* (AI SDK 7's runtime context).
  */
+
+import type { Attributes, AttrValue, SpanInput } from '../otlp/model.js';
 import { hasKeyMatching, prefixedTags, prefixTest, present } from './flat-messages.js';
 import { compact, firstInt, nonEmpty } from './genai-common.js';
-import type { Attributes, AttrValue, SpanInput } from './otlp.js';
 import type { Convention, Json, MappedFields, SpanType } from './types.js';
 import { int, isObject, jsonish, jsonValue, lookup, str, withPrefix } from './values.js';
 import { promptMessageList, promptMessages, responseMessages, responseToolCalls } from './vercel-messages.js';

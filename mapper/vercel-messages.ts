@@ -6,9 +6,10 @@
  * or `args` (≤ v4); tool results carry `output` ({type: 'text' | 'json' | 'error-text' | 'error-json' | 'content',
  * value}, v5+) or `result` (≤ v4). Each tool result becomes its own {role: 'tool'} message.
  */
+
+import type { Attributes, AttrValue } from '../otlp/model.js';
 import { roleOf } from './flat-messages.js';
 import { normalizeMessage, resultText } from './genai-messages.js';
-import type { Attributes, AttrValue } from './otlp.js';
 import type { ChatMessage, Json } from './types.js';
 import { isObject, jsonish, str } from './values.js';
 

@@ -3,12 +3,13 @@
  * experiments by name on first use, and enforces an API key's experiment restriction — before creating anything,
  * so a restricted key cannot create experiments it may not write to.
  */
-import type { Attributes } from '../mapper/otlp.js';
+
 import { cleanString } from '../mapper/sanitize.js';
+import type { Attributes } from '../otlp/model.js';
 import type { Experiments } from '../store/experiments.js';
 import type { ExportContext } from './context.js';
 import { chooseExperiment } from './experiment-routing.js';
-import { type ExportResult, rejected } from './result.js';
+import { type ExportResult, failed } from './result.js';
 
 export class ExperimentResolver {
   constructor(private readonly experiments: Experiments) {}
@@ -32,7 +33,7 @@ export class ExperimentResolver {
       const name = await this.experiments.nameForId(choice.byId);
       if (name === null) {
         return {
-          error: rejected(
+          error: failed(
             'EXPERIMENT_NOT_FOUND',
             `experiment id ${JSON.stringify(choice.byId)} does not exist`,
           ),
@@ -46,7 +47,7 @@ export class ExperimentResolver {
 }
 
 function denied(experiment: string): ExportResult {
-  return rejected(
+  return failed(
     'PERMISSION_DENIED',
     `this API key may not write to experiment ${JSON.stringify(experiment)}`,
   );

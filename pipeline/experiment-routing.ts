@@ -3,7 +3,7 @@
  * x-tracebridge-experiment (a name, created on first use), resource attribute tracebridge.experiment, resource
  * attribute service.name (unless it is the SDK's unknown_service placeholder), else Default (id 0).
  */
-import type { Attributes } from '../mapper/otlp.js';
+import type { Attributes } from '../otlp/model.js';
 
 export const DEFAULT_EXPERIMENT_ID = '0';
 

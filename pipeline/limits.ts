@@ -4,7 +4,7 @@
  * Returns the input object unchanged when nothing is over the limit (the common case costs one length check per
  * string).
  */
-import type { Attributes, AttrValue, DecodedEvent, DecodedSpan } from '../mapper/otlp.js';
+import type { Attributes, AttrValue, DecodedEvent, DecodedSpan } from '../otlp/model.js';
 
 export function truncationMarker(originalLength: number, limit: number): string {
   return `…[truncated by tracebridge: ${originalLength} characters, limit ${limit}]`;

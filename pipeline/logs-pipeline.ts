@@ -5,10 +5,13 @@
  * answer is sent after the commit, as for traces.
  */
 import { createHash } from 'node:crypto';
-import type { DecodedLogRecord, DecodedLogsRequest } from '../mapper/otlp-logs.js';
 import { cleanJson, cleanString } from '../mapper/sanitize.js';
 import { isoMicros, nanosColumn } from '../mapper/time.js';
 import type { BridgeMetrics } from '../metrics/metrics.js';
+import { DecodeError } from '../otlp/decode-error.js';
+import { decodeLogsRequestJson } from '../otlp/decode-json.js';
+import { decodeLogsRequestProtobufFast } from '../otlp/decode-protobuf.js';
+import type { DecodedLogRecord, DecodedLogsRequest } from '../otlp/logs-model.js';
 import type { Database } from '../store/db.js';
 import type { EventRecord } from '../store/events.js';
 import type { Experiments } from '../store/experiments.js';
@@ -18,7 +21,7 @@ import type { ExportContext } from './context.js';
 import { ExperimentResolver } from './experiment-resolver.js';
 import { limitAttributes } from './limits.js';
 import { joinEvents } from './raw-span.js';
-import { type ExportResult, rejected, retryable } from './result.js';
+import { accepted, type ExportResult, failed, malformed } from './result.js';
 import { isSpanId, isTraceId } from './validate.js';
 
 export interface LogsPipelineOptions {
@@ -48,6 +51,23 @@ export class LogsPipeline {
 
   constructor(private readonly opts: LogsPipelineOptions) {
     this.resolver = new ExperimentResolver(opts.experiments);
+  }
+
+  /** Decodes a logs request body (on the event loop: logs are small) and stores its GenAI events. */
+  async exportBody(body: Uint8Array, format: 'protobuf' | 'json', ctx: ExportContext): Promise<ExportResult> {
+    let req: DecodedLogsRequest;
+    try {
+      req =
+        format === 'protobuf'
+          ? decodeLogsRequestProtobufFast(body)
+          : decodeLogsRequestJson(
+              Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+            );
+    } catch (err) {
+      if (err instanceof DecodeError) return malformed(format, err.message);
+      throw err;
+    }
+    return this.export(req, ctx);
   }
 
   async export(req: DecodedLogsRequest, ctx: ExportContext): Promise<ExportResult> {
@@ -93,11 +113,7 @@ export class LogsPipeline {
       return this.failure(err);
     }
     m?.logRecords.inc({ outcome: 'stored' }, records.length);
-    if (reasons.length === 0) return { kind: 'accepted' };
-    return {
-      kind: 'accepted',
-      rejected: { count: reasons.length, message: reasons.slice(0, 5).join('; ') },
-    };
+    return accepted(reasons.length, reasons);
   }
 
   private commit(records: EventRecord[]): Promise<void> {
@@ -146,8 +162,8 @@ export class LogsPipeline {
   private failure(err: unknown): ExportResult {
     const message = err instanceof Error ? err.message : String(err);
     if (isRetryableDbError(err)) {
-      return retryable('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
+      return failed('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
     }
-    return rejected('STORE_REFUSED', `database refused the events: ${message}`);
+    return failed('STORE_REFUSED', `database refused the events: ${message}`);
   }
 }

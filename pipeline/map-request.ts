@@ -1,15 +1,26 @@
 /**
  * decoded request → encoded spans: id validation, value limits, the mapper, COPY encoding. Everything the trace
- * pipeline does to a request that needs no database, so it can run on a worker thread (cli/map-workers.ts) as well
+ * pipeline does to a request that needs no database, so it can run on a worker thread (pipeline/map-workers.ts) as well
  * as on the event loop. Experiments are assigned afterwards, by the pipeline (routing needs the database).
  */
 import { mapSpan } from '../mapper/index.js';
-import type { Attributes, DecodedSpan, DecodedTraceRequest } from '../mapper/otlp.js';
 import type { JsonTexts } from '../mapper/raw-refs.js';
-import type { SpanRecord } from '../store/columns.js';
+import type { SpanRow } from '../mapper/types.js';
+import type { Attributes, DecodedSpan, DecodedTraceRequest } from '../otlp/model.js';
+import type { SpanColumn } from '../store/columns.js';
 import { type EncodedSpan, encodeSpan } from '../store/encoded-span.js';
 import { limitSpan } from './limits.js';
 import { invalidSpanReason, withoutZeroParent } from './validate.js';
+
+/**
+ * The mapper's row and the store's columns (store/columns.ts SPAN_COLUMN_TYPES) are one schema: encodeSpan takes a
+ * SpanRow only if it has every column, and a SpanRow field no column stores — which would silently not be
+ * written — fails to compile here.
+ */
+type Holds<T extends true> = T;
+export type EverySpanRowFieldIsAColumn = Holds<
+  [Exclude<keyof SpanRow, SpanColumn>] extends [never] ? true : false
+>;
 
 export interface MappedRequest {
   /** Resource attributes of each ResourceSpans, in request order (experiment routing reads them). */
@@ -77,7 +88,7 @@ export async function mapRequest(
         texts.set(rs.resource.attributes, resourceText);
         row.trace_tags = shareJson(row.trace_tags, shared, texts);
         row.trace_metadata = shareJson(row.trace_metadata, shared, texts);
-        out.spans.push(encodeSpan(row as unknown as SpanRecord, texts));
+        out.spans.push(encodeSpan(row, texts));
         out.resourceOf.push(i);
         if (opts.handOver && out.spans.length === opts.handOver.every) {
           opts.handOver.spans(out.spans);
@@ -96,7 +107,7 @@ export async function mapRequest(
 /**
  * One object per distinct JSON value in a request, with its text recorded for the encoder. A trace's tags and
  * metadata (from the resource, mostly) repeat on every span: shared, they are serialized once for COPY and once
- * per slice by the structured clone to the event loop (bench: ~1 µs per span less), instead of once per span.
+ * per slice by the structured clone to the event loop, instead of once per span.
  * Nothing changes them after mapping.
  */
 function shareJson<T>(value: T, shared: Map<string, object>, texts: JsonTexts): T {

@@ -4,43 +4,25 @@
  * the same way.
  */
 import { mapSpan } from '../mapper/index.js';
+import { eventFromJson, linkFromJson } from '../mapper/raw-columns.js';
+import { expandRefs } from '../mapper/raw-refs.js';
+import type { Json } from '../mapper/types.js';
 import {
   type Attributes,
   type AttrValue,
   type DecodedEvent,
-  type DecodedLink,
   type DecodedSpan,
   KIND_NAMES,
   type SpanInput,
   STATUS_NAMES,
   type StatusCode,
-} from '../mapper/otlp.js';
-import { expandRefs } from '../mapper/raw-refs.js';
-import type { Json } from '../mapper/types.js';
+} from '../otlp/model.js';
 import type { SpanRecord } from '../store/columns.js';
 import type { StoredEvent } from '../store/events.js';
 import type { RawSpanRow } from '../store/raw-spans.js';
 
 /** A stored row back into the mapper's input: the inverse of the raw columns mapSpan writes. */
 export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
-  const events = (row.events as Record<string, unknown>[]).map(
-    (e): DecodedEvent => ({
-      name: String(e.name ?? ''),
-      timeUnixNano: BigInt(String(e.time_unix_nano ?? '0')),
-      attributes: (e.attributes ?? {}) as Attributes,
-      droppedAttributesCount: Number(e.dropped_attributes_count ?? 0),
-    }),
-  );
-  const links = (row.links as Record<string, unknown>[]).map(
-    (l): DecodedLink => ({
-      traceId: String(l.trace_id ?? ''),
-      spanId: String(l.span_id ?? ''),
-      traceState: String(l.trace_state ?? ''),
-      flags: Number(l.flags ?? 0),
-      attributes: (l.attributes ?? {}) as Attributes,
-      droppedAttributesCount: Number(l.dropped_attributes_count ?? 0),
-    }),
-  );
   const span: DecodedSpan = {
     traceId: row.trace_id,
     spanId: row.span_id,
@@ -58,9 +40,9 @@ export function rawRowToSpanInput(row: RawSpanRow): SpanInput {
       outputs: row.outputs as Json,
     }),
     droppedAttributesCount: Number(row.dropped_attributes_count),
-    events,
+    events: (row.events as unknown[]).map(eventFromJson),
     droppedEventsCount: Number(row.dropped_events_count),
-    links,
+    links: (row.links as unknown[]).map(linkFromJson),
     droppedLinksCount: Number(row.dropped_links_count),
     status: {
       code: Math.max(0, (STATUS_NAMES as readonly string[]).indexOf(row.status)) as StatusCode,
@@ -104,5 +86,5 @@ export function joinEvents(span: RawSpanRow, events: StoredEvent[]): SpanRecord 
   const input = rawRowToSpanInput(span);
   const row = mapSpan({ ...input, logEvents: events.map(storedEventToDecoded) });
   row.experiment_id = span.experiment_id;
-  return row as unknown as SpanRecord;
+  return row;
 }

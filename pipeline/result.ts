@@ -1,6 +1,8 @@
 /**
  * The result of an export as it crosses from the pipeline back to a transport, and every error code with its
- * HTTP and gRPC status in one place (codes are stable: users grep logs and alert on them).
+ * HTTP and gRPC status and retryability in one table (codes are stable: users grep logs and alert on them; each is
+ * documented in docs/operations.md, which a test checks). Failures are built from the table (`failed`), so no call
+ * site decides on its own whether a code is worth retrying.
  */
 
 export const ERRORS = {
@@ -24,15 +26,42 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The codes the table marks retryable: their results carry a retry delay, which the compiler asks for. */
+export type RetryableCode = {
+  [K in ErrorCode]: (typeof ERRORS)[K]['retryable'] extends true ? K : never;
+}[ErrorCode];
+export type FinalCode = Exclude<ErrorCode, RetryableCode>;
+
 export type ExportResult =
   | { kind: 'accepted'; rejected?: { count: number; message: string } }
   | { kind: 'rejected'; code: ErrorCode; message: string }
   | { kind: 'retryable'; code: ErrorCode; retryAfterMs: number; message: string };
 
-export function rejected(code: ErrorCode, message: string): ExportResult {
-  return { kind: 'rejected', code, message };
+/** A failed export, retryable exactly when ERRORS says so. */
+export function failed(code: FinalCode, message: string): ExportResult;
+export function failed(code: RetryableCode, message: string, retryAfterMs: number): ExportResult;
+export function failed(code: ErrorCode, message: string, retryAfterMs?: number): ExportResult;
+export function failed(code: ErrorCode, message: string, retryAfterMs?: number): ExportResult {
+  if (!ERRORS[code].retryable) return { kind: 'rejected', code, message };
+  if (retryAfterMs === undefined) throw new Error(`${code} is retryable: its result needs a retry delay`);
+  return { kind: 'retryable', code, message, retryAfterMs };
 }
 
-export function retryable(code: ErrorCode, message: string, retryAfterMs: number): ExportResult {
-  return { kind: 'retryable', code, message, retryAfterMs };
+/** Reasons shown in a partial_success message; the rest are counted. */
+const SHOWN_REASONS = 5;
+
+/**
+ * An export that was stored, with `rejectedCount` items (spans or log records) not stored for the given reasons:
+ * the one partial_success message builder for traces and logs.
+ */
+export function accepted(rejectedCount = 0, reasons: readonly string[] = []): ExportResult {
+  if (rejectedCount === 0 && reasons.length === 0) return { kind: 'accepted' };
+  const shown = reasons.slice(0, SHOWN_REASONS).join('; ');
+  const more = reasons.length > SHOWN_REASONS ? ` (and ${reasons.length - SHOWN_REASONS} more)` : '';
+  return { kind: 'accepted', rejected: { count: rejectedCount, message: `${shown}${more}` } };
+}
+
+/** A body that could not be decoded as OTLP in its format. */
+export function malformed(format: 'protobuf' | 'json', reason: string): ExportResult {
+  return failed('MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${reason}`);
 }

@@ -10,7 +10,7 @@ import { isRetryableDbError } from '../store/write-errors.js';
 import type { ExportContext } from './context.js';
 import { ExperimentResolver } from './experiment-resolver.js';
 import { type MapOutcome, MapperUnavailableError, type RequestMapper } from './map-request.js';
-import { type ExportResult, rejected, retryable } from './result.js';
+import { accepted, type ExportResult, failed, malformed } from './result.js';
 
 export interface TracePipelineOptions {
   experiments: Experiments;
@@ -36,14 +36,12 @@ export class TracePipeline {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof MapperUnavailableError) {
-        return retryable('MAPPER_UNAVAILABLE', message, this.opts.retryAfterMs);
+        return failed('MAPPER_UNAVAILABLE', message, this.opts.retryAfterMs);
       }
       // An error in the mapping itself would fail again on a retry.
-      return rejected('INTERNAL', message);
+      return failed('INTERNAL', message);
     }
-    if (outcome.kind === 'malformed') {
-      return rejected('MALFORMED_PAYLOAD', `cannot decode OTLP ${format}: ${outcome.message}`);
-    }
+    if (outcome.kind === 'malformed') return malformed(format, outcome.message);
     const { spans, resourceOf, reasons, resources, conventions } = outcome.request;
     try {
       const resolved = await this.resolver.resolve(resources, ctx);
@@ -63,7 +61,7 @@ export class TracePipeline {
     const outcomeOfWrite = await this.opts.writer.write(spans);
     if (outcomeOfWrite.kind === 'unavailable') {
       m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_unavailable' }, spans.length);
-      return retryable(
+      return failed(
         'STORE_UNAVAILABLE',
         `database unavailable: ${outcomeOfWrite.message}`,
         this.opts.retryAfterMs,
@@ -72,7 +70,7 @@ export class TracePipeline {
     const refused = outcomeOfWrite.kind === 'refused' ? outcomeOfWrite.spans : 0;
     if (refused) m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_refused' }, refused);
     if (outcomeOfWrite.kind === 'refused' && refused === spans.length) {
-      return rejected('STORE_REFUSED', `database refused the spans: ${outcomeOfWrite.message}`);
+      return failed('STORE_REFUSED', `database refused the spans: ${outcomeOfWrite.message}`);
     }
     if (spans.length > refused) m?.spansStored.inc({ protocol: ctx.protocol }, spans.length - refused);
     // Parts of a large request are written by separate transactions: when the database refuses one, the others
@@ -81,17 +79,14 @@ export class TracePipeline {
       outcomeOfWrite.kind === 'refused'
         ? [`database refused ${refused} span(s): ${outcomeOfWrite.message}`, ...reasons]
         : reasons;
-    if (messages.length === 0) return { kind: 'accepted' };
-    const shown = messages.slice(0, 5).join('; ');
-    const more = messages.length > 5 ? ` (and ${messages.length - 5} more)` : '';
-    return { kind: 'accepted', rejected: { count: reasons.length + refused, message: `${shown}${more}` } };
+    return accepted(reasons.length + refused, messages);
   }
 
   private storeFailure(err: unknown): ExportResult {
     const message = err instanceof Error ? err.message : String(err);
     if (isRetryableDbError(err)) {
-      return retryable('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
+      return failed('STORE_UNAVAILABLE', `database unavailable: ${message}`, this.opts.retryAfterMs);
     }
-    return rejected('INTERNAL', message);
+    return failed('INTERNAL', message);
   }
 }

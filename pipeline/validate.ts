@@ -2,7 +2,7 @@
  * Span validation before mapping: OTLP requires 16-byte trace ids and 8-byte span ids that are not all zero.
  * Invalid spans are counted and reported through partial_success; the rest of the request is stored.
  */
-import type { DecodedSpan } from '../mapper/otlp.js';
+import type { DecodedSpan } from '../otlp/model.js';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;

@@ -167,15 +167,26 @@ export class BatchWriter {
     }
   }
 
-  private async commit(records: EncodedSpan[]): Promise<void> {
-    try {
-      await transactionWithRetry(this.db, (tx) => writeSpanBatch(tx, records, this.opts.join));
-    } catch (err) {
-      if (!isOrphanedSpanConflict(err)) throw err;
-      await transactionWithRetry(this.db, (tx) =>
-        writeSpanBatch(tx, records, this.opts.join, { replaceOrphans: true }),
-      );
-    }
+  private commit(records: EncodedSpan[]): Promise<void> {
+    return commitSpanBatch(this.db, records, this.opts.join);
+  }
+}
+
+/**
+ * Writes `records` in one transaction the way live ingest does: retried on deadlocks and serialization failures,
+ * and once more with the delete when a span was stored without its trace row (the orphaned-span conflict).
+ * `tracebridge remap` commits through here too.
+ */
+export async function commitSpanBatch(
+  db: Database,
+  records: EncodedSpan[],
+  join: EventJoin | undefined,
+): Promise<void> {
+  try {
+    await transactionWithRetry(db, (tx) => writeSpanBatch(tx, records, join));
+  } catch (err) {
+    if (!isOrphanedSpanConflict(err)) throw err;
+    await transactionWithRetry(db, (tx) => writeSpanBatch(tx, records, join, { replaceOrphans: true }));
   }
 }
 

@@ -1,106 +1,12 @@
 import type { ColumnType } from './copy-binary.js';
 
 /**
- * The writable columns of `spans`, in table order (store/migrations). A span record handed to the store is an
- * object with exactly these keys; `ingested_at` is set by the database.
+ * The writable columns of `spans`, in table order (store/migrations), each with its Postgres type for binary COPY
+ * (copy-binary.ts): the one declaration of the table's columns, from which the column list, the record type and
+ * the COPY encoder are derived (a test compares it with the database's own catalog). A span record handed to the
+ * store is an object with exactly these keys; `ingested_at` is set by the database.
  */
-export const SPAN_COLUMNS = [
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'experiment_id',
-  'name',
-  'span_type',
-  'kind',
-  'status',
-  'status_message',
-  'start_time',
-  'end_time',
-  'start_time_unix_nano',
-  'end_time_unix_nano',
-  'duration_ms',
-  'inputs',
-  'outputs',
-  'input_messages',
-  'output_messages',
-  'model',
-  'provider',
-  'request_params',
-  'finish_reasons',
-  'response_id',
-  'tool_name',
-  'tool_call_id',
-  'agent_name',
-  'session_id',
-  'user_id',
-  'error_type',
-  'input_tokens',
-  'output_tokens',
-  'total_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'attributes',
-  'events',
-  'links',
-  'resource_attributes',
-  'scope_name',
-  'scope_version',
-  'scope_attributes',
-  'trace_state',
-  'flags',
-  'dropped_attributes_count',
-  'dropped_events_count',
-  'dropped_links_count',
-  'request_preview',
-  'response_preview',
-  'trace_tags',
-  'trace_metadata',
-  'conventions',
-  'mapper_version',
-  'assessments',
-] as const;
-
-export type SpanColumn = (typeof SPAN_COLUMNS)[number];
-
-/** A span as the store receives it: the mapper's row, already sanitized for Postgres. */
-export type SpanRecord = { [K in SpanColumn]: unknown } & {
-  trace_id: string;
-  span_id: string;
-  experiment_id: string;
-};
-
-/** The fields of a span its trace's row is computed from (trace-rows.ts, trace-aggregate.ts). */
-export const TRACE_FIELDS = [
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'experiment_id',
-  'name',
-  'span_type',
-  'status',
-  'start_time',
-  'end_time',
-  'start_time_unix_nano',
-  'end_time_unix_nano',
-  'input_tokens',
-  'output_tokens',
-  'total_tokens',
-  'request_preview',
-  'response_preview',
-  'session_id',
-  'user_id',
-  'trace_tags',
-  'trace_metadata',
-] as const satisfies readonly SpanColumn[];
-
-export type TraceFields = Pick<SpanRecord, (typeof TRACE_FIELDS)[number]>;
-
-/**
- * The Postgres type of every written column of `spans` (store/migrations), for binary COPY (copy-binary.ts). A
- * test compares it with the database's own catalog.
- */
-export const SPAN_COLUMN_TYPES: Record<SpanColumn, ColumnType> = {
+export const SPAN_COLUMN_TYPES = {
   trace_id: 'text',
   span_id: 'text',
   parent_span_id: 'text',
@@ -155,38 +61,51 @@ export const SPAN_COLUMN_TYPES: Record<SpanColumn, ColumnType> = {
   conventions: 'text[]',
   mapper_version: 'int4',
   assessments: 'jsonb',
+} as const satisfies Record<string, ColumnType>;
+
+export type SpanColumn = keyof typeof SPAN_COLUMN_TYPES;
+
+/** The columns of `spans` in table order, as COPY lists them. */
+export const SPAN_COLUMNS = columnsOf(SPAN_COLUMN_TYPES);
+
+/** A span as the store receives it: the mapper's row, already sanitized for Postgres. */
+export type SpanRecord = { [K in SpanColumn]: unknown } & {
+  trace_id: string;
+  span_id: string;
+  experiment_id: string;
 };
 
-/** The columns of `traces` the writer supplies, in table order; created_at / updated_at default to now(). */
-export const TRACE_COLUMNS = [
+/** The fields of a span its trace's row is computed from (trace-rows.ts, trace-aggregate.ts). */
+export const TRACE_FIELDS = [
   'trace_id',
+  'span_id',
+  'parent_span_id',
   'experiment_id',
   'name',
-  'state',
+  'span_type',
+  'status',
   'start_time',
   'end_time',
   'start_time_unix_nano',
   'end_time_unix_nano',
-  'duration_ms',
-  'request_preview',
-  'response_preview',
-  'root_span_id',
-  'span_count',
-  'error_count',
   'input_tokens',
   'output_tokens',
   'total_tokens',
+  'request_preview',
+  'response_preview',
   'session_id',
   'user_id',
-  'tags',
-  'metadata',
-  'run_id',
-] as const;
+  'trace_tags',
+  'trace_metadata',
+] as const satisfies readonly SpanColumn[];
 
-export type TraceRecord = { [K in (typeof TRACE_COLUMNS)[number]]: unknown };
+export type TraceFields = Pick<SpanRecord, (typeof TRACE_FIELDS)[number]>;
 
-/** The Postgres type of every written column of `traces`, as SPAN_COLUMN_TYPES. */
-export const TRACE_COLUMN_TYPES: Record<(typeof TRACE_COLUMNS)[number], ColumnType> = {
+/**
+ * The columns of `traces` the writer supplies, in table order, with their Postgres types (as SPAN_COLUMN_TYPES);
+ * created_at / updated_at default to now().
+ */
+export const TRACE_COLUMN_TYPES = {
   trace_id: 'text',
   experiment_id: 'int8',
   name: 'text',
@@ -209,4 +128,13 @@ export const TRACE_COLUMN_TYPES: Record<(typeof TRACE_COLUMNS)[number], ColumnTy
   tags: 'jsonb',
   metadata: 'jsonb',
   run_id: 'text',
-};
+} as const satisfies Record<string, ColumnType>;
+
+export const TRACE_COLUMNS = columnsOf(TRACE_COLUMN_TYPES);
+
+export type TraceRecord = { [K in keyof typeof TRACE_COLUMN_TYPES]: unknown };
+
+/** A table's column names in declaration order (object keys keep it), typed as its columns. */
+function columnsOf<T extends Record<string, ColumnType>>(types: T): readonly (keyof T & string)[] {
+  return Object.keys(types) as (keyof T & string)[];
+}

@@ -3,8 +3,8 @@
  * each field as its byte length and its bytes in the column type's own binary form, then a trailer.
  *
  * Why binary rather than text: Postgres then skips parsing numbers and timestamps from text and unescaping
- * every text field — ~14 % less of its CPU per span on the bench's rows (bench/copy-formats.ts), for about the
- * same encoding cost here (JSON.stringify dominates both). jsonb still travels as JSON text (after its version
+ * every text field, for about the same encoding cost here (JSON.stringify dominates both; the figures, from
+ * bench/copy-formats.ts, are in docs/performance.md). jsonb still travels as JSON text (after its version
  * byte), which Postgres parses either way.
  *
  * Values arrive as the mapper and trace-rows.ts make them: bigint columns as JS numbers or decimal strings
@@ -277,13 +277,13 @@ function writeField(v: unknown, type: ColumnType, column: string, known: KnownJs
  * An encoder of rows' fields for `columns` (their types resolved once): each row becomes its fields' bytes, not
  * yet preceded by the field count, so a caller can put fields of its own first (encoded-span.ts).
  */
-export function fieldsEncoder(
-  columns: readonly string[],
-  types: Readonly<Record<string, ColumnType>>,
-): (row: Record<string, unknown>, known?: KnownJson) => Buffer {
+export function fieldsEncoder<C extends string>(
+  columns: readonly C[],
+  types: Readonly<Partial<Record<C, ColumnType>>>,
+): (row: { readonly [K in C]: unknown }, known?: KnownJson) => Buffer {
   const cols = columns.slice();
   const kinds = cols.map((c) => {
-    const t = types[c];
+    const t: ColumnType | undefined = types[c];
     if (!t) throw new Error(`no COPY type for column ${c}`);
     return t;
   });
@@ -309,10 +309,10 @@ export function int8Field(value: string, column: string): Buffer {
 }
 
 /** A whole binary COPY stream of `rows` (small sets: the trace rows of a batch). */
-export function copyBinary(
-  rows: readonly Record<string, unknown>[],
-  columns: readonly string[],
-  types: Readonly<Record<string, ColumnType>>,
+export function copyBinary<C extends string>(
+  rows: readonly { readonly [K in C]: unknown }[],
+  columns: readonly C[],
+  types: Readonly<Record<C, ColumnType>>,
 ): Buffer {
   const encode = fieldsEncoder(columns, types);
   const count = fieldCount(columns.length);

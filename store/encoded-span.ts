@@ -11,6 +11,7 @@
 import {
   SPAN_COLUMN_TYPES,
   SPAN_COLUMNS,
+  type SpanColumn,
   type SpanRecord,
   TRACE_FIELDS,
   type TraceFields,
@@ -25,7 +26,10 @@ import {
 } from './copy-binary.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
-export const ENCODED_SPAN_COLUMNS = ['experiment_id', ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id')];
+export const ENCODED_SPAN_COLUMNS: readonly SpanColumn[] = [
+  'experiment_id',
+  ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id'),
+];
 const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES);
 /** What starts every span's row: its field count. */
 const ROW_START = fieldCount(ENCODED_SPAN_COLUMNS.length);
@@ -67,7 +71,7 @@ export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   writer.tool_io = toolIo(record);
   return {
     fields: writer,
-    line: encodeLine(record as unknown as Record<string, unknown>, known),
+    line: encodeLine(record, known),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
- * Flag parsing for the viewer commands. Their own flags are declared per command; the bridge's database flags
- * (--database-url, --data-dir, --pg-port, …) are passed through to loadConfig, which also reads DATABASE_URL and
- * TRACEBRIDGE_* from the environment. Anything else is an error: a typo must not be ignored.
+ * Flag parsing for the viewer and maintenance commands, on node:util parseArgs (strict). Their own flags are
+ * declared per command; the bridge's settings flags (--database-url, --data-dir, --pg-port, …) are passed through
+ * to loadConfig, which also reads DATABASE_URL and TRACEBRIDGE_* from the environment. Anything else is an error:
+ * a typo must not be ignored.
  */
-import { SETTING_NAMES } from '../config.js';
+import type { ParseArgsConfig } from 'node:util';
+import { parseStrict, SETTING_OPTIONS } from '../config.js';
 
 export class UsageError extends Error {}
 
@@ -15,28 +17,19 @@ export interface ParsedArgs {
   configArgs: string[];
 }
 
+/** `spec` names the command's own flags with their dashes (`--limit`): those taking a value, and switches. */
 export function parseArgs(argv: string[], spec: { values: string[]; booleans: string[] }): ParsedArgs {
+  const options: NonNullable<ParseArgsConfig['options']> = { ...SETTING_OPTIONS };
+  for (const flag of spec.values) options[flag.slice(2)] = { type: 'string' };
+  for (const flag of spec.booleans) options[flag.slice(2)] = { type: 'boolean' };
+  const { tokens } = parseStrict(argv, options, true, UsageError);
   const out: ParsedArgs = { values: new Map(), booleans: new Set(), positionals: [], configArgs: [] };
-  const configFlags = new Set<string>(SETTING_NAMES.map((s) => s.flag));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      out.positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    if (spec.booleans.includes(name)) {
-      if (eq >= 0) throw new UsageError(`${name} takes no value`);
-      out.booleans.add(name);
-      continue;
-    }
-    const isOwn = spec.values.includes(name);
-    if (!isOwn && !configFlags.has(name)) throw new UsageError(`unknown option ${name}`);
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value`);
-    if (isOwn) out.values.set(name, value);
-    else out.configArgs.push(name, value);
+  for (const t of tokens ?? []) {
+    if (t.kind === 'positional') out.positionals.push(t.value);
+    if (t.kind !== 'option') continue;
+    if (spec.booleans.includes(t.rawName)) out.booleans.add(t.rawName);
+    else if (spec.values.includes(t.rawName)) out.values.set(t.rawName, t.value ?? '');
+    else out.configArgs.push(`${t.rawName}=${t.value ?? ''}`);
   }
   return out;
 }

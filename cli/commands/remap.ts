@@ -4,31 +4,36 @@ import { migrate } from '../../store/migrate.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../database.js';
 import { remap } from '../remap.js';
+import { parseArgs, UsageError } from './args.js';
+
+export const REMAP_USAGE = `usage: tracebridge remap [--experiment NAME] [--all] [--batch N] [database options]
+  --experiment  only the traces of this experiment
+  --all         every span, not only those mapped by another mapper version
+  --batch       spans per transaction (default 1000)`;
 
 export async function remapCommand(argv: string[]): Promise<number> {
   let experiment: string | undefined;
-  let all = false;
+  let all: boolean;
   let batchSize = 1000;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--all') all = true;
-    else if (a === '--experiment' || a.startsWith('--experiment=')) {
-      experiment = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (!experiment) return usageError('--experiment needs a name');
-    } else if (a === '--batch' || a.startsWith('--batch=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      batchSize = Number(v);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
-        return usageError('--batch must be an integer from 1 to 100000');
-      }
-    } else rest.push(a);
-  }
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(rest, process.env);
+    const args = parseArgs(argv, { values: ['--experiment', '--batch'], booleans: ['--all'] });
+    if (args.positionals.length) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+    }
+    experiment = args.values.get('--experiment');
+    if (experiment === '') throw new UsageError('--experiment needs a name');
+    all = args.booleans.has('--all');
+    const batch = args.values.get('--batch');
+    if (batch !== undefined) {
+      batchSize = Number(batch);
+      if (!/^\d+$/.test(batch) || batchSize < 1 || batchSize > 100_000) {
+        throw new UsageError('--batch must be an integer from 1 to 100000');
+      }
+    }
+    config = loadConfig(args.configArgs, process.env);
   } catch (err) {
-    if (err instanceof ConfigError) return usageError(err.message);
+    if (err instanceof ConfigError || err instanceof UsageError) return usageError(err.message);
     throw err;
   }
   const log = pino({ level: config.logLevel, base: { service: 'tracebridge' } });

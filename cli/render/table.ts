@@ -72,3 +72,17 @@ export function renderTable<R>(
     ...cells.map((texts, r) => line(texts, (t, i) => columns[i]!.style?.(rows[r]!, t) ?? t)),
   ];
 }
+
+/**
+ * The same column specs as a Markdown table (the bench's report): every cell whole, `|` escaped, right-aligned
+ * columns marked `---:`.
+ */
+export function renderMarkdownTable<R>(rows: readonly R[], columns: readonly Column<R>[]): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const line = (texts: string[]) => `| ${texts.map(cell).join(' | ')} |`;
+  return [
+    line(columns.map((c) => c.header)),
+    `|${columns.map((c) => (c.align === 'right' ? '---:|' : '---|')).join('')}`,
+    ...rows.map((r) => line(columns.map((c) => c.value(r)))),
+  ].join('\n');
+}

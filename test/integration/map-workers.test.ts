@@ -1,5 +1,5 @@
 /**
- * Mapping on worker threads (TRACEBRIDGE_MAP_WORKERS, cli/map-workers.ts) stores exactly what mapping on the event
+ * Mapping on worker threads (TRACEBRIDGE_MAP_WORKERS, pipeline/map-workers.ts) stores exactly what mapping on the event
  * loop stores, malformed bodies are still 400, and a worker that dies fails only its own request and is replaced.
  */
 import assert from 'node:assert/strict';
@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { buildTemplate, instantiate, newIdScheme } from '../../bench/workload.js';
 import type { RunningBridge } from '../../cli/bridge.js';
-import { MapWorkers, WORKER_SLICE_SPANS } from '../../cli/map-workers.js';
 import { MapperUnavailableError } from '../../pipeline/map-request.js';
+import { MapWorkers, WORKER_SLICE_SPANS } from '../../pipeline/map-workers.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { hexId, protobufRequest } from '../support/otlp.js';

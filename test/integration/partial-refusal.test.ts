@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildTemplate, instantiate, newIdScheme } from '../../bench/workload.js';
-import { inThreadMapper } from '../../cli/trace-mapping.js';
 import { BridgeMetrics } from '../../metrics/metrics.js';
+import { inThreadMapper } from '../../pipeline/decode-and-map.js';
 import type { RequestMapper } from '../../pipeline/map-request.js';
 import { TracePipeline } from '../../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../../store/batch-writer.js';

@@ -1,5 +1,5 @@
 /** A decoded span with its resource and scope, as the mapper receives it: defaults for everything a test leaves out. */
-import type { Attributes, DecodedSpan, SpanInput } from '../../mapper/otlp.js';
+import type { Attributes, DecodedSpan, SpanInput } from '../../otlp/model.js';
 
 export function spanInput(
   attributes: Attributes,

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeTraceRequestJson } from '../../ingest/decode-json.js';
 import { mapSpan } from '../../mapper/index.js';
+import { decodeTraceRequestJson } from '../../otlp/decode-json.js';
 
 const root = new URL('../fixtures/captured/', import.meta.url).pathname;
 

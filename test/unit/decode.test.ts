@@ -3,22 +3,21 @@ import { describe, test } from 'node:test';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
-import { DecodeError } from '../../ingest/decode-error.js';
-import { decodeLogsRequestJson, decodeTraceRequestJson } from '../../ingest/decode-json.js';
-import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from '../../ingest/decode-protobuf.js';
-import {
-  decodeLogsRequestProtobufFast,
-  decodeTraceRequestProtobufFast,
-  decodeTraceRequestProtobufStreaming,
-} from '../../ingest/decode-protobuf-fast.js';
 import {
   encodeLogsResponse,
   encodeRetryInfo,
   encodeStatus,
   encodeTraceResponse,
 } from '../../ingest/encode-response.js';
-import type { DecodedTraceRequest } from '../../mapper/otlp.js';
-import type { DecodedLogsRequest } from '../../mapper/otlp-logs.js';
+import { DecodeError } from '../../otlp/decode-error.js';
+import { decodeLogsRequestJson, decodeTraceRequestJson } from '../../otlp/decode-json.js';
+import {
+  decodeLogsRequestProtobufFast,
+  decodeTraceRequestProtobufFast,
+  decodeTraceRequestProtobufStreaming,
+} from '../../otlp/decode-protobuf.js';
+import type { DecodedLogsRequest } from '../../otlp/logs-model.js';
+import type { DecodedTraceRequest } from '../../otlp/model.js';
 import {
   ExportLogsServiceRequest,
   ExportLogsServiceResponse,
@@ -28,6 +27,7 @@ import {
   RetryInfo,
   RpcStatus,
 } from '../../proto/otlp.js';
+import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from '../support/reference-decoder.js';
 
 type Json = Record<string, unknown>;
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mapSpan } from '../../mapper/index.js';
-import type { Attributes } from '../../mapper/otlp.js';
+import type { Attributes } from '../../otlp/model.js';
 import { traceRowFromSpans } from '../../store/trace-rows.js';
 import { spanInput } from '../support/span-input.js';
 import { spanRecord } from '../support/span-record.js';

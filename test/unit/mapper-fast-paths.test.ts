@@ -8,9 +8,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hasKeyMatching, prefixTest } from '../../mapper/flat-messages.js';
 import { mapSpan } from '../../mapper/index.js';
-import type { Attributes } from '../../mapper/otlp.js';
 import { truncate } from '../../mapper/preview.js';
 import { cleanJson, cleanString } from '../../mapper/sanitize.js';
+import type { Attributes } from '../../otlp/model.js';
 import { spanInput } from '../support/span-input.js';
 
 const BAD = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -8,9 +8,9 @@ import { flatList, labelTags } from '../../mapper/flat-messages.js';
 import { googleAdk } from '../../mapper/google-adk.js';
 import { langfuse } from '../../mapper/langfuse.js';
 import { openinference } from '../../mapper/openinference.js';
-import type { Attributes, SpanInput } from '../../mapper/otlp.js';
 import { traceloop } from '../../mapper/traceloop.js';
 import { vercelAi } from '../../mapper/vercel-ai.js';
+import type { Attributes, SpanInput } from '../../otlp/model.js';
 import { spanInput } from '../support/span-input.js';
 
 function input(attributes: Attributes, name = 'span', scope = 'test'): SpanInput {

@@ -10,9 +10,9 @@ import { googleAdk } from '../../mapper/google-adk.js';
 import { mapSpan } from '../../mapper/index.js';
 import { langfuse } from '../../mapper/langfuse.js';
 import { openinference } from '../../mapper/openinference.js';
-import type { Attributes, AttrValue, SpanInput } from '../../mapper/otlp.js';
 import { traceloop } from '../../mapper/traceloop.js';
 import { vercelAi } from '../../mapper/vercel-ai.js';
+import type { Attributes, AttrValue, SpanInput } from '../../otlp/model.js';
 import { spanInput } from '../support/span-input.js';
 
 const KEYS = [

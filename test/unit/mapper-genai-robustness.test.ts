@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { mapSpan } from '../../mapper/index.js';
-import type { Attributes, AttrValue, SpanInput } from '../../mapper/otlp.js';
+import type { Attributes, AttrValue, SpanInput } from '../../otlp/model.js';
 import { spanInput } from '../support/span-input.js';
 
 const KEYS = [

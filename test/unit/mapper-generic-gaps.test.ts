@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mapSpan } from '../../mapper/index.js';
-import type { Attributes, DecodedEvent } from '../../mapper/otlp.js';
+import type { Attributes, DecodedEvent } from '../../otlp/model.js';
 import { spanInput } from '../support/span-input.js';
 
 const DETAILS = 'gen_ai.client.inference.operation.details';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { decodeTraceRequestJson } from '../../ingest/decode-json.js';
 import { mapSpan } from '../../mapper/index.js';
+import { decodeTraceRequestJson } from '../../otlp/decode-json.js';
 import { MAPPER_FIXTURES, mapperFixtureFiles } from '../support/fixtures.js';
 
 interface Fixture {

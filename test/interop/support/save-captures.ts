@@ -17,9 +17,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type protobuf from 'protobufjs';
-import { decodeLogsRequestJson, decodeTraceRequestJson } from '../../../ingest/decode-json.js';
-import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from '../../../ingest/decode-protobuf.js';
+import { decodeLogsRequestJson, decodeTraceRequestJson } from '../../../otlp/decode-json.js';
 import { ExportLogsServiceRequest, ExportTraceServiceRequest } from '../../../proto/otlp.js';
+import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from '../../support/reference-decoder.js';
 
 type Obj = Record<string, unknown>;
 

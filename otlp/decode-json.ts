@@ -1,11 +1,21 @@
 /**
- * OTLP/JSON → decoded request (mapper/otlp.ts conventions), per the OTLP spec's "JSON Protobuf Encoding":
+ * OTLP/JSON → decoded request (otlp/model.ts conventions), per the OTLP spec's "JSON Protobuf Encoding":
  * hex ids, 64-bit integers as strings or numbers, unknown fields ignored.
  *
  * Lenient where senders commonly deviate and the meaning is unambiguous: snake_case keys (the proto field
  * names) are read as well as lowerCamelCase, and enums may be names as well as integers. A bad id is kept
  * (lowercased) for ingest's id validation to reject the span; anything else malformed throws DecodeError.
  */
+
+import { otlpRoot } from '../proto/otlp.js';
+import { DecodeError } from './decode-error.js';
+import { bigIntToAttr, normalizeBase64, setAttr } from './decode-util.js';
+import type {
+  DecodedLogRecord,
+  DecodedLogsRequest,
+  DecodedResourceLogs,
+  DecodedScopeLogs,
+} from './logs-model.js';
 import type {
   Attributes,
   AttrValue,
@@ -17,16 +27,7 @@ import type {
   DecodedSpan,
   DecodedTraceRequest,
   StatusCode,
-} from '../mapper/otlp.js';
-import type {
-  DecodedLogRecord,
-  DecodedLogsRequest,
-  DecodedResourceLogs,
-  DecodedScopeLogs,
-} from '../mapper/otlp-logs.js';
-import { otlpRoot } from '../proto/otlp.js';
-import { DecodeError } from './decode-error.js';
-import { bigIntToAttr, normalizeBase64, setAttr } from './decode-util.js';
+} from './model.js';
 
 type Json = Record<string, unknown>;
 

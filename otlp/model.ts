@@ -70,7 +70,7 @@ export interface DecodedScope {
 
 /**
  * `Spans` is an array when a decoder builds the whole request at once, or an iterable that decodes each span as it
- * is reached (decode-protobuf-fast.ts's streaming decoder): then a request's decoded spans die young instead of all
+ * is reached (decode-protobuf.ts's streaming decoder): then a request's decoded spans die young instead of all
  * staying alive while it is mapped (docs/performance.md, "Overload").
  */
 export interface DecodedScopeSpans<Spans extends Iterable<DecodedSpan> = DecodedSpan[]> {

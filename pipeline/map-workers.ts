@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { EncodedSpan } from '../store/encoded-span.js';
 import {
   type MapOutcome,
   type MappedRequest,
   MapperUnavailableError,
   type RequestMapper,
-} from '../pipeline/map-request.js';
-import type { EncodedSpan } from '../store/encoded-span.js';
+} from './map-request.js';
 
 export interface WorkerJob {
   id: number;
@@ -98,8 +98,8 @@ export class MapWorkers {
 
   private spawn(): Slot {
     // The worker decodes spans as it maps them and hands its output over every WORKER_SLICE_SPANS spans, so
-    // almost nothing survives a collection of its young generation, and a small one costs little: worker GC 7 % of
-    // its time at 16 MB (6 % at 64 MB when whole requests stayed alive while mapped, 17 % at 32), ~50 MB less RSS.
+    // almost nothing survives a collection of its young generation, and a small one costs little (the sizes tried
+    // and what each cost are in docs/performance.md).
     // The size is set as a V8 flag, read when an isolate is created: a `--max-semi-space-size` the process was
     // started with (package.json's start: a small one for the event loop) would override `resourceLimits`.
     v8.setFlagsFromString(`--max-semi-space-size=${YOUNG_GENERATION_MB / 2}`);

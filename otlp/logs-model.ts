@@ -1,8 +1,8 @@
 /**
  * Decoded OTLP logs: what both logs decoders produce, following the same conventions as the decoded
- * traces in mapper/otlp.ts (hex ids, bigint nanoseconds, AttrValue attributes).
+ * traces in otlp/model.ts (hex ids, bigint nanoseconds, AttrValue attributes).
  */
-import type { Attributes, AttrValue, DecodedScope } from './otlp.js';
+import type { Attributes, AttrValue, DecodedScope } from './model.js';
 
 export interface DecodedLogRecord {
   /** 0n when unknown. */

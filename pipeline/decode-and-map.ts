@@ -1,12 +1,13 @@
 /**
- * The trace RequestMapper (pipeline/map-request.ts) as the composition root assembles it: ingest's decoders, then
- * mapRequest. On the event loop it yields between slices of a request; map-worker.ts runs the same on a worker.
+ * Trace request body → mapped request: the otlp/ decoders, then mapRequest (map-request.ts). On the event loop
+ * (`inThreadMapper`) it yields between slices of a request; map-worker.ts runs the same on a worker thread. The
+ * composition root only chooses which of the two the pipeline gets.
  */
-import { DecodeError } from '../ingest/decode-error.js';
-import { decodeTraceRequestJson } from '../ingest/decode-json.js';
-import { decodeTraceRequestProtobufStreaming } from '../ingest/decode-protobuf-fast.js';
-import type { DecodedSpan, DecodedTraceRequest } from '../mapper/otlp.js';
-import { type MapOptions, type MapOutcome, mapRequest, type RequestMapper } from '../pipeline/map-request.js';
+import { DecodeError } from '../otlp/decode-error.js';
+import { decodeTraceRequestJson } from '../otlp/decode-json.js';
+import { decodeTraceRequestProtobufStreaming } from '../otlp/decode-protobuf.js';
+import type { DecodedSpan, DecodedTraceRequest } from '../otlp/model.js';
+import { type MapOptions, type MapOutcome, mapRequest, type RequestMapper } from './map-request.js';
 
 function decode(body: Uint8Array, format: 'protobuf' | 'json'): DecodedTraceRequest<Iterable<DecodedSpan>> {
   if (format === 'protobuf') return decodeTraceRequestProtobufStreaming(body);

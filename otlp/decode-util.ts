@@ -1,5 +1,5 @@
 /** Small conversions shared by the protobuf and JSON decoders, so both give identical values. */
-import type { Attributes, AttrValue } from '../mapper/otlp.js';
+import type { Attributes, AttrValue } from './model.js';
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

@@ -4,8 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncodedSpan } from '../store/encoded-span.js';
+import { decodeAndMap } from './decode-and-map.js';
 import { type PackedSpans, WORKER_SLICE_SPANS, type WorkerJob, type WorkerReply } from './map-workers.js';
-import { decodeAndMap } from './trace-mapping.js';
 
 const { maxAttributeLength } = workerData as { maxAttributeLength: number };
 

@@ -1,9 +1,13 @@
 /**
- * OTLP/protobuf → decoded request (mapper/otlp.ts conventions), via protobufjs reflection.
+ * OTLP/protobuf → decoded request (otlp/model.ts conventions), via protobufjs reflection.
  *
  * `Type.decode` builds protobufjs message objects; one pass over them then builds the decoded shape.
  * Nothing is converted twice and no toObject() is used (it would stringify Longs and copy every field).
  */
+
+import { DecodeError } from '../../otlp/decode-error.js';
+import { bytesToBase64, bytesToHex, i64ToAttr, setAttr, u64ToBigInt } from '../../otlp/decode-util.js';
+import type { DecodedLogRecord, DecodedLogsRequest, DecodedResourceLogs } from '../../otlp/logs-model.js';
 import type {
   Attributes,
   AttrValue,
@@ -15,8 +19,7 @@ import type {
   DecodedSpan,
   DecodedTraceRequest,
   StatusCode,
-} from '../mapper/otlp.js';
-import type { DecodedLogRecord, DecodedLogsRequest, DecodedResourceLogs } from '../mapper/otlp-logs.js';
+} from '../../otlp/model.js';
 import {
   ExportLogsServiceRequest,
   ExportTraceServiceRequest,
@@ -28,9 +31,7 @@ import {
   type PbScope,
   type PbSpan,
   type PbTraceRequest,
-} from '../proto/otlp.js';
-import { DecodeError } from './decode-error.js';
-import { bytesToBase64, bytesToHex, i64ToAttr, setAttr, u64ToBigInt } from './decode-util.js';
+} from '../../proto/otlp.js';
 
 export function decodeTraceRequestProtobuf(bytes: Uint8Array): DecodedTraceRequest {
   let message: PbTraceRequest;
