@@ -74,7 +74,8 @@ class MessageBuilder {
         this.addToolCall(p.id ?? p.call_id, p.name, p.arguments ?? p.input);
         return;
       case 'tool_call_response':
-        this.addToolResult(p.id, p.response !== undefined ? p.response : p.result);
+        // A list of text blocks (Strands' latest mode sends Bedrock [{text}] results) is its text.
+        this.addToolResult(p.id, flattenText(p.response !== undefined ? p.response : p.result));
         return;
       case 'function_call_output':
         this.addToolResult(p.call_id ?? p.id, p.output);

@@ -26,7 +26,8 @@
  * - tool_name       tool.name > tool_call.function.name.
  * - tool_call_id    tool.id > tool_call.id > on TOOL spans, the tool_call_id of the output when it is a tool
  *                   message (the LangChain instrumentation records the ToolMessage the tool returned — dumped
- *                   {type:'tool', tool_call_id} or serialized {lc, kwargs:{tool_call_id}} — and no id attribute).
+ *                   {type:'tool', tool_call_id}, serialized {lc, kwargs:{tool_call_id}} or messages_to_dict's
+ *                   {type:'tool', data:{tool_call_id}} — and no id attribute).
  * - agent_name      agent.name > the span name on AGENT spans.   (tool_name likewise falls back to the span name
  *                   on TOOL spans.)   session_id  langfuse.session.id > session.id.   user_id  user.id.
  * - trace_metadata  metadata (keys of the decoded object; a non-object value under `metadata`).
@@ -116,7 +117,13 @@ function outputs(a: Attributes): Json | undefined {
 /** The tool_call_id of a tool message a tool span returned (LangChain's ToolMessage, dumped or serialized). */
 function outputToolCallId(output: Json | undefined): string | null {
   if (!isObject(output)) return null;
-  const body = output.lc !== undefined && isObject(output.kwargs) ? output.kwargs : output;
+  // Serialized {lc, kwargs}, messages_to_dict's {type, data} (what the LangChain instrumentation sends), or dumped.
+  const body =
+    output.lc !== undefined && isObject(output.kwargs)
+      ? output.kwargs
+      : typeof output.type === 'string' && isObject(output.data)
+        ? output.data
+        : output;
   return str(body.tool_call_id as Json);
 }
 

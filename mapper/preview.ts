@@ -89,7 +89,7 @@ function responseText(messages: ChatMessage[], isTool: boolean): string | null {
  * holds a conversation (LangGraph's {messages: […]}, a message list) gives its request / answer text, never the
  * JSON of message objects; anything else is its JSON.
  */
-function valueText(v: Json | undefined, side: 'request' | 'response'): string | null {
+function valueText(v: Json | undefined, side: 'request' | 'response', isTool = false): string | null {
   if (v === undefined || v === null) return null;
   if (isObject(v)) {
     const keys = Object.keys(v);
@@ -97,7 +97,7 @@ function valueText(v: Json | undefined, side: 'request' | 'response'): string | 
   }
   if (typeof v !== 'string') {
     const messages = payloadMessages(v);
-    if (messages) return side === 'request' ? requestText(messages) : responseText(messages, false);
+    if (messages) return side === 'request' ? requestText(messages) : responseText(messages, isTool);
   }
   const t = toText(v);
   return t === '' ? null : t;
@@ -124,5 +124,5 @@ export function responsePreview(
   isTool = false,
 ): string | null {
   if (messages && messages.length > 0) return truncate(responseText(messages, isTool));
-  return truncate(valueText(outputs, 'response'));
+  return truncate(valueText(outputs, 'response', isTool));
 }

@@ -6,6 +6,7 @@
 
 import { cleanString } from '../mapper/sanitize.js';
 import type { Attributes } from '../otlp/model.js';
+import { refusal } from '../store/column-bounds.js';
 import type { Experiments } from '../store/experiments.js';
 import type { ExportContext } from './context.js';
 import { chooseExperiment } from './experiment-routing.js';
@@ -26,6 +27,9 @@ export class ExperimentResolver {
       if ('byName' in choice) {
         // Names are text columns: cleaned like every other text (U+0000 and lone surrogates → U+FFFD).
         const name = cleanString(choice.byName);
+        // Unique, so b-tree indexed: a name too long for the index is refused, naming where it came from.
+        const tooLong = refusal('experiments', 'name', name, `experiment name (${choice.from})`);
+        if (tooLong) return { error: failed('VALUE_TOO_LONG', tooLong) };
         if (allowed && !allowed.has(name)) return { error: denied(name) };
         ids.set(i, await this.experiments.idForName(name));
         continue;

@@ -14,16 +14,22 @@ export interface ExperimentHeaders {
   experimentName?: string | undefined;
 }
 
-export type ExperimentChoice = { byId: string } | { byName: string } | { byId: typeof DEFAULT_EXPERIMENT_ID };
+/** A name, with where it came from (a header or a resource attribute: error messages name it). */
+export type ExperimentChoice =
+  | { byId: string }
+  | { byName: string; from: string }
+  | { byId: typeof DEFAULT_EXPERIMENT_ID };
 
 export function chooseExperiment(headers: ExperimentHeaders, resource: Attributes): ExperimentChoice {
   if (headers.experimentId !== undefined) return { byId: headers.experimentId };
-  if (headers.experimentName) return { byName: headers.experimentName };
+  if (headers.experimentName)
+    return { byName: headers.experimentName, from: 'header x-tracebridge-experiment' };
   const fromResource = resource['tracebridge.experiment'];
-  if (typeof fromResource === 'string' && fromResource.trim() !== '') return { byName: fromResource };
+  if (typeof fromResource === 'string' && fromResource.trim() !== '')
+    return { byName: fromResource, from: 'resource attribute tracebridge.experiment' };
   const service = resource['service.name'];
   if (typeof service === 'string' && service.trim() !== '' && !service.startsWith('unknown_service')) {
-    return { byName: service };
+    return { byName: service, from: 'resource attribute service.name' };
   }
   return { byId: DEFAULT_EXPERIMENT_ID };
 }

@@ -84,6 +84,8 @@ export class LogsPipeline {
       return this.failure(err);
     }
 
+    // Kept with each event: an event that waits for its span joins it only if this key may write there.
+    const writer = ctx.allowedExperiments ? [...ctx.allowedExperiments].sort() : null;
     const records: EventRecord[] = [];
     const reasons: string[] = [];
     let dropped = 0;
@@ -100,24 +102,35 @@ export class LogsPipeline {
             reasons.push(reason);
             continue;
           }
-          records.push(this.record(r, name, experimentIds.get(i)!, rl.resource.attributes, sl.scope));
+          records.push(this.record(r, name, experimentIds.get(i)!, rl.resource.attributes, sl.scope, writer));
         }
       }
     });
     if (dropped) m?.logRecords.inc({ outcome: 'dropped' }, dropped);
     if (reasons.length) m?.logRecords.inc({ outcome: 'rejected' }, reasons.length);
 
+    let denied: { refused: number; message?: string };
     try {
-      await this.commit(records);
+      denied = await this.commit(records, ctx.allowedExperiments ?? null);
     } catch (err) {
       return this.failure(err);
     }
-    m?.logRecords.inc({ outcome: 'stored' }, records.length);
-    return accepted(reasons.length, reasons);
+    if (denied.refused) m?.logRecords.inc({ outcome: 'permission_denied' }, denied.refused);
+    m?.logRecords.inc({ outcome: 'stored' }, records.length - denied.refused);
+    // Events refused because their trace belongs to an experiment the key may not write to (the store decides,
+    // under the trace's lock): 403 when nothing else was left, else a partial success that says so.
+    if (denied.refused && denied.refused === records.length) {
+      return failed('PERMISSION_DENIED', denied.message!);
+    }
+    const messages = denied.message ? [denied.message, ...reasons] : reasons;
+    return accepted(reasons.length + denied.refused, messages);
   }
 
-  private commit(records: EventRecord[]): Promise<void> {
-    return transactionWithRetry(this.opts.db, (tx) => writeEvents(tx, records, joinEvents));
+  private commit(
+    records: EventRecord[],
+    writable: ReadonlySet<string> | null,
+  ): Promise<{ refused: number; message?: string }> {
+    return transactionWithRetry(this.opts.db, (tx) => writeEvents(tx, records, joinEvents, writable));
   }
 
   private record(
@@ -126,6 +139,7 @@ export class LogsPipeline {
     experimentId: string,
     resource: Record<string, unknown>,
     scope: { name: string; version: string },
+    writer: string[] | null,
   ): EventRecord {
     // Events without a timestamp take their observed time (the SDK's), so they still sort sensibly.
     const time = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
@@ -156,6 +170,7 @@ export class LogsPipeline {
       resource_attributes: cleanJson(resource as never),
       scope_name: scope.name ? cleanString(scope.name) : null,
       scope_version: scope.version ? cleanString(scope.version) : null,
+      writer_experiments: writer,
     };
   }
 

@@ -14,6 +14,7 @@ export const ERRORS = {
   NOT_FOUND: { http: 404, grpc: 5 /* NOT_FOUND */, retryable: false },
   EXPERIMENT_NOT_FOUND: { http: 404, grpc: 5, retryable: false },
   INVALID_HEADER: { http: 400, grpc: 3, retryable: false },
+  VALUE_TOO_LONG: { http: 400, grpc: 3, retryable: false },
   UNAUTHENTICATED: { http: 401, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
   PERMISSION_DENIED: { http: 403, grpc: 7 /* PERMISSION_DENIED */, retryable: false },
   OVERLOADED: { http: 429, grpc: 14 /* UNAVAILABLE */, retryable: true },

@@ -46,8 +46,12 @@ export class TracePipeline {
     try {
       const resolved = await this.resolver.resolve(resources, ctx);
       if ('error' in resolved) return resolved.error;
-      for (let j = 0; j < spans.length; j++)
+      // The writer checks the key's experiments again against each trace's owner (store/write-permission.ts).
+      const writable = ctx.allowedExperiments ?? null;
+      for (let j = 0; j < spans.length; j++) {
         spans[j]!.fields.experiment_id = resolved.ids.get(resourceOf[j]!)!;
+        if (writable) spans[j]!.writable = writable;
+      }
     } catch (err) {
       return this.storeFailure(err);
     }
@@ -68,18 +72,28 @@ export class TracePipeline {
       );
     }
     const refused = outcomeOfWrite.kind === 'refused' ? outcomeOfWrite.spans : 0;
+    const denied = outcomeOfWrite.denied?.spans ?? 0;
     if (refused) m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'store_refused' }, refused);
-    if (outcomeOfWrite.kind === 'refused' && refused === spans.length) {
+    if (denied) m?.spansRejected.inc({ protocol: ctx.protocol, reason: 'permission_denied' }, denied);
+    const stored = spans.length - refused - denied;
+    // Nothing left: the answer says why. Spans refused for permission are the key's error, not the database's.
+    if (stored === 0 && denied > 0 && refused === 0) {
+      return failed('PERMISSION_DENIED', outcomeOfWrite.denied!.message);
+    }
+    if (outcomeOfWrite.kind === 'refused' && stored === 0) {
       return failed('STORE_REFUSED', `database refused the spans: ${outcomeOfWrite.message}`);
     }
-    if (spans.length > refused) m?.spansStored.inc({ protocol: ctx.protocol }, spans.length - refused);
+    if (stored > 0) m?.spansStored.inc({ protocol: ctx.protocol }, stored);
     // Parts of a large request are written by separate transactions: when the database refuses one, the others
     // are stored, and the exporter is told so (partial success) rather than that nothing was.
-    const messages =
-      outcomeOfWrite.kind === 'refused'
-        ? [`database refused ${refused} span(s): ${outcomeOfWrite.message}`, ...reasons]
-        : reasons;
-    return accepted(reasons.length + refused, messages);
+    const messages = [
+      ...(outcomeOfWrite.kind === 'refused'
+        ? [`database refused ${refused} span(s): ${outcomeOfWrite.message}`]
+        : []),
+      ...(denied ? [outcomeOfWrite.denied!.message] : []),
+      ...reasons,
+    ];
+    return accepted(reasons.length + refused + denied, messages);
   }
 
   private storeFailure(err: unknown): ExportResult {

@@ -13,14 +13,22 @@
  */
 import type { Database } from './db.js';
 import type { EncodedSpan } from './encoded-span.js';
-import { type EventJoin, writeSpanBatch } from './span-writer.js';
+import { type EventJoin, type RefusedSpans, writeSpanBatch } from './span-writer.js';
 import { isOrphanedSpanConflict, isRetryableDbError, transactionWithRetry } from './write-errors.js';
+import { notWritableMessage } from './write-permission.js';
+
+/** Spans left out because their API key may not write to their trace's experiment (write-permission.ts). */
+export interface DeniedSpans {
+  spans: number;
+  message: string;
+}
 
 export type WriteOutcome =
-  | { kind: 'committed' }
+  /** Every span is committed, except `denied` ones, which were not written at all. */
+  | { kind: 'committed'; denied?: DeniedSpans }
   | { kind: 'unavailable'; message: string }
   /** `spans` of the write's spans were refused; the others (other parts of a split request) are committed. */
-  | { kind: 'refused'; message: string; spans: number };
+  | { kind: 'refused'; message: string; spans: number; denied?: DeniedSpans };
 
 export interface BatchWriterOptions {
   /** Flush once this many spans wait. */
@@ -146,9 +154,9 @@ export class BatchWriter {
     const spans = batch.reduce((n, p) => n + p.records.length, 0);
     const started = performance.now();
     try {
-      await this.commit(batch.flatMap((p) => p.records));
+      const refused = await this.commit(batch.flatMap((p) => p.records));
       this.opts.onCommit?.({ spans, requests: batch.length, ms: performance.now() - started });
-      for (const p of batch) p.resolve({ kind: 'committed' });
+      for (const p of batch) p.resolve(committed(p.records, refused));
     } catch (err) {
       const retryable = isRetryableDbError(err);
       this.opts.onError?.(err, { spans, retryable });
@@ -158,8 +166,7 @@ export class BatchWriter {
       }
       for (const p of batch) {
         try {
-          await this.commit(p.records);
-          p.resolve({ kind: 'committed' });
+          p.resolve(committed(p.records, await this.commit(p.records)));
         } catch (one) {
           p.resolve(outcomeOf(one, p.records.length));
         }
@@ -167,7 +174,7 @@ export class BatchWriter {
     }
   }
 
-  private commit(records: EncodedSpan[]): Promise<void> {
+  private commit(records: EncodedSpan[]): Promise<RefusedSpans> {
     return commitSpanBatch(this.db, records, this.opts.join);
   }
 }
@@ -175,18 +182,20 @@ export class BatchWriter {
 /**
  * Writes `records` in one transaction the way live ingest does: retried on deadlocks and serialization failures,
  * and once more with the delete when a span was stored without its trace row (the orphaned-span conflict).
- * `tracebridge remap` commits through here too.
+ * `tracebridge remap` commits through here too. Returns the spans refused for permission (write-permission.ts).
  */
 export async function commitSpanBatch(
   db: Database,
   records: EncodedSpan[],
   join: EventJoin | undefined,
-): Promise<void> {
+): Promise<RefusedSpans> {
   try {
-    await transactionWithRetry(db, (tx) => writeSpanBatch(tx, records, join));
+    return await transactionWithRetry(db, (tx) => writeSpanBatch(tx, records, join));
   } catch (err) {
     if (!isOrphanedSpanConflict(err)) throw err;
-    await transactionWithRetry(db, (tx) => writeSpanBatch(tx, records, join, { replaceOrphans: true }));
+    return await transactionWithRetry(db, (tx) =>
+      writeSpanBatch(tx, records, join, { replaceOrphans: true }),
+    );
   }
 }
 
@@ -226,9 +235,31 @@ export function splitByTrace(records: EncodedSpan[], parts: number): EncodedSpan
 function combineOutcomes(outcomes: WriteOutcome[]): WriteOutcome {
   const unavailable = outcomes.find((o) => o.kind === 'unavailable');
   if (unavailable) return unavailable;
+  const denials = (outcomes as Exclude<WriteOutcome, { kind: 'unavailable' }>[]).flatMap((o) =>
+    o.denied ? [o.denied] : [],
+  );
+  const denied = denials.length
+    ? { denied: { spans: denials.reduce((n, d) => n + d.spans, 0), message: denials[0]!.message } }
+    : {};
   const refused = outcomes.filter((o) => o.kind === 'refused');
-  if (refused.length === 0) return { kind: 'committed' };
-  return { kind: 'refused', message: refused[0]!.message, spans: refused.reduce((n, o) => n + o.spans, 0) };
+  if (refused.length === 0) return { kind: 'committed', ...denied };
+  return {
+    kind: 'refused',
+    message: refused[0]!.message,
+    spans: refused.reduce((n, o) => n + o.spans, 0),
+    ...denied,
+  };
+}
+
+/** The outcome of a committed write of `records`: which of them the writer refused for permission. */
+function committed(records: EncodedSpan[], refused: RefusedSpans): WriteOutcome {
+  if (refused.size === 0) return { kind: 'committed' };
+  const mine = records.filter((r) => refused.has(r));
+  if (mine.length === 0) return { kind: 'committed' };
+  return {
+    kind: 'committed',
+    denied: { spans: mine.length, message: notWritableMessage(mine.length, refused.get(mine[0]!)!) },
+  };
 }
 
 function outcomeOf(err: unknown, spans: number): WriteOutcome {

@@ -13,6 +13,8 @@
  */
 
 /** The Postgres type of a column, as far as the encoder needs to know it. */
+import { cutToBytes } from './column-bounds.js';
+
 export type ColumnType = 'text' | 'jsonb' | 'text[]' | 'int8' | 'int4' | 'float8' | 'timestamptz';
 
 /** JSON texts already computed for some values (by identity), each exactly JSON.stringify of its value. */
@@ -280,6 +282,8 @@ function writeField(v: unknown, type: ColumnType, column: string, known: KnownJs
 export function fieldsEncoder<C extends string>(
   columns: readonly C[],
   types: Readonly<Partial<Record<C, ColumnType>>>,
+  /** Longest UTF-8 value per text column: a longer one is cut (column-bounds.ts) as it is encoded. */
+  cuts: Readonly<Record<string, number>> = {},
 ): (row: { readonly [K in C]: unknown }, known?: KnownJson) => Buffer {
   const cols = columns.slice();
   const kinds = cols.map((c) => {
@@ -287,9 +291,16 @@ export function fieldsEncoder<C extends string>(
     if (!t) throw new Error(`no COPY type for column ${c}`);
     return t;
   });
+  const limits = cols.map((c) => cuts[c] ?? 0);
   return (row, known) => {
     writer.pos = 0;
-    for (let c = 0; c < cols.length; c++) writeField(row[cols[c]!], kinds[c]!, cols[c]!, known);
+    for (let c = 0; c < cols.length; c++) {
+      let v = row[cols[c]!];
+      // Each value is read once, here: bounding it costs a length check, not another pass over the row.
+      const limit = limits[c]!;
+      if (limit !== 0 && typeof v === 'string' && v.length * 3 > limit) v = cutToBytes(v, limit);
+      writeField(v, kinds[c]!, cols[c]!, known);
+    }
     return writer.take(0);
   };
 }
@@ -313,8 +324,9 @@ export function copyBinary<C extends string>(
   rows: readonly { readonly [K in C]: unknown }[],
   columns: readonly C[],
   types: Readonly<Record<C, ColumnType>>,
+  cuts?: Readonly<Record<string, number>>,
 ): Buffer {
-  const encode = fieldsEncoder(columns, types);
+  const encode = fieldsEncoder(columns, types, cuts);
   const count = fieldCount(columns.length);
   const parts: Buffer[] = [COPY_BINARY_HEADER];
   for (const row of rows) parts.push(count, encode(row));

@@ -8,6 +8,8 @@
  * The line leaves out experiment_id, which COPY takes first: the writer may still re-pin a span to the
  * experiment its trace was first stored under, and then only that prefix changes.
  */
+
+import { cutLimits, cutToBytes } from './column-bounds.js';
 import {
   SPAN_COLUMN_TYPES,
   SPAN_COLUMNS,
@@ -24,13 +26,22 @@ import {
   int8Field,
   type KnownJson,
 } from './copy-binary.js';
+import type { WritableExperiments } from './write-permission.js';
 
 /** COPY column order of an encoded span: experiment_id, then the rest in table order. */
 export const ENCODED_SPAN_COLUMNS: readonly SpanColumn[] = [
   'experiment_id',
   ...SPAN_COLUMNS.filter((c) => c !== 'experiment_id'),
 ];
-const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES);
+/** The fields a trace row reads from columns that are cut (column-bounds.ts), with their limits. */
+const SPAN_CUTS = cutLimits('spans');
+const CUT_FIELDS = TRACE_FIELDS.flatMap((field) =>
+  SPAN_CUTS[field] ? [{ field, bytes: SPAN_CUTS[field] }] : [],
+);
+
+// Every span row reaches Postgres through this encoder (mapped, re-mapped with its events, remapped): the one place
+// where values an index could not hold are cut (column-bounds.ts).
+const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPES, SPAN_CUTS);
 /** What starts every span's row: its field count. */
 const ROW_START = fieldCount(ENCODED_SPAN_COLUMNS.length);
 
@@ -58,12 +69,22 @@ export interface EncodedSpan {
   fields: WriterFields;
   /** Binary COPY fields of every column after experiment_id (no field count: the prefix carries it). */
   line: Buffer;
+  /**
+   * Experiments the request's API key may write to (null or absent: any). The writer refuses the span when its
+   * trace belongs to another one (write-permission.ts).
+   */
+  writable?: WritableExperiments;
 }
 
 /** `known`: JSON texts of some of the record's values, already computed (mapper/raw-refs.ts JsonTexts). */
 export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   const fields = {} as Record<(typeof TRACE_FIELDS)[number], unknown>;
   for (const f of TRACE_FIELDS) fields[f] = record[f];
+  // The trace row built in JS from these fields must equal the one SQL recomputes from the stored (cut) columns.
+  for (const { field, bytes } of CUT_FIELDS) {
+    const v = fields[field];
+    if (typeof v === 'string' && v.length * 3 > bytes) fields[field] = cutToBytes(v, bytes);
+  }
   fields.request_preview = detach(record.request_preview);
   fields.response_preview = detach(record.response_preview);
   const writer = fields as WriterFields;

@@ -7,6 +7,15 @@ import type { Queryable } from './db.js';
 
 export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
 
+/**
+ * A trace still without its root span this long after its last span arrived is shown as missing its root: clients
+ * export spans within seconds of their end (the SDKs' batch delay is 5 s), so by then the root was most likely
+ * dropped on the client (MLflow with opentelemetry-sdk ≥ 1.43 drops the root of a trace with tags, README). Computed
+ * when read, from the database clock and the row's updated_at (its last write): nothing stored depends on the clock.
+ */
+export const ROOT_OVERDUE_MINUTES = 10;
+const ROOT_OVERDUE_SQL = `(t.state = 'IN_PROGRESS' AND t.updated_at < now() - interval '${ROOT_OVERDUE_MINUTES} minutes') AS root_overdue`;
+
 export interface TraceListFilter {
   experiment: string | null;
   /** Only traces that started at or after this instant. */
@@ -28,6 +37,8 @@ export interface TraceListRow {
   errorCount: number;
   totalTokens: number | null;
   requestPreview: string | null;
+  /** IN_PROGRESS, and its last span arrived over ROOT_OVERDUE_MINUTES ago: the root span most likely never comes. */
+  rootOverdue: boolean;
 }
 
 export interface TraceDetail {
@@ -50,6 +61,10 @@ export interface TraceDetail {
   responsePreview: string | null;
   tags: unknown;
   metadata: unknown;
+  /** As TraceListRow.rootOverdue. */
+  rootOverdue: boolean;
+  /** When the trace's last span was written (its row's updated_at), ISO 8601. */
+  lastWriteAt: string;
   /** The run the trace belongs to (its own id when it is linked to nothing). */
   runId: string;
 }
@@ -88,7 +103,7 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 const LIST_TRACES_SQL = `
 SELECT t.trace_id, e.name AS experiment_name, t.name, t.state,
   t.start_time_unix_nano::text AS start_ns, t.duration_ms, t.span_count, t.error_count,
-  t.total_tokens, t.request_preview
+  t.total_tokens, t.request_preview, ${ROOT_OVERDUE_SQL}
 FROM traces t
 JOIN experiments e ON e.experiment_id = t.experiment_id
 WHERE ($1::text IS NULL OR e.name = $1::text)
@@ -117,6 +132,7 @@ export async function listTraces(db: Queryable, filter: TraceListFilter): Promis
     errorCount: Number(row.error_count),
     totalTokens: num(row.total_tokens),
     requestPreview: str(row.request_preview),
+    rootOverdue: row.root_overdue === true,
   }));
 }
 
@@ -144,7 +160,8 @@ const TRACE_SQL = `
 SELECT t.trace_id, t.experiment_id::text AS experiment_id, e.name AS experiment_name, t.name, t.state,
   t.start_time_unix_nano::text AS start_ns, t.end_time_unix_nano::text AS end_ns, t.duration_ms,
   t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens,
-  t.session_id, t.user_id, t.request_preview, t.response_preview, t.tags, t.metadata, t.run_id
+  t.session_id, t.user_id, t.request_preview, t.response_preview, t.tags, t.metadata, t.run_id,
+  ${ROOT_OVERDUE_SQL}, t.updated_at
 FROM traces t
 JOIN experiments e ON e.experiment_id = t.experiment_id
 WHERE t.trace_id = $1`;
@@ -172,6 +189,8 @@ export async function getTrace(db: Queryable, traceId: string): Promise<TraceDet
     responsePreview: str(row.response_preview),
     tags: row.tags,
     metadata: row.metadata,
+    rootOverdue: row.root_overdue === true,
+    lastWriteAt: new Date(row.updated_at as string | Date).toISOString(),
     runId: String(row.run_id),
   };
 }

@@ -2,7 +2,9 @@
  * Writes encoded spans (encoded-span.ts) in the caller's transaction:
  *   1. lock every touched trace, and every trace the batch's span links point to (advisory locks, sorted:
  *      concurrent writers can't deadlock on each other);
- *   2. pin each span to its trace's experiment (the experiment of a trace is fixed by its first stored span);
+ *   2. pin each span to its trace's experiment (the experiment of a trace is fixed by its first stored span), and
+ *      leave out the spans whose API key may not write to that experiment (write-permission.ts): the caller gets
+ *      them back, and nothing of their trace is touched;
  *   3. replace the spans ((trace_id, span_id) is the identity, a later copy replaces the earlier): delete the
  *      stored copies of this batch's spans, then COPY the batch in;
  *   4. write the touched trace rows: a trace with no span stored before this batch has all its spans in hand, so
@@ -14,9 +16,12 @@
  *      raw form with their events and replace them again (rare: events usually follow their span);
  *   7. join the runs the batch's links connect, and the new traces to the runs of stored links pointing at them
  *      (runs.ts).
- * GenAI events arriving as logs go through writeEvents: same locks, insert the events, re-map the stored spans
- * they belong to, then 3 and 4. Whichever of a span and its events commits second sees the other.
+ * GenAI events arriving as logs go through writeEvents: same locks, the same permission check against the
+ * experiment of each event's trace, insert the events, re-map the stored spans they belong to, then 3 and 4.
+ * Whichever of a span and its events commits second sees the other.
  */
+
+import { cutLimits } from './column-bounds.js';
 import {
   type SpanRecord,
   TRACE_COLUMN_TYPES,
@@ -33,6 +38,12 @@ import { linksOf, linkTargets, syncLinks, type TraceLink, updateRuns } from './r
 import { deriveToolIo, toolIoTraces } from './tool-io.js';
 import { recomputeTraces } from './trace-aggregate.js';
 import { traceRowFromSpans } from './trace-rows.js';
+import {
+  type NotWritable,
+  notWritableMessage,
+  ownersNotWritable,
+  type WritableExperiments,
+} from './write-permission.js';
 
 /**
  * Maps a stored span again, with the GenAI log events that belong to it. Supplied by the composition root (it
@@ -52,6 +63,8 @@ export interface WriteOptions {
 // cheapest format, binary (docs/performance.md has the measurements). COPY cannot upsert, so re-sent spans are
 // deleted first; the trace locks held by this transaction keep that delete-then-copy atomic for other writers.
 const COPY_SPANS_SQL = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+/** Trace rows built in JS are cut like the span columns they come from (column-bounds.ts). */
+const TRACE_CUTS = cutLimits('traces');
 const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 
 // Returns the replaced copies that had links, whose trace_links rows must go too (runs.ts): re-sent spans are few,
@@ -122,7 +135,7 @@ async function replaceSpans(
   await tx.copyIn(COPY_SPANS_SQL, copyChunks(spans));
   const built = newTraces.size ? buildTraceRows(spans, newTraces) : [];
   if (built.length) {
-    await tx.copyIn(COPY_TRACES_SQL, copyBinary(built, TRACE_COLUMNS, TRACE_COLUMN_TYPES));
+    await tx.copyIn(COPY_TRACES_SQL, copyBinary(built, TRACE_COLUMNS, TRACE_COLUMN_TYPES, TRACE_CUTS));
   }
   const builtIds = new Set(built.map((t) => t.trace_id));
   await recomputeTraces(
@@ -151,20 +164,24 @@ function buildTraceRows(spans: EncodedSpan[], newTraces: ReadonlySet<string>): T
   return rows;
 }
 
+/** Spans the writer left out because their API key may not write to their trace's experiment. */
+export type RefusedSpans = Map<EncodedSpan, NotWritable>;
+
+/** Writes `batch` (see the header); returns the spans refused for permission, which were not written. */
 export async function writeSpanBatch(
   tx: Transaction,
   batch: EncodedSpan[],
   join?: EventJoin,
   opts: WriteOptions = {},
-): Promise<void> {
-  const spans = dedupeSpans(batch);
-  if (spans.length === 0) return;
-  const traceIds = [...new Set(spans.map((s) => s.fields.trace_id))].sort();
+): Promise<RefusedSpans> {
+  const refused: RefusedSpans = new Map();
+  if (batch.length === 0) return refused;
+  const lockedIds = [...new Set(batch.map((s) => s.fields.trace_id))].sort();
   // The traces its links point to are locked too, so a link and the trace it names meet (runs.ts).
-  const targets = linkTargets(spans);
-  await lockTraces(tx, targets.length ? [...traceIds, ...targets].sort() : traceIds);
+  const targets = linkTargets(batch);
+  await lockTraces(tx, targets.length ? [...lockedIds, ...targets].sort() : lockedIds);
 
-  const existing = await tx.query<ExistingRow>(EXISTING_EXPERIMENTS_SQL, [traceIds]);
+  const existing = await tx.query<ExistingRow>(EXISTING_EXPERIMENTS_SQL, [lockedIds]);
   const pinned = new Map<string, string>();
   const incoming: TraceLink[] = [];
   for (const r of existing.rows) {
@@ -182,11 +199,32 @@ export async function writeSpanBatch(
   // wholly in this batch.
   // With replaceOrphans no trace counts as new: stored spans of a trace without its row are then deleted where
   // re-sent and counted where not (the SQL recompute inserts the missing row).
-  const newTraces = new Set(opts.replaceOrphans ? [] : traceIds.filter((id) => !pinned.has(id)));
-  // New traces: the first span of the trace in this batch decides.
-  for (const { fields } of spans)
+  const newIds = opts.replaceOrphans ? [] : lockedIds.filter((id) => !pinned.has(id));
+  // New traces: the first span of the trace in this batch decides (it was routed to an experiment its key may
+  // write to, so a new trace always keeps at least that span).
+  for (const { fields } of batch)
     if (!pinned.has(fields.trace_id)) pinned.set(fields.trace_id, fields.experiment_id);
+  const owners = await ownersNotWritable(
+    tx,
+    batch.map((s) => ({
+      owner: pinned.get(s.fields.trace_id)!,
+      routed: s.fields.experiment_id,
+      writable: s.writable,
+    })),
+  );
+  const allowed: EncodedSpan[] = [];
+  batch.forEach((s, i) => {
+    const experiment = owners[i];
+    if (experiment == null) allowed.push(s);
+    else refused.set(s, { trace_id: s.fields.trace_id, experiment });
+  });
+  // Refused before the copies are deduplicated: a refused later copy must not displace an allowed earlier one.
+  const spans = dedupeSpans(allowed);
+  if (spans.length === 0) return refused;
   for (const { fields } of spans) fields.experiment_id = pinned.get(fields.trace_id)!;
+  // Traces whose every span was refused are not touched at all (not even their row's updated_at).
+  const traceIds = refused.size ? [...new Set(spans.map((s) => s.fields.trace_id))].sort() : lockedIds;
+  const newTraces = new Set(newIds);
 
   const events = join
     ? await eventsForSpans(
@@ -199,7 +237,10 @@ export async function writeSpanBatch(
     const keys = spans.map((s) => s.fields).filter((f) => events.has(spanKey(f.trace_id, f.span_id)));
     gone.push(...(await remapStored(tx, await readRawSpansByKeys(tx, keys), events, join)));
   }
-  await updateRuns(tx, [...linksOf(spans), ...incoming], gone);
+  // Only the new traces that were written join the runs of the links pointing at them.
+  const written = new Set(traceIds);
+  await updateRuns(tx, [...linksOf(spans), ...incoming.filter((l) => written.has(l.linked_trace_id))], gone);
+  return refused;
 }
 
 /** Re-maps stored spans with their events and replaces them (their traces exist: recomputed in SQL). */
@@ -222,18 +263,50 @@ async function remapStored(
 }
 
 /** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */
-export async function writeEvents(tx: Transaction, events: EventRecord[], join: EventJoin): Promise<void> {
-  if (events.length === 0) return;
+export async function writeEvents(
+  tx: Transaction,
+  events: EventRecord[],
+  join: EventJoin,
+  writable: WritableExperiments = null,
+): Promise<{ refused: number; message?: string }> {
+  if (events.length === 0) return { refused: 0 };
   const traceIds = [...new Set(events.map((e) => e.trace_id).filter((t): t is string => t !== null))].sort();
   if (traceIds.length) await lockTraces(tx, traceIds);
-  await insertEvents(tx, events);
+  let allowed = events;
+  let refused: NotWritable[] = [];
+  if (writable && traceIds.length) {
+    // An event of a stored trace joins that trace's span: it may be written only by a key that may write there.
+    const existing = await tx.query<ExistingRow>(EXISTING_EXPERIMENTS_SQL, [traceIds]);
+    const owner = new Map(
+      existing.rows.filter((r) => r.linking_trace === null).map((r) => [r.trace_id, r.experiment_id]),
+    );
+    const routed = (e: EventRecord) => String(e.experiment_id);
+    const names = await ownersNotWritable(
+      tx,
+      events.map((e) => ({
+        owner: (e.trace_id && owner.get(e.trace_id)) || routed(e),
+        routed: routed(e),
+        writable,
+      })),
+    );
+    allowed = events.filter((_, i) => names[i] == null);
+    refused = events.flatMap((e, i) =>
+      names[i] == null ? [] : [{ trace_id: e.trace_id!, experiment: names[i]! }],
+    );
+  }
+  const outcome = refused.length
+    ? { refused: refused.length, message: notWritableMessage(refused.length, refused[0]!) }
+    : { refused: 0 };
+  if (allowed.length === 0) return outcome;
+  await insertEvents(tx, allowed);
 
   const keys = new Map<string, { trace_id: string; span_id: string }>();
-  for (const e of events) {
+  for (const e of allowed) {
     if (e.trace_id && e.span_id)
       keys.set(spanKey(e.trace_id, e.span_id), { trace_id: e.trace_id, span_id: e.span_id });
   }
   const raw = await readRawSpansByKeys(tx, [...keys.values()]);
-  if (raw.length === 0) return;
+  if (raw.length === 0) return outcome;
   await remapStored(tx, raw, await eventsForSpans(tx, raw), join);
+  return outcome;
 }

@@ -1,10 +1,16 @@
 /** `tracebridge traces`: a table of recent traces, newest first. */
-import { experimentExists, listTraces, type TraceListRow, type TraceState } from '../../store/queries.js';
+import {
+  experimentExists,
+  listTraces,
+  ROOT_OVERDUE_MINUTES,
+  type TraceListRow,
+  type TraceState,
+} from '../../store/queries.js';
 import { listRuns, type RunRow } from '../../store/run-queries.js';
 import { formatCount, formatDuration, formatListTime, nsToDate } from '../render/format.js';
 import { type Column, renderTable } from '../render/table.js';
 import { colorsEnabled, type Palette, palette, stateStyle, terminalWidth } from '../render/terminal.js';
-import { oneLine } from '../render/text.js';
+import { oneLine, truncate } from '../render/text.js';
 import { parseArgs, UsageError } from './args.js';
 import { type CommandIO, processIO, runViewerCommand } from './viewer-command.js';
 
@@ -19,6 +25,10 @@ Reads DATABASE_URL, else the running bridge's wire port (TRACEBRIDGE_PG_PORT), e
 export const SHORT_ID = 12;
 
 const STATES: TraceState[] = ['OK', 'ERROR', 'IN_PROGRESS'];
+
+/** Shown instead of IN_PROGRESS for a trace whose root span is overdue (store/queries.ts ROOT_OVERDUE_MINUTES). */
+const NO_ROOT = 'NO ROOT';
+const NO_ROOT_NOTE = `${NO_ROOT}: still no root span ${ROOT_OVERDUE_MINUTES} min after the trace's last span arrived; the client most likely dropped it (stored state IN_PROGRESS; README, MLflow)`;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 export function parseSince(raw: string, now: Date): Date {
@@ -102,7 +112,11 @@ export function tracesCommand(argv: string[], io: CommandIO = processIO()): Prom
               ]
             : []),
           { header: 'NAME', value: (r) => oneLine(r.name ?? ''), min: 8, prefer: 16, max: 32 },
-          { header: 'STATE', value: (r) => r.state, style: (r, t) => stateStyle(p, r.state)(t) },
+          {
+            header: 'STATE',
+            value: (r) => (r.rootOverdue ? NO_ROOT : r.state),
+            style: (r, t) => stateStyle(p, r.rootOverdue ? 'ERROR' : r.state)(t),
+          },
           { header: 'DURATION', value: (r) => formatDuration(r.durationMs), align: 'right' },
           { header: 'SPANS', value: (r) => String(r.spanCount), align: 'right' },
           failedColumn(p),
@@ -110,6 +124,8 @@ export function tracesCommand(argv: string[], io: CommandIO = processIO()): Prom
           { header: 'REQUEST', value: (r) => oneLine(r.requestPreview ?? ''), min: 0, prefer: 20, max: 200 },
         ];
         const lines = renderTable(rows as TraceListRow[], columns, width, p.bold);
+        if ((rows as TraceListRow[]).some((r) => r.rootOverdue))
+          lines.push('', p.dim(truncate(NO_ROOT_NOTE, width)));
         io.stdout.write(`${lines.join('\n')}\n`);
         return 0;
       },

@@ -78,6 +78,8 @@ export function traceJson(trace: TraceDetail, spans: SpanDetail[]): unknown {
       experiment_name: trace.experimentName,
       name: trace.name,
       state: trace.state,
+      // Computed when read: IN_PROGRESS with its last span long ago (store/queries.ts ROOT_OVERDUE_MINUTES).
+      root_missing: trace.rootOverdue,
       start_time: iso(trace.startNs),
       end_time: iso(trace.endNs),
       start_time_unix_nano: trace.startNs,

@@ -111,6 +111,10 @@ export function renderTraceHeader(trace: TraceDetail, p: Palette, width: number)
     trace.userId ? `user ${trace.userId}` : '',
   ].filter(Boolean);
   lines.push(p.dim(truncate(facts.join('  '), width)));
+  if (trace.rootOverdue) {
+    const note = `no root span: its last span arrived ${formatTime(new Date(trace.lastWriteAt))} and the root never came; the client most likely dropped it (README, MLflow)`;
+    lines.push(p.red(truncate(note, width)));
+  }
   if (trace.requestPreview) lines.push(truncate(`request:  ${oneLine(trace.requestPreview)}`, width));
   if (trace.responsePreview) lines.push(truncate(`response: ${oneLine(trace.responsePreview)}`, width));
   return lines;

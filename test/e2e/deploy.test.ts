@@ -169,6 +169,16 @@ describe('deploy/docker-compose.yml', () => {
       withExample.stdout,
       /DATABASE_URL: postgres:\/\/tracebridge:change-me@postgres:5432\/tracebridge/,
     );
+
+    // The collector profile: the collector in front, its queue on a volume it can write.
+    const withCollector = compose(['--env-file', 'deploy/.env.example', '--profile', 'collector']);
+    assert.equal(withCollector.status, 0, withCollector.stderr);
+    assert.match(withCollector.stdout, /otel-collector:/);
+    assert.match(withCollector.stdout, /image: otel\/opentelemetry-collector-contrib:/);
+    assert.match(withCollector.stdout, /otel-collector\.yaml:\/etc\/otelcol-contrib\/config\.yaml:ro/);
+    assert.match(withCollector.stdout, /collector-queue:\/var\/lib\/otelcol\/file_storage:rw/);
+    assert.match(withCollector.stdout, /condition: service_completed_successfully/);
+    assert.match(withCollector.stdout, /127\.0\.0\.1:14317:4317/);
   });
 
   it('publishes the ports the image exposes, and the collector config forwards to them', () => {
@@ -181,6 +191,11 @@ describe('deploy/docker-compose.yml', () => {
     assert.match(collector, /^ {2}otlphttp\/tracebridge:\n {4}endpoint: http:\/\/tracebridge:4318$/m);
     assert.match(collector, /^ {4}traces:\n(?: {6}.*\n)*? {6}exporters: \[otlp\/tracebridge\]$/m);
     assert.match(collector, /^ {4}logs:\n(?: {6}.*\n)*? {6}exporters: \[otlphttp\/tracebridge\]$/m);
+    // Long outages: both exporters queue on disk (file_storage) and never give up on a batch.
+    assert.match(collector, /^ {2}file_storage\/queue:\n {4}directory: \/var\/lib\/otelcol\/file_storage$/m);
+    assert.match(collector, /^ {2}extensions: \[file_storage\/queue\]$/m);
+    assert.equal(collector.match(/^ {6}storage: file_storage\/queue$/gm)?.length, 2);
+    assert.equal(collector.match(/^ {6}max_elapsed_time: 0$/gm)?.length, 2);
   });
 });
 

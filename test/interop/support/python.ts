@@ -1,7 +1,8 @@
 /**
- * The interop suite's Python environment: one venv in test/interop/.venv (git-ignored), created with
+ * The interop suite's Python environments: the main venv in test/interop/.venv (git-ignored), created with
  * `python3 -m venv` and filled with `pip install -r test/interop/python/requirements.txt` (pinned versions) from
- * the normal package index. Idempotent: a stamp file holds the hash of the requirements and the interpreter
+ * the normal package index, and one more per client whose pins conflict with it (test/interop/.venv-livekit from
+ * requirements-livekit.txt). Idempotent: a stamp file holds the hash of the requirements and the interpreter
  * version, and nothing is installed while it matches. Test files run in parallel processes, so creation is
  * serialized by a lock directory; a second file waits for the first to finish.
  *
@@ -10,16 +11,32 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const INTEROP_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const PYTHON_DIR = join(INTEROP_DIR, 'python');
 export const VENV_DIR = join(INTEROP_DIR, '.venv');
 export const REQUIREMENTS = join(PYTHON_DIR, 'requirements.txt');
-const STAMP = join(VENV_DIR, '.tracebridge-requirements.sha256');
-const LOCK = join(INTEROP_DIR, '..', '.tmp', 'interop-venv.lock');
-const VENV_PYTHON = join(VENV_DIR, 'bin', 'python');
+
+/** One venv and the pinned requirements it is made from. */
+export interface PythonEnv {
+  dir: string;
+  requirements: string;
+}
+
+/** The suite's venv; clients whose pins cannot share it have their own (e.g. LIVEKIT_ENV). */
+export const MAIN_ENV: PythonEnv = { dir: VENV_DIR, requirements: REQUIREMENTS };
+/** livekit-agents needs OpenTelemetry >= 1.43, which the main venv holds back (requirements-livekit.txt). */
+export const LIVEKIT_ENV: PythonEnv = {
+  dir: join(INTEROP_DIR, '.venv-livekit'),
+  requirements: join(PYTHON_DIR, 'requirements-livekit.txt'),
+};
+
+const stampOf = (env: PythonEnv) => join(env.dir, '.tracebridge-requirements.sha256');
+const lockOf = (env: PythonEnv) =>
+  join(INTEROP_DIR, '..', '.tmp', `interop-${basename(env.dir).replace(/^\./, '')}.lock`);
+const pythonOf = (env: PythonEnv) => join(env.dir, 'bin', 'python');
 
 /** Creating the venv and installing mlflow + autogen + OTel takes a few minutes on a cold pip cache. */
 export const VENV_TIMEOUT_MS = 15 * 60_000;
@@ -90,36 +107,40 @@ function basePython(): string {
   return process.env.INTEROP_PYTHON ?? 'python3';
 }
 
-async function wantedStamp(): Promise<string> {
+async function wantedStamp(env: PythonEnv): Promise<string> {
   const version = assertOk(
     'python --version',
     await run(basePython(), ['-c', 'import sys; print(sys.version)'], { timeoutMs: 30_000 }),
   ).stdout.trim();
-  return createHash('sha256').update(readFileSync(REQUIREMENTS)).update('\0').update(version).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(env.requirements))
+    .update('\0')
+    .update(version)
+    .digest('hex');
 }
 
-function readStamp(): string | null {
+function readStamp(env: PythonEnv): string | null {
   try {
-    return existsSync(VENV_PYTHON) ? readFileSync(STAMP, 'utf8').trim() : null;
+    return existsSync(pythonOf(env)) ? readFileSync(stampOf(env), 'utf8').trim() : null;
   } catch {
     return null;
   }
 }
 
-async function acquireLock(deadline: number): Promise<() => void> {
-  mkdirSync(join(LOCK, '..'), { recursive: true });
+async function acquireLock(lock: string, deadline: number): Promise<() => void> {
+  mkdirSync(join(lock, '..'), { recursive: true });
   for (;;) {
     try {
-      mkdirSync(LOCK);
-      return () => rmSync(LOCK, { recursive: true, force: true });
+      mkdirSync(lock);
+      return () => rmSync(lock, { recursive: true, force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A lock older than the install timeout was left by a killed run.
       try {
-        if (Date.now() - statSync(LOCK).mtimeMs > VENV_TIMEOUT_MS)
-          rmSync(LOCK, { recursive: true, force: true });
+        if (Date.now() - statSync(lock).mtimeMs > VENV_TIMEOUT_MS)
+          rmSync(lock, { recursive: true, force: true });
       } catch {}
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -129,31 +150,35 @@ async function acquireLock(deadline: number): Promise<() => void> {
  * Makes sure the venv exists with the pinned requirements and returns its python. Safe to call from every test
  * file at once.
  */
-export async function ensurePythonEnv(log: (msg: string) => void = () => {}): Promise<string> {
+export async function ensurePythonEnv(
+  log: (msg: string) => void = () => {},
+  env: PythonEnv = MAIN_ENV,
+): Promise<string> {
   const deadline = Date.now() + VENV_TIMEOUT_MS;
-  const wanted = await wantedStamp();
-  if (readStamp() === wanted) return VENV_PYTHON;
-  const release = await acquireLock(deadline);
+  const wanted = await wantedStamp(env);
+  const python = pythonOf(env);
+  if (readStamp(env) === wanted) return python;
+  const release = await acquireLock(lockOf(env), deadline);
   try {
-    if (readStamp() === wanted) return VENV_PYTHON;
+    if (readStamp(env) === wanted) return python;
     const left = () => Math.max(1000, deadline - Date.now());
-    if (!existsSync(VENV_PYTHON)) {
-      rmSync(VENV_DIR, { recursive: true, force: true });
-      log(`creating ${VENV_DIR}`);
-      assertOk('python3 -m venv', await run(basePython(), ['-m', 'venv', VENV_DIR], { timeoutMs: left() }));
+    if (!existsSync(python)) {
+      rmSync(env.dir, { recursive: true, force: true });
+      log(`creating ${env.dir}`);
+      assertOk('python3 -m venv', await run(basePython(), ['-m', 'venv', env.dir], { timeoutMs: left() }));
     }
-    rmSync(STAMP, { force: true });
-    log(`pip install -r ${REQUIREMENTS}`);
+    rmSync(stampOf(env), { force: true });
+    log(`pip install -r ${env.requirements}`);
     const pipEnv = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
     assertOk(
       'pip install',
-      await run(VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', '-r', REQUIREMENTS], {
+      await run(python, ['-m', 'pip', 'install', '--quiet', '-r', env.requirements], {
         env: pipEnv,
         timeoutMs: left(),
       }),
     );
-    writeFileSync(STAMP, `${wanted}\n`);
-    return VENV_PYTHON;
+    writeFileSync(stampOf(env), `${wanted}\n`);
+    return python;
   } finally {
     release();
   }
