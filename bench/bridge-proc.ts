@@ -61,7 +61,7 @@ export function sourceDigest(): string {
 
 export interface BridgeOptions {
   build: BridgeBuild;
-  /** DATABASE_URL; null = embedded PGlite in `dataDir`. */
+  /** DATABASE_URL; null = the embedded PostgreSQL in `dataDir`. */
   databaseUrl: string | null;
   dataDir?: string;
   /** Extra TRACEBRIDGE_* settings. */

@@ -9,7 +9,7 @@
  * the bridge's CPU and peak RSS (/proc), Postgres's and the generator's CPU. In the same invocation it measures
  * the ceiling (COPY of the identical rows into the same schema, bench/copy.ts; before the bridge runs and again
  * after them, and the ratio takes the mean of the two), latency at half the maximum throughput, behaviour at
- * twice it (backpressure answers, retries, nothing lost), the embedded PGlite store, and bytes on
+ * twice it (backpressure answers, retries, nothing lost), the embedded PostgreSQL against the same run's external one, and bytes on
  * disk per span.
  *
  * Flags:
@@ -18,7 +18,8 @@
  *   --seconds 10 --warmup 3   timed window and the warm-up before it
  *   --message-kb 1,10         chat message size per CHAT_MODEL span; the first size gets the whole matrix, the
  *                             others the first protocol at its best client count
- *   --embedded                only the embedded PGlite store (the matrix at the first size)
+ *   --embedded                only embedded against external PostgreSQL: the matrix at the first size, each
+ *                             point run on both
  *   --no-ceiling --no-half --no-overload --no-embedded --no-sizes   skip parts of the full suite
  *   --no-mlflow               skip the comparison with MLflow's own OTLP endpoint (bench/mlflow.ts: a pinned
  *                             `mlflow server` on the same Postgres, at 4 and 16 clients; its venv takes ~1 min once)
@@ -51,6 +52,8 @@ import { databaseUrl, startBenchPostgres } from './pg.js';
 import { machineDescription } from './proc.js';
 import {
   ceilingTable,
+  embeddedPairs,
+  embeddedTable,
   fmtInt,
   mlflowTable,
   profileDirectory,
@@ -87,6 +90,8 @@ async function main(): Promise<void> {
   if (opts.smoke) tempDirs.add(tmpRoot);
   try {
     if (opts.embeddedOnly) {
+      // The external server too: the embedded figures are compared with it in the same run.
+      await startPostgres(ctx);
       await runEmbeddedMatrix(ctx, results);
     } else {
       await startPostgres(ctx);
@@ -187,16 +192,17 @@ async function runEmbeddedMatrix(ctx: Context, results: Results): Promise<void> 
   const kb0 = opts.messageKb[0]!;
   for (const protocol of opts.protocols)
     for (const clients of opts.clients)
-      results.runs.push(
-        await measure(ctx, {
-          label: `embedded ${protocol} c${clients}`,
-          protocol,
-          clients,
-          messageKb: kb0,
-          embedded: true,
-          storage: true,
-        }),
-      );
+      for (const embedded of [false, true])
+        results.runs.push(
+          await measure(ctx, {
+            label: `${embedded ? 'embedded' : 'external'} ${protocol} c${clients}`,
+            protocol,
+            clients,
+            messageKb: kb0,
+            embedded,
+            storage: true,
+          }),
+        );
 }
 
 async function runCeilings(ctx: Context, results: Results): Promise<void> {
@@ -383,6 +389,9 @@ function reportText(
     ...statementRuns(runs).flatMap((r) => ['### Where Postgres spends its time', '', statementsTable(r), '']),
     ...(runs.some((r) => r.storage) ? ['### Bytes on disk per span', '', storageTable(runs, ctx), ''] : []),
     ...(mlflowRuns.length ? ['### MLflow comparison', '', mlflowTable(mlflowRuns, runs), ''] : []),
+    ...(embeddedPairs(runs).length
+      ? ['### Embedded against external PostgreSQL', '', embeddedTable(runs), '']
+      : []),
     ...(!opts.embeddedOnly ? ['### Targets (issue 6)', '', targetsTable(ctx, runs, ceilings), ''] : []),
     ...(profileText ? ['### Profile of the bridge (--cpu-prof)', '', profileText, ''] : []),
     `total bench time ${((Date.now() - started) / 1000).toFixed(0)} s (message sizes: ${opts.messageKb.join(', ')} KB; first: ${kb0} KB)`,

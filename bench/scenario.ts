@@ -1,13 +1,14 @@
 /**
- * One bench run: a load generator against the bridge (or PGlite), its timed window measured from Postgres — spans
+ * One bench run: a load generator against the bridge (on the external or the embedded PostgreSQL), its timed window measured from Postgres — spans
  * committed, latency, CPU of every process, peak RSS, Postgres time per statement, bytes on disk.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { connectionUrl, readCredentials } from '../store/embedded/credentials.js';
 import { type BridgeProcess, freePorts, ROOT, startBridgeProcess } from './bridge-proc.js';
 import { children, tempDirs } from './cleanup.js';
 import type { LoadgenConfig, LoadgenResult, Protocol } from './loadgen.js';
@@ -281,16 +282,16 @@ export async function runScenario(ctx: Context, s: Scenario): Promise<RunResult>
   const encodingBytes = s.protocol === 'http-json' ? template.json.length : template.protobuf.length;
   console.log(
     `\n[${n}] ${s.label}: ${s.protocol}, ${s.rate ? `open loop ${Math.round(s.rate)} spans/s, ≤${s.clients} in flight` : `${s.clients} client(s)`}, ` +
-      `${s.messageKb} KB messages, ${s.embedded ? 'embedded PGlite' : 'PostgreSQL'}`,
+      `${s.messageKb} KB messages, ${s.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}`,
   );
 
-  // A fresh database (or PGlite directory) and a fresh bridge process per run: peak RSS and table sizes are
+  // A fresh database (or embedded data directory) and a fresh bridge process per run: peak RSS and table sizes are
   // this run's own.
   let url: string | null = null;
   let dataDir: string | null = null;
   const dbName = `bench_run_${n}`;
   if (s.embedded) {
-    dataDir = mkdtempSync(join(tmpdir(), 'tracebridge-bench-pglite-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'tracebridge-bench-embedded-'));
     tempDirs.add(dataDir);
   } else {
     await ctx.admin!.query('CHECKPOINT');
@@ -340,7 +341,12 @@ export async function runScenario(ctx: Context, s: Scenario): Promise<RunResult>
     counter = new pg.Client(
       url
         ? { connectionString: url }
-        : { host: '127.0.0.1', port: bridge.pgPort!, user: 'postgres', database: 'postgres' },
+        : {
+            connectionString: connectionUrl(readCredentials(dataDir!)!.owner, {
+              host: '127.0.0.1',
+              port: bridge.pgPort!,
+            }),
+          },
     );
     // The embedded wire port closes with the bridge: an idle client must not crash the bench then.
     counter.on('error', () => {});
@@ -369,7 +375,9 @@ export async function runScenario(ctx: Context, s: Scenario): Promise<RunResult>
       gen.child.send({ type: 'mark' });
       const bridgeCpu = cpuSeconds(bridge!.pid);
       const mainThread = threadCpuSeconds(bridge!.pid);
-      const pgCpu = ctx.pg ? treeCpuSeconds(ctx.pg.pid()) : 0;
+      // The embedded server is the bridge's child process (the postmaster and its backends).
+      const pgPid = s.embedded ? childPostmaster(bridge!.pid) : (ctx.pg?.pid() ?? null);
+      const pgCpu = pgPid ? treeCpuSeconds(pgPid) : 0;
       const machine = machineCpu();
       const count = await countCommitted(counter!);
       return { t, bridgeCpu, mainThread, pgCpu, machine, count };
@@ -410,7 +418,7 @@ export async function runScenario(ctx: Context, s: Scenario): Promise<RunResult>
       offeredSpansPerSecond: s.rate ? (lg.window.offered * template.spans) / wall : null,
       bridgeCpu: (b.bridgeCpu - a.bridgeCpu) / wall,
       bridgeMainThread: (b.mainThread - a.mainThread) / wall,
-      pgCpu: ctx.pg ? (b.pgCpu - a.pgCpu) / wall : null,
+      pgCpu: ctx.pg || s.embedded ? (b.pgCpu - a.pgCpu) / wall : null,
       loadgenCpu: lg.window.cpuSeconds / wall,
       machineBusy: (b.machine.busy - a.machine.busy) / wall,
       bridgePeakRssMb: peak / 1024 / 1024,
@@ -454,4 +462,19 @@ export async function runScenario(ctx: Context, s: Scenario): Promise<RunResult>
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (!s.embedded) await ctx.admin!.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   }
+}
+
+/** The embedded PostgreSQL's postmaster: the bridge's child process named postgres. */
+function childPostmaster(bridgePid: number): number | null {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === bridgePid && stat.includes('(postgres)')) return Number(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return null;
 }

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type * as grpc from '@grpc/grpc-js';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Admission } from '../ingest/admission.js';
 import { type ApiKeyEntry, ApiKeys, parseApiKeysEnv, parseApiKeysFile } from '../ingest/auth.js';
@@ -21,6 +23,8 @@ import { MapWorkers } from '../pipeline/map-workers.js';
 import { joinEvents } from '../pipeline/raw-span.js';
 import { TracePipeline } from '../pipeline/trace-pipeline.js';
 import { BatchWriter } from '../store/batch-writer.js';
+import { EmbeddedStartError } from '../store/embedded/errors.js';
+import { LockedError, lockHolder } from '../store/embedded/lock.js';
 import { Experiments } from '../store/experiments.js';
 import { isMigrated, migrate } from '../store/migrate.js';
 import { isRetryableDbError } from '../store/write-errors.js';
@@ -67,9 +71,49 @@ function loadSecrets(config: Config): { apiKeys: ApiKeys; tls: TlsFiles | undefi
   return { apiKeys: new ApiKeys(entries), tls };
 }
 
+/** A receiver that cannot listen: one line naming the setting (grpc-js words it differently from node:net). */
+function listenFailure(err: unknown, setting: string, host: string, port: number): unknown {
+  const text = `${(err as Error)?.message ?? err} ${(err as { code?: string })?.code ?? ''}`;
+  if (/EADDRINUSE|address already in use/i.test(text)) {
+    return new ConfigError(`${setting}: port ${port} on ${host} is already in use`);
+  }
+  if (/EACCES|permission denied/i.test(text)) {
+    return new ConfigError(
+      `${setting}: no permission to listen on port ${port} (ports below 1024 need privileges)`,
+    );
+  }
+  if (/ENOTFOUND|EAI_AGAIN|name resolution|DNS resolution/i.test(text)) {
+    return new ConfigError(`TRACEBRIDGE_HOST: host ${JSON.stringify(host)} does not resolve`);
+  }
+  if (/EADDRNOTAVAIL|cannot assign requested address/i.test(text)) {
+    return new ConfigError(`TRACEBRIDGE_HOST: ${host} is not an address of this machine`);
+  }
+  return err;
+}
+
+/** Fails before the database starts (seconds, for the embedded one) when a receiver's port cannot be had. */
+async function checkPortFree(setting: string, host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err) => reject(listenFailure(err, setting, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
   const { apiKeys, tls } = loadSecrets(config);
-  const { db, description, wirePort } = await openDatabase(config, log);
+  // A second bridge on the same data directory (and so, usually, the same ports) is told about the directory.
+  if (!config.databaseUrl) {
+    const dataDir = resolve(config.dataDir);
+    const holder = lockHolder(dataDir);
+    if (holder !== null)
+      throw new EmbeddedStartError('TRACEBRIDGE_DATA_DIR', new LockedError(dataDir, holder).message);
+  }
+  await checkPortFree('TRACEBRIDGE_HTTP_PORT', config.host, config.httpPort);
+  await checkPortFree('TRACEBRIDGE_GRPC_PORT', config.host, config.grpcPort);
+  const database = await openDatabase(config, log);
+  const { db, description } = database;
   const metrics = new BridgeMetrics();
 
   // A database that is down at start must not keep the receivers down: they answer 503 until it is migrated.
@@ -89,13 +133,18 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       );
     }
   };
-  await tryMigrate();
+  try {
+    await tryMigrate();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
 
   const lifecycle = { stopping: false };
   const writer = new BatchWriter(db, {
     maxBatchSpans: config.batchMaxSpans,
     lingerMs: config.batchLingerMs,
-    concurrency: db.kind === 'pglite' ? 1 : config.writers,
+    concurrency: config.writers,
     onCommit: (info) => {
       metrics.batchSpans.observe(info.spans);
       metrics.commitSeconds.observe(info.ms / 1000);
@@ -143,15 +192,22 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     tls,
   };
 
-  let http: { server: Server; port: number };
+  // grpc-js writes its own errors to stderr (a failed bind is a second line after ours): into our log instead.
+  grpc.setLogger({
+    error: (...args: unknown[]) => log.debug({ grpc: args.map(String).join(' ') }, 'grpc-js'),
+  });
+  let http: { server: Server; port: number } | undefined;
   let grpcServer: { server: grpc.Server; port: number };
   try {
     http = await startHttpReceiver({ ...deps, port: config.httpPort, readiness, lifecycle, log });
     grpcServer = await startGrpcReceiver({ ...deps, port: config.grpcPort, log });
   } catch (err) {
+    http?.server.close();
     await mapWorkers?.close();
-    await db.close();
-    throw err;
+    await database.close();
+    throw http
+      ? listenFailure(err, 'TRACEBRIDGE_GRPC_PORT', config.host, config.grpcPort)
+      : listenFailure(err, 'TRACEBRIDGE_HTTP_PORT', config.host, config.httpPort);
   }
   const retention =
     config.retentionDays > 0
@@ -179,7 +235,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   return {
     httpPort: http.port,
     grpcPort: grpcServer.port,
-    pgPort: wirePort,
+    pgPort: database.pgPort,
     metrics,
     stop() {
       stopped ??= (async () => {
@@ -195,7 +251,8 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
         await Promise.all([httpClosed, grpcClosed, retention?.stop()]);
         await writer.drain();
         await mapWorkers?.close();
-        await db.close();
+        // Closes the pool, then (embedded) stops the server with a fast shutdown: nothing is left listening.
+        await database.close();
         log.info('tracebridge stopped');
       })();
       return stopped;

@@ -66,6 +66,7 @@ const SETTINGS = [
     parse: text,
     fallback: './.tracebridge',
   },
+  { key: 'pgHost', env: 'TRACEBRIDGE_PG_HOST', flag: '--pg-host', parse: text, fallback: '127.0.0.1' },
   { key: 'pgPort', env: 'TRACEBRIDGE_PG_PORT', flag: '--pg-port', parse: port, fallback: 5433 },
   {
     key: 'maxBodyBytes',

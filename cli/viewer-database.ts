@@ -1,14 +1,15 @@
 /**
- * The database the terminal viewer reads. With DATABASE_URL, that server. Without it the data is in the embedded
- * PGlite directory, which only one process may open: when the bridge is running it owns the directory and serves
- * it on the wire port, so the viewer connects there first and opens the directory itself only when nothing
- * listens (the bridge is stopped).
+ * The database the terminal viewer reads. With DATABASE_URL, that server. Without it, the embedded server of the
+ * data directory: the running bridge's, or one started for the command when the bridge is stopped (holding the
+ * directory's lock meanwhile). The viewer reads as the read-only role.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import pg from 'pg';
 import type { Queryable } from '../store/db.js';
-import { openEmbedded } from '../store/pglite.js';
+import { useEmbedded } from '../store/embedded/attach.js';
+import { isInitialised } from '../store/embedded/cluster.js';
+import { EmbeddedStartError } from '../store/embedded/errors.js';
+import { lockHolder } from '../store/embedded/lock.js';
 import { type Config, redactUrl } from './config.js';
 
 export interface ViewerDatabase {
@@ -22,11 +23,10 @@ export interface ViewerDatabase {
 export class ViewerDatabaseError extends Error {}
 
 const CONNECT_TIMEOUT_MS = 5000;
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
-async function connectClient(target: pg.ClientConfig): Promise<pg.Client> {
+async function connectClient(connectionString: string): Promise<pg.Client> {
   const client = new pg.Client({
-    ...target,
+    connectionString,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'tracebridge-viewer',
   });
@@ -36,7 +36,7 @@ async function connectClient(target: pg.ClientConfig): Promise<pg.Client> {
   return client;
 }
 
-function clientDatabase(client: pg.Client, description: string): ViewerDatabase {
+function clientDatabase(client: pg.Client, description: string, after: () => Promise<void>): ViewerDatabase {
   return {
     description,
     db: {
@@ -48,50 +48,42 @@ function clientDatabase(client: pg.Client, description: string): ViewerDatabase 
         await client.query(sql);
       },
     },
-    close: () => client.end(),
+    async close() {
+      await client.end();
+      await after();
+    },
   };
 }
-
-const errorCode = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
 
 export async function openViewerDatabase(config: Config): Promise<ViewerDatabase> {
   if (config.databaseUrl) {
     const description = `postgres ${redactUrl(config.databaseUrl)}`;
     try {
-      return clientDatabase(await connectClient({ connectionString: config.databaseUrl }), description);
+      return clientDatabase(await connectClient(config.databaseUrl), description, async () => {});
     } catch (err) {
       throw new ViewerDatabaseError(`cannot connect to ${description}: ${(err as Error).message}`);
     }
   }
 
-  // The bridge serves the wire port on TRACEBRIDGE_HOST; a wildcard address is reachable on loopback.
-  const host = WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host;
-  const wireUrl = `postgres://postgres@${host.includes(':') ? `[${host}]` : host}:${config.pgPort}/postgres`;
-  if (config.pgPort !== 0) {
-    try {
-      const client = await connectClient({
-        host,
-        port: config.pgPort,
-        user: 'postgres',
-        database: 'postgres',
-      });
-      return clientDatabase(client, `the running bridge at ${wireUrl}`);
-    } catch (err) {
-      // Only "nothing listens" means the bridge is stopped; anything else (a different server on that port,
-      // a timeout) must not make us open a directory that a running bridge may own.
-      if (errorCode(err) !== 'ECONNREFUSED') {
-        throw new ViewerDatabaseError(`cannot read from ${wireUrl}: ${(err as Error).message}`);
-      }
-    }
-  }
-
   const dataDir = resolve(config.dataDir);
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+  if (lockHolder(dataDir) === null && !isInitialised(dataDir)) {
     throw new ViewerDatabaseError(
-      `no tracebridge data found: nothing listens on ${wireUrl} and ${dataDir} holds no ` +
-        'embedded database. Start the bridge (npm start), or set DATABASE_URL / TRACEBRIDGE_DATA_DIR.',
+      `no tracebridge data found: ${dataDir} holds no embedded database and no bridge uses it. ` +
+        'Start the bridge (npm start), or set DATABASE_URL / TRACEBRIDGE_DATA_DIR.',
     );
   }
-  const db = await openEmbedded({ dataDir });
-  return { db, description: `embedded PGlite in ${dataDir}`, close: () => db.close() };
+  let embedded: Awaited<ReturnType<typeof useEmbedded>>;
+  try {
+    embedded = await useEmbedded({ dataDir, host: config.pgHost, port: config.pgPort });
+  } catch (err) {
+    if (err instanceof EmbeddedStartError) throw new ViewerDatabaseError(err.message);
+    throw err;
+  }
+  try {
+    const client = await connectClient(embedded.readerUrl);
+    return clientDatabase(client, embedded.description, () => embedded.close());
+  } catch (err) {
+    await embedded.close();
+    throw new ViewerDatabaseError(`cannot read from ${embedded.description}: ${(err as Error).message}`);
+  }
 }

@@ -18,6 +18,8 @@ export class BodyError extends Error {
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 const inflateRaw = promisify(zlib.inflateRaw);
+// Node ≥ 22.15 (zlib zstd; the supported minimum is higher): the OpenTelemetry Collector's exporters can send zstd.
+const zstdDecompress = promisify(zlib.zstdDecompress);
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -34,7 +36,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
-/** Undo Content-Encoding (gzip, deflate, identity), stopping at `limit` decompressed bytes. */
+/** Undo Content-Encoding (gzip, deflate, zstd, identity), stopping at `limit` decompressed bytes. */
 export async function decodeContent(
   body: Buffer,
   encoding: string | undefined,
@@ -44,6 +46,7 @@ export async function decodeContent(
   if (enc === '' || enc === 'identity') return body;
   try {
     if (enc === 'gzip' || enc === 'x-gzip') return await gunzip(body, { maxOutputLength: limit });
+    if (enc === 'zstd') return await zstdDecompress(body, { maxOutputLength: limit });
     if (enc === 'deflate') {
       // RFC 9110 deflate is zlib-wrapped, but some clients send raw deflate: accept both.
       try {
@@ -61,7 +64,7 @@ export async function decodeContent(
   }
   throw new BodyError(
     'unsupported_encoding',
-    `unsupported Content-Encoding "${encoding}" (use gzip or deflate)`,
+    `unsupported Content-Encoding "${encoding}" (use gzip, deflate or zstd)`,
   );
 }
 

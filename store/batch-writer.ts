@@ -1,7 +1,7 @@
 /**
  * Group commit. Requests enqueue their span records and wait; a writer loop takes whatever is waiting (up to
  * maxBatchSpans, or after lingerMs once something waits), writes it in one transaction and answers every waiter
- * only after COMMIT. Several loops may run at once on Postgres (one connection each); PGlite has one connection.
+ * only after COMMIT. Several loops may run at once (one connection each).
  *
  * A failed batch is split into its requests and retried one request per transaction, so one request whose data
  * the database refuses cannot fail the others that shared its batch.

@@ -1,6 +1,6 @@
 /**
- * The one small database interface both back ends implement (node-postgres and embedded PGlite), so every store
- * module and every integration test runs unchanged on either.
+ * The one small database interface the store runs on (store/postgres.ts implements it with node-postgres, for an
+ * external server and the embedded one alike), so store modules do not depend on the driver.
  */
 export interface QueryResult<R> {
   rows: R[];
@@ -30,7 +30,7 @@ export interface Transaction extends Queryable {
 }
 
 export interface Database extends Transaction {
-  readonly kind: 'postgres' | 'pglite';
+  readonly kind: 'postgres';
   /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * Read queries for the terminal viewer (`tracebridge traces` / `tracebridge trace`). Values are normalized here so
- * callers see the same types from node-postgres (int8 as string) and PGlite (int8 as number): counts and tokens
- * as numbers, exact nanosecond timestamps as decimal strings.
+ * callers see plain types whatever the driver returns (node-postgres gives int8 as string): counts and tokens as
+ * numbers, exact nanosecond timestamps as decimal strings.
  */
 import type { Queryable } from './db.js';
 

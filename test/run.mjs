@@ -39,6 +39,7 @@ if (!env.TEST_DATABASE_URL) {
 } else {
   console.log('test: using TEST_DATABASE_URL');
 }
+console.log(`test: node ${process.version}`);
 if (!interop)
   console.log('test: interop suite skipped here; run `npm run test:interop` (CI runs it after npm test)');
 

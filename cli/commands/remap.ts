@@ -1,5 +1,6 @@
 /** `tracebridge remap [--experiment NAME] [--all] [--batch N] [database options]`. */
 import { pino } from 'pino';
+import { EmbeddedStartError } from '../../store/embedded/errors.js';
 import { migrate } from '../../store/migrate.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../database.js';
@@ -37,8 +38,15 @@ export async function remapCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const log = pino({ level: config.logLevel, base: { service: 'tracebridge' } });
-  // Embedded mode opens the data directory itself: run remap while the bridge is stopped (or set DATABASE_URL).
-  const { db } = await openDatabase({ ...config, pgPort: 0 }, log);
+  // Embedded mode: the running bridge's server, or one started for this command.
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    opened = await openDatabase(config, log, { shared: true });
+  } catch (err) {
+    if (err instanceof EmbeddedStartError) return usageError(err.message);
+    throw err;
+  }
+  const { db } = opened;
   try {
     await migrate(db);
     await remap(
@@ -51,7 +59,7 @@ export async function remapCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tracebridge remap: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    await db.close();
+    await opened.close();
   }
 }
 

@@ -2,17 +2,21 @@
  * deploy/ without a Docker engine: the compose file is validated with `docker-compose config`, and the bridge is
  * started exactly as the image's CMD does — `npm run build` output laid out as the Dockerfile's runtime stage
  * copies it, the Dockerfile's ENV (only TRACEBRIDGE_HOST is 127.0.0.1 instead of 0.0.0.0), a real Postgres — then
- * /healthz, /readyz, the image's HEALTHCHECK command and an OTLP export are checked.
+ * /healthz, /readyz, the image's HEALTHCHECK command and an OTLP export are checked; and, without DATABASE_URL, the
+ * embedded PostgreSQL running as the image's non-root user with its data in the /data stand-in.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -269,8 +273,11 @@ describe('the container command against a real Postgres', () => {
     for (const name of imported) assert.ok(name in pkg.dependencies, `${name} is a production dependency`);
   });
 
-  /** Starts the image's CMD in the runtime layout with the image's ENV (plus `extra`); stop() sends SIGTERM. */
-  async function startImage(extra: Record<string, string> = {}) {
+  /**
+   * Starts the image's CMD in the runtime layout with the image's ENV (plus `extra`; an empty value unsets), as
+   * `user` when given; stop() sends SIGTERM.
+   */
+  async function startImage(extra: Record<string, string> = {}, user?: { uid: number; gid: number }) {
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
     Object.assign(env, runtime.env, {
@@ -281,9 +288,15 @@ describe('the container command against a real Postgres', () => {
       TRACEBRIDGE_GRPC_PORT: String(grpcPort),
       ...extra,
     });
+    for (const [k, v] of Object.entries(env)) if (v === '') delete env[k];
     const [cmd, ...args] = runtime.cmd!;
     assert.equal(cmd, 'node');
-    const child = spawn(process.execPath, args, { cwd: stageDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: stageDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(user ?? {}),
+    });
     let output = '';
     const collect = (d: Buffer) => {
       output += d.toString();
@@ -345,6 +358,69 @@ describe('the container command against a real Postgres', () => {
       assert.equal(await image.stop(), 0, image.output());
     } finally {
       if (image.child.exitCode === null) image.child.kill('SIGKILL');
+    }
+  });
+
+  it('without DATABASE_URL runs the embedded PostgreSQL as the non-root user, data in the /data volume', async (t) => {
+    assert.equal(runtime.env.TRACEBRIDGE_DATA_DIR, '/data');
+    // /data as the image makes it (owned by its USER, 0700); as root here, `nobody` stands in for that user — when
+    // it can reach this checkout's node and node_modules (not under a private /root): else root runs the CMD and
+    // the server runs as `postgres`, the image's behaviour when started as root.
+    const volume = mkdtempSync(join(tmpdir(), 'tracebridge-image-data-'));
+    const asRoot = process.getuid?.() === 0;
+    const nobody = { uid: 65534, gid: 65534 };
+    const reachable =
+      asRoot &&
+      spawnSync(
+        'sh',
+        [
+          '-c',
+          'test -x "$0" && test -r "$1"',
+          process.execPath,
+          join(ROOT, 'node_modules', 'pg', 'package.json'),
+        ],
+        nobody,
+      ).status === 0;
+    const user = reachable ? nobody : undefined;
+    if (asRoot && !reachable) t.diagnostic('the checkout is closed to other users: the CMD ran as root');
+    if (user) {
+      chownSync(volume, user.uid, user.gid);
+      chmodSync(stageDir, 0o755);
+    }
+    const image = await startImage(
+      { DATABASE_URL: '', TRACEBRIDGE_DATA_DIR: volume, TRACEBRIDGE_PG_PORT: String(await freePort()) },
+      user,
+    );
+    try {
+      const base = `http://127.0.0.1:${image.httpPort}`;
+      await waitForStatus(`${base}/readyz`, 200, image.child, image.output);
+      assert.match(image.output(), /embedded PostgreSQL 17 in /);
+      const traceId = hexId(16);
+      const res = await fetch(`${base}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: protobufRequest([
+          {
+            resource: { 'service.name': 'container' },
+            spans: [
+              { traceId, spanId: hexId(8), name: 'embedded', start: 1_000_000_000n, end: 2_000_000_000n },
+            ],
+          },
+        ]),
+      });
+      assert.equal(res.status, 200, await res.text());
+      assert.equal(await image.stop(), 0, image.output());
+      // The cluster and its credentials belong to the image's user, in the volume.
+      const cluster = statSync(join(volume, 'postgres'));
+      const creds = statSync(join(volume, 'credentials.json'));
+      if (user) {
+        assert.equal(cluster.uid, user.uid);
+        assert.equal(creds.uid, user.uid);
+      } else assert.notEqual(cluster.uid, 0, 'PostgreSQL never runs as root');
+      assert.equal(creds.mode & 0o777, 0o600);
+    } finally {
+      if (image.child.exitCode === null) image.child.kill('SIGKILL');
+      rmSync(volume, { recursive: true, force: true });
     }
   });
 

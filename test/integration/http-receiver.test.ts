@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import type { RunningBridge } from '../../cli/bridge.js';
 import { ExportTraceServiceResponse, RetryInfo, RpcStatus } from '../../proto/otlp.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
@@ -81,6 +81,7 @@ describe('OTLP/HTTP receiver', () => {
   for (const [encoding, compress] of [
     ['gzip', gzipSync],
     ['deflate', deflateSync],
+    ['zstd', zstdCompressSync],
   ] as const) {
     it(`accepts Content-Encoding: ${encoding} for both payload formats`, async () => {
       const a = oneSpan();
@@ -140,6 +141,13 @@ describe('OTLP/HTTP receiver', () => {
     assert.ok(bomb.length < LIMIT);
     const res = await postOtlp(bridge.httpPort, '/v1/traces', bomb, { ...PB, 'content-encoding': 'gzip' });
     assert.equal(res.status, 413);
+    const zstdBomb = zstdCompressSync(Buffer.alloc(LIMIT * 8, 0));
+    assert.ok(zstdBomb.length < LIMIT);
+    const zres = await postOtlp(bridge.httpPort, '/v1/traces', zstdBomb, {
+      ...PB,
+      'content-encoding': 'zstd',
+    });
+    assert.equal(zres.status, 413);
   });
 
   it('415 for an unsupported content type or encoding', async () => {

@@ -1,6 +1,6 @@
 /**
  * The SQL views and every cookbook query in docs/queries.md, run against data sent through the real bridge, on
- * both back ends (a real Postgres and the embedded PGlite over its wire port). The SQL is read out of the doc's
+ * both set-ups (an external Postgres, and the embedded server queried as its read-only role). The SQL is read out of the doc's
  * ```sql blocks, and the views' column tables are compared with the database's, so the doc cannot drift.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { RunningBridge } from '../../cli/bridge.js';
+import { connectionUrl, readCredentials } from '../../store/embedded/credentials.js';
 import { postOtlp, startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { hexId, protobufRequest, type TestAttr, type TestSpan } from '../support/otlp.js';
@@ -634,19 +635,17 @@ describe('views and cookbook on PostgreSQL', () => {
   viewAndCookbookTests(() => async (sql, params) => (await tdb.db.query<Row>(sql, params)).rows);
 });
 
-describe('views and cookbook on embedded PGlite', () => {
+describe('views and cookbook on the embedded PostgreSQL, as the read-only role', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracebridge-queries-'));
   let bridge: RunningBridge;
   let client: pg.Client;
   before(async () => {
     bridge = await startTestBridge({ databaseUrl: null, dataDir });
     await load(bridge.httpPort);
-    // Queried over the wire port, as users do while the bridge runs.
+    // Queried as users do while the bridge runs: psql "$(npx tracebridge db-url --read-only)".
+    const reader = readCredentials(dataDir)!.reader;
     client = new pg.Client({
-      host: '127.0.0.1',
-      port: bridge.pgPort!,
-      user: 'postgres',
-      database: 'postgres',
+      connectionString: connectionUrl(reader, { host: '127.0.0.1', port: bridge.pgPort! }),
     });
     await client.connect();
   });
