@@ -1,4 +1,4 @@
-/** `tracebridge [serve|migrate|remap|traces|trace|db-url] [--flags]`: parses the command line, validates config, runs the command. */
+/** `tracebridge [serve|migrate|remap|traces|trace|run|db-url] [--flags]`: parses the command line, validates config, runs the command. */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { EmbeddedStartError } from '../store/embedded/errors.js';
@@ -6,18 +6,20 @@ import { migrate } from '../store/migrate.js';
 import { startBridge } from './bridge.js';
 import { DB_URL_USAGE, dbUrlCommand } from './commands/db-url.js';
 import { REMAP_USAGE, remapCommand } from './commands/remap.js';
+import { RUN_USAGE, runCommand } from './commands/run.js';
 import { TRACE_USAGE, traceCommand } from './commands/trace.js';
 import { TRACES_USAGE, tracesCommand } from './commands/traces.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './database.js';
 
-const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace|db-url] [options]
+const USAGE = `usage: tracebridge [serve|migrate|remap|traces|trace|run|db-url] [options]
   serve     run the OTLP receivers (default)
   migrate   apply database migrations and exit
   remap     recompute mapped columns and trace rows after a mapper upgrade
             [--experiment NAME] [--all] [--batch N]
-  traces    list recent traces (tracebridge traces --help)
+  traces    list recent traces, or runs with --runs (tracebridge traces --help)
   trace     show one trace as a span tree (tracebridge trace --help)
+  run       show a run (traces joined by span links) as one span tree (tracebridge run --help)
   db-url    print the embedded database's connection URL [--read-only]
 Options (or environment variables): see README.md, "Configuration".`;
 
@@ -28,6 +30,7 @@ const USAGES: Record<string, string> = {
   remap: REMAP_USAGE,
   traces: TRACES_USAGE,
   trace: TRACE_USAGE,
+  run: RUN_USAGE,
   'db-url': DB_URL_USAGE,
 };
 
@@ -60,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'traces') return tracesCommand(args);
   if (command === 'trace') return traceCommand(args);
+  if (command === 'run') return runCommand(args);
   if (command === 'remap') return remapCommand(args);
   if (command === 'db-url') return dbUrlCommand(args);
   let config: ReturnType<typeof loadConfig>;

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { TraceFields } from '../store/columns.js';
 import type { EncodedSpan } from '../store/encoded-span.js';
 import {
   type MapOutcome,
@@ -27,7 +26,7 @@ export interface WorkerJob {
 
 /** Encoded spans as they cross threads: all their COPY lines in one buffer (transferred, not copied). */
 export interface PackedSpans {
-  fields: TraceFields[];
+  fields: EncodedSpan['fields'][];
   lines: Uint8Array<ArrayBuffer>;
   offsets: Uint32Array<ArrayBuffer>;
 }

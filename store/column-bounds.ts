@@ -43,6 +43,14 @@ export const COLUMN_BOUNDS = {
     session_id: cut,
     user_id: cut,
     root_span_id: { over: 'validated', rule: '16 lowercase hex characters' },
+    run_id: { over: 'validated', rule: 'a trace id: 32 lowercase hex characters' },
+  },
+  // Only links whose ids have the OTLP shape are stored (encoded-span.ts linkedTraces).
+  trace_links: {
+    trace_id: { over: 'validated', rule: '32 lowercase hex characters' },
+    span_id: { over: 'validated', rule: '16 lowercase hex characters' },
+    linked_trace_id: { over: 'validated', rule: '32 lowercase hex characters' },
+    linked_span_id: { over: 'validated', rule: '16 lowercase hex characters' },
   },
   spans: {
     trace_id: { over: 'validated', rule: '32 lowercase hex characters' },

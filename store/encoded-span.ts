@@ -45,8 +45,28 @@ const encodeLine = fieldsEncoder(ENCODED_SPAN_COLUMNS.slice(1), SPAN_COLUMN_TYPE
 /** What starts every span's row: its field count. */
 const ROW_START = fieldCount(ENCODED_SPAN_COLUMNS.length);
 
+/** A link of a span to a span of another trace: [trace_id, span_id]. */
+export type LinkRef = [string, string];
+
+/**
+ * What the writer reads of a span besides its trace-row fields: its links to other traces (runs.ts) and its part in
+ * tool calls (tool-io.ts). Kept small: null / 0 for the common span that links nothing and carries no tool call.
+ */
+export interface WriterFields extends TraceFields {
+  /** Links to spans of other traces, deduplicated; null when there are none. */
+  linked: LinkRef[] | null;
+  /**
+   * NEEDS_TOOL_IO: a TOOL span with a tool_call_id and no inputs or no outputs (they may come from messages);
+   * CARRIES_TOOL_CALLS: its messages hold a tool call or a tool result; 0: neither.
+   */
+  tool_io: number;
+}
+
+export const NEEDS_TOOL_IO = 1;
+export const CARRIES_TOOL_CALLS = 2;
+
 export interface EncodedSpan {
-  fields: TraceFields;
+  fields: WriterFields;
   /** Binary COPY fields of every column after experiment_id (no field count: the prefix carries it). */
   line: Buffer;
   /**
@@ -67,10 +87,53 @@ export function encodeSpan(record: SpanRecord, known?: KnownJson): EncodedSpan {
   }
   fields.request_preview = detach(record.request_preview);
   fields.response_preview = detach(record.response_preview);
+  const writer = fields as WriterFields;
+  writer.linked = linkedTraces(record.trace_id, record.links);
+  writer.tool_io = toolIo(record);
   return {
-    fields: fields as TraceFields,
+    fields: writer,
     line: encodeLine(record, known),
   };
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+/** The span's links that point to other traces (the mapper's `links` column: [{trace_id, span_id, …}]). */
+function linkedTraces(traceId: string, links: unknown): LinkRef[] | null {
+  if (!Array.isArray(links) || links.length === 0) return null;
+  const out: LinkRef[] = [];
+  const seen = new Set<string>();
+  for (const l of links as { trace_id?: unknown; span_id?: unknown }[]) {
+    const t = l?.trace_id;
+    const s = l?.span_id;
+    if (typeof t !== 'string' || typeof s !== 'string' || t === traceId) continue;
+    if (!TRACE_ID.test(t) || !SPAN_ID.test(s) || seen.has(`${t}:${s}`)) continue;
+    seen.add(`${t}:${s}`);
+    out.push([t, s]);
+  }
+  return out.length ? out : null;
+}
+
+function carriesToolCalls(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  for (const m of messages as { tool_calls?: unknown; tool_call_id?: unknown }[]) {
+    if (Array.isArray(m?.tool_calls) && m.tool_calls.length > 0) return true;
+    if (typeof m?.tool_call_id === 'string') return true;
+  }
+  return false;
+}
+
+function toolIo(record: SpanRecord): number {
+  if (
+    record.span_type === 'TOOL' &&
+    record.tool_call_id != null &&
+    (record.inputs == null || record.outputs == null)
+  )
+    return NEEDS_TOOL_IO;
+  return carriesToolCalls(record.input_messages) || carriesToolCalls(record.output_messages)
+    ? CARRIES_TOOL_CALLS
+    : 0;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface TraceListFilter {
   /** Only traces that started at or after this instant. */
   since: Date | null;
   state: TraceState | null;
+  /** Only traces with at least one failed span (traces.error_count > 0), whatever the root's state. */
+  errors?: boolean;
   limit: number;
 }
 
@@ -63,6 +65,8 @@ export interface TraceDetail {
   rootOverdue: boolean;
   /** When the trace's last span was written (its row's updated_at), ISO 8601. */
   lastWriteAt: string;
+  /** The run the trace belongs to (its own id when it is linked to nothing). */
+  runId: string;
 }
 
 export interface SpanDetail {
@@ -105,6 +109,7 @@ JOIN experiments e ON e.experiment_id = t.experiment_id
 WHERE ($1::text IS NULL OR e.name = $1::text)
   AND ($2::timestamptz IS NULL OR t.start_time >= $2::timestamptz)
   AND ($3::text IS NULL OR t.state = $3::text)
+  AND (NOT $5::boolean OR t.error_count > 0)
 ORDER BY t.start_time DESC, t.trace_id
 LIMIT $4::integer`;
 
@@ -114,6 +119,7 @@ export async function listTraces(db: Queryable, filter: TraceListFilter): Promis
     filter.since?.toISOString() ?? null,
     filter.state,
     filter.limit,
+    filter.errors ?? false,
   ]);
   return r.rows.map((row) => ({
     traceId: String(row.trace_id),
@@ -154,7 +160,7 @@ const TRACE_SQL = `
 SELECT t.trace_id, t.experiment_id::text AS experiment_id, e.name AS experiment_name, t.name, t.state,
   t.start_time_unix_nano::text AS start_ns, t.end_time_unix_nano::text AS end_ns, t.duration_ms,
   t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens,
-  t.session_id, t.user_id, t.request_preview, t.response_preview, t.tags, t.metadata,
+  t.session_id, t.user_id, t.request_preview, t.response_preview, t.tags, t.metadata, t.run_id,
   ${ROOT_OVERDUE_SQL}, t.updated_at
 FROM traces t
 JOIN experiments e ON e.experiment_id = t.experiment_id
@@ -185,6 +191,7 @@ export async function getTrace(db: Queryable, traceId: string): Promise<TraceDet
     metadata: row.metadata,
     rootOverdue: row.root_overdue === true,
     lastWriteAt: new Date(row.updated_at as string | Date).toISOString(),
+    runId: String(row.run_id),
   };
 }
 

@@ -4,6 +4,8 @@
  * the next pass.
  */
 import type { Database } from './db.js';
+import { recomputeRunsAfterDelete } from './runs.js';
+import { transactionWithRetry } from './write-errors.js';
 
 const DELETE_BATCH_SQL = `
 WITH doomed AS (
@@ -15,14 +17,26 @@ WITH doomed AS (
 ),
 gone_spans AS (
   DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM doomed)
+),
+gone_links AS (
+  DELETE FROM trace_links WHERE trace_id IN (SELECT trace_id FROM doomed)
 )
 DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM doomed)
-RETURNING trace_id`;
+RETURNING trace_id, run_id, experiment_id::text AS experiment_id`;
 
-/** Deletes one batch; returns how many traces it deleted. */
+/**
+ * Deletes one batch; returns how many traces it deleted. The runs that lost traces are recomputed in the same
+ * transaction: their label (smallest trace id) may be gone, or they may fall apart (runs.ts).
+ */
 export async function deleteExpiredBatch(db: Database, days: number, batchSize = 500): Promise<number> {
-  const r = await db.query(DELETE_BATCH_SQL, [days, batchSize]);
-  return r.rows.length;
+  return transactionWithRetry(db, async (tx) => {
+    const r = await tx.query<{ trace_id: string; run_id: string; experiment_id: string }>(DELETE_BATCH_SQL, [
+      days,
+      batchSize,
+    ]);
+    await recomputeRunsAfterDelete(tx, r.rows);
+    return r.rows.length;
+  });
 }
 
 /** Deletes batches until none is left (or `stopped()` says stop); returns the total. */

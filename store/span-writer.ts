@@ -1,6 +1,7 @@
 /**
  * Writes encoded spans (encoded-span.ts) in the caller's transaction:
- *   1. lock every touched trace (advisory locks, sorted: concurrent writers can't deadlock on each other);
+ *   1. lock every touched trace, and every trace the batch's span links point to (advisory locks, sorted:
+ *      concurrent writers can't deadlock on each other);
  *   2. pin each span to its trace's experiment (the experiment of a trace is fixed by its first stored span), and
  *      leave out the spans whose API key may not write to that experiment (write-permission.ts): the caller gets
  *      them back, and nothing of their trace is touched;
@@ -9,8 +10,12 @@
  *   4. write the touched trace rows: a trace with no span stored before this batch has all its spans in hand, so
  *      its row is computed in JS (trace-rows.ts) and COPYed; a trace that had spans is recomputed from the table
  *      (trace-aggregate.ts). Both give the same row for the same spans;
- *   5. join the GenAI events stored for these spans (sent earlier as logs): re-map those spans from their stored
- *      raw form with their events and replace them again (rare: events usually follow their span).
+ *   5. fill tool spans that lack arguments or result from the trace's tool-call messages (tool-io.ts), and keep
+ *      trace_links in step with the spans' links;
+ *   6. join the GenAI events stored for these spans (sent earlier as logs): re-map those spans from their stored
+ *      raw form with their events and replace them again (rare: events usually follow their span);
+ *   7. join the runs the batch's links connect, and the new traces to the runs of stored links pointing at them
+ *      (runs.ts).
  * GenAI events arriving as logs go through writeEvents: same locks, the same permission check against the
  * experiment of each event's trace, insert the events, re-map the stored spans they belong to, then 3 and 4.
  * Whichever of a span and its events commits second sees the other.
@@ -29,6 +34,8 @@ import type { Queryable, Transaction } from './db.js';
 import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan, encodeSpan } from './encoded-span.js';
 import { type EventRecord, eventsForSpans, insertEvents, type StoredEvent, spanKey } from './events.js';
 import { type RawSpanRow, readRawSpansByKeys } from './raw-spans.js';
+import { linksOf, linkTargets, syncLinks, type TraceLink, updateRuns } from './runs.js';
+import { deriveToolIo, toolIoTraces } from './tool-io.js';
 import { recomputeTraces } from './trace-aggregate.js';
 import { traceRowFromSpans } from './trace-rows.js';
 import {
@@ -60,17 +67,38 @@ const COPY_SPANS_SQL = `COPY spans (${ENCODED_SPAN_COLUMNS.join(', ')}) FROM STD
 const TRACE_CUTS = cutLimits('traces');
 const COPY_TRACES_SQL = `COPY traces (${TRACE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 
+// Returns the replaced copies that had links, whose trace_links rows must go too (runs.ts): re-sent spans are few,
+// and linking ones fewer, so link-free traffic pays nothing for it.
 const DELETE_STORED_COPIES_SQL = `
-DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
-WHERE spans.trace_id = k.tid AND spans.span_id = k.sid`;
+WITH gone AS (
+  DELETE FROM spans USING unnest($1::text[], $2::text[]) AS k(tid, sid)
+  WHERE spans.trace_id = k.tid AND spans.span_id = k.sid
+  RETURNING spans.trace_id, spans.span_id, spans.links
+)
+SELECT trace_id, span_id FROM gone WHERE links <> '[]'::jsonb`;
 
 const LOCK_TRACES_SQL = `
 SELECT count(pg_advisory_xact_lock(hashtextextended(id, 0)))
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)`;
 
+// The experiments of the traces that have a row, and (linking_trace not null) the stored links pointing at the
+// traces that have none yet: a new trace joins the runs of the traces that linked to it before it arrived.
 const EXISTING_EXPERIMENTS_SQL = `
-SELECT t.trace_id, t.experiment_id::text AS experiment_id
-FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace_id`;
+SELECT t.trace_id, t.experiment_id::text AS experiment_id, NULL::text AS linking_trace, NULL::text AS linking_span,
+  NULL::text AS linked_span
+FROM unnest($1::text[]) AS ids(trace_id) JOIN traces t ON t.trace_id = ids.trace_id
+UNION ALL
+SELECT l.linked_trace_id, l.experiment_id::text, l.trace_id, l.span_id, l.linked_span_id
+FROM unnest($1::text[]) AS ids(trace_id) JOIN trace_links l ON l.linked_trace_id = ids.trace_id
+WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.trace_id = ids.trace_id)`;
+
+interface ExistingRow {
+  trace_id: string;
+  experiment_id: string;
+  linking_trace: string | null;
+  linking_span: string | null;
+  linked_span: string | null;
+}
 
 /** Later copies of a span in the batch replace earlier ones (a COPY can't hold one key twice). */
 function dedupeSpans(spans: EncodedSpan[]): EncodedSpan[] {
@@ -93,13 +121,15 @@ async function replaceSpans(
   spans: EncodedSpan[],
   traceIds: string[],
   newTraces: ReadonlySet<string>,
-): Promise<void> {
+): Promise<TraceLink[]> {
   const stored = spans.filter((s) => !newTraces.has(s.fields.trace_id));
+  let replacedLinking: { trace_id: string; span_id: string }[] = [];
   if (stored.length) {
-    await tx.query(DELETE_STORED_COPIES_SQL, [
+    const r = await tx.query<{ trace_id: string; span_id: string }>(DELETE_STORED_COPIES_SQL, [
       stored.map((s) => s.fields.trace_id),
       stored.map((s) => s.fields.span_id),
     ]);
+    replacedLinking = r.rows;
   }
   // One COPY for the batch, streamed in chunks built as the server takes them.
   await tx.copyIn(COPY_SPANS_SQL, copyChunks(spans));
@@ -112,6 +142,9 @@ async function replaceSpans(
     tx,
     traceIds.filter((id) => !builtIds.has(id)),
   );
+  await deriveToolIo(tx, toolIoTraces(spans, newTraces));
+  const links = linksOf(spans);
+  return links.length || replacedLinking.length ? syncLinks(tx, links, replacedLinking) : [];
 }
 
 /** Trace rows for the new traces among `spans`, except those only the SQL recompute can get exactly right. */
@@ -144,12 +177,24 @@ export async function writeSpanBatch(
   const refused: RefusedSpans = new Map();
   if (batch.length === 0) return refused;
   const lockedIds = [...new Set(batch.map((s) => s.fields.trace_id))].sort();
-  await lockTraces(tx, lockedIds);
+  // The traces its links point to are locked too, so a link and the trace it names meet (runs.ts).
+  const targets = linkTargets(batch);
+  await lockTraces(tx, targets.length ? [...lockedIds, ...targets].sort() : lockedIds);
 
-  const existing = await tx.query<{ trace_id: string; experiment_id: string }>(EXISTING_EXPERIMENTS_SQL, [
-    lockedIds,
-  ]);
-  const pinned = new Map(existing.rows.map((r) => [r.trace_id, r.experiment_id]));
+  const existing = await tx.query<ExistingRow>(EXISTING_EXPERIMENTS_SQL, [lockedIds]);
+  const pinned = new Map<string, string>();
+  const incoming: TraceLink[] = [];
+  for (const r of existing.rows) {
+    if (r.linking_trace === null) pinned.set(r.trace_id, r.experiment_id);
+    else
+      incoming.push({
+        trace_id: r.linking_trace,
+        span_id: r.linking_span!,
+        linked_trace_id: r.trace_id,
+        linked_span_id: r.linked_span!,
+        experiment_id: r.experiment_id,
+      });
+  }
   // Rows are only written with their spans and retention deletes both together: the traces without a row are
   // wholly in this batch.
   // With replaceOrphans no trace counts as new: stored spans of a trace without its row are then deleted where
@@ -187,11 +232,14 @@ export async function writeSpanBatch(
         spans.map((s) => s.fields),
       )
     : new Map();
-  await replaceSpans(tx, spans, traceIds, newTraces);
+  const gone = await replaceSpans(tx, spans, traceIds, newTraces);
   if (join && events.size > 0) {
     const keys = spans.map((s) => s.fields).filter((f) => events.has(spanKey(f.trace_id, f.span_id)));
-    await remapStored(tx, await readRawSpansByKeys(tx, keys), events, join);
+    gone.push(...(await remapStored(tx, await readRawSpansByKeys(tx, keys), events, join)));
   }
+  // Only the new traces that were written join the runs of the links pointing at them.
+  const written = new Set(traceIds);
+  await updateRuns(tx, [...linksOf(spans), ...incoming.filter((l) => written.has(l.linked_trace_id))], gone);
   return refused;
 }
 
@@ -201,8 +249,8 @@ async function remapStored(
   raw: RawSpanRow[],
   events: Map<string, StoredEvent[]>,
   join: EventJoin,
-): Promise<void> {
-  if (raw.length === 0) return;
+): Promise<TraceLink[]> {
+  if (raw.length === 0) return [];
   const remapped = raw.map((r) =>
     encodeSpan({
       ...join(r, events.get(spanKey(r.trace_id, r.span_id)) ?? []),
@@ -210,7 +258,8 @@ async function remapStored(
     }),
   );
   const traceIds = [...new Set(raw.map((r) => r.trace_id))].sort();
-  await replaceSpans(tx, remapped, traceIds, new Set());
+  // Links come from the raw columns, which a re-map leaves as they were: none can be gone.
+  return replaceSpans(tx, remapped, traceIds, new Set());
 }
 
 /** Stores GenAI log events and re-maps the stored spans they belong to (see the header). */
@@ -227,10 +276,10 @@ export async function writeEvents(
   let refused: NotWritable[] = [];
   if (writable && traceIds.length) {
     // An event of a stored trace joins that trace's span: it may be written only by a key that may write there.
-    const existing = await tx.query<{ trace_id: string; experiment_id: string }>(EXISTING_EXPERIMENTS_SQL, [
-      traceIds,
-    ]);
-    const owner = new Map(existing.rows.map((r) => [r.trace_id, r.experiment_id]));
+    const existing = await tx.query<ExistingRow>(EXISTING_EXPERIMENTS_SQL, [traceIds]);
+    const owner = new Map(
+      existing.rows.filter((r) => r.linking_trace === null).map((r) => [r.trace_id, r.experiment_id]),
+    );
     const routed = (e: EventRecord) => String(e.experiment_id);
     const names = await ownersNotWritable(
       tx,

@@ -6,14 +6,17 @@ import {
   type TraceListRow,
   type TraceState,
 } from '../../store/queries.js';
+import { listRuns, type RunRow } from '../../store/run-queries.js';
 import { formatCount, formatDuration, formatListTime, nsToDate } from '../render/format.js';
 import { type Column, renderTable } from '../render/table.js';
-import { colorsEnabled, palette, stateStyle, terminalWidth } from '../render/terminal.js';
+import { colorsEnabled, type Palette, palette, stateStyle, terminalWidth } from '../render/terminal.js';
 import { oneLine, truncate } from '../render/text.js';
 import { parseArgs, UsageError } from './args.js';
 import { type CommandIO, processIO, runViewerCommand } from './viewer-command.js';
 
-export const TRACES_USAGE = `usage: tracebridge traces [--experiment NAME] [--since 1h] [--state OK|ERROR|IN_PROGRESS] [--limit N]
+export const TRACES_USAGE = `usage: tracebridge traces [--runs] [--errors] [--experiment NAME] [--since 1h] [--state OK|ERROR|IN_PROGRESS] [--limit N]
+  --runs      list runs (traces joined by span links) instead of traces; \`tracebridge run <id>\` shows one
+  --errors    only traces (runs) with at least one failed span, wherever it is in the tree
   --since     30s, 15m, 1h, 2d, 1w, or an ISO date/time
   --limit     how many traces (default 20, at most 1000)
 Reads DATABASE_URL, else the running bridge's wire port (TRACEBRIDGE_PG_PORT), else TRACEBRIDGE_DATA_DIR.`;
@@ -55,7 +58,7 @@ export function tracesCommand(argv: string[], io: CommandIO = processIO()): Prom
   return runViewerCommand('traces', TRACES_USAGE, io, () => {
     const args = parseArgs(argv, {
       values: ['--experiment', '--since', '--state', '--limit'],
-      booleans: [],
+      booleans: ['--runs', '--errors'],
     });
     if (args.positionals.length)
       throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
@@ -65,20 +68,33 @@ export function tracesCommand(argv: string[], io: CommandIO = processIO()): Prom
       since: since === undefined ? null : parseSince(since, new Date()),
       state: parseState(args.values.get('--state')),
       limit: parseLimit(args.values.get('--limit')),
+      errors: args.booleans.has('--errors'),
     };
+    const runs = args.booleans.has('--runs');
     return {
       configArgs: args.configArgs,
       run: async (db) => {
-        const rows = await listTraces(db, filter);
+        const rows = runs ? await listRuns(db, filter) : await listTraces(db, filter);
         if (rows.length === 0) {
           const why =
             filter.experiment !== null && !(await experimentExists(db, filter.experiment))
               ? ` (there is no experiment named ${JSON.stringify(filter.experiment)})`
               : '';
-          io.stdout.write(`no traces found${why}\n`);
+          io.stdout.write(`no ${runs ? 'runs' : 'traces'} found${why}\n`);
           return 0;
         }
         const p = palette(colorsEnabled(io.stdout, io.env));
+        const width = terminalWidth(io.stdout, io.env);
+        if (runs) {
+          const lines = renderTable(
+            rows as RunRow[],
+            runColumns(p, filter.experiment !== null),
+            width,
+            p.bold,
+          );
+          io.stdout.write(`${lines.join('\n')}\n`);
+          return 0;
+        }
         const now = new Date();
         const columns: Column<TraceListRow>[] = [
           { header: 'TIME', value: (r) => (r.startNs ? formatListTime(nsToDate(r.startNs), now) : '') },
@@ -103,15 +119,54 @@ export function tracesCommand(argv: string[], io: CommandIO = processIO()): Prom
           },
           { header: 'DURATION', value: (r) => formatDuration(r.durationMs), align: 'right' },
           { header: 'SPANS', value: (r) => String(r.spanCount), align: 'right' },
+          failedColumn(p),
           { header: 'TOKENS', value: (r) => formatCount(r.totalTokens), align: 'right' },
           { header: 'REQUEST', value: (r) => oneLine(r.requestPreview ?? ''), min: 0, prefer: 20, max: 200 },
         ];
-        const width = terminalWidth(io.stdout, io.env);
-        const lines = renderTable(rows, columns, width, p.bold);
-        if (rows.some((r) => r.rootOverdue)) lines.push('', p.dim(truncate(NO_ROOT_NOTE, width)));
+        const lines = renderTable(rows as TraceListRow[], columns, width, p.bold);
+        if ((rows as TraceListRow[]).some((r) => r.rootOverdue))
+          lines.push('', p.dim(truncate(NO_ROOT_NOTE, width)));
         io.stdout.write(`${lines.join('\n')}\n`);
         return 0;
       },
     };
   });
+}
+
+/** Failed spans (status ERROR anywhere in the tree), blank when none: the root's state alone hides them. */
+function failedColumn<R extends { errorCount: number }>(p: Palette): Column<R> {
+  return {
+    header: 'FAILED',
+    value: (r) => (r.errorCount > 0 ? formatCount(r.errorCount) : ''),
+    align: 'right',
+    style: (_r, t) => p.red(t),
+  };
+}
+
+/** The table of `traces --runs`. */
+function runColumns(p: Palette, oneExperiment: boolean): Column<RunRow>[] {
+  const now = new Date();
+  return [
+    { header: 'TIME', value: (r) => (r.startNs ? formatListTime(nsToDate(r.startNs), now) : '') },
+    { header: 'RUN', value: (r) => r.runId.slice(0, SHORT_ID) },
+    ...(oneExperiment
+      ? []
+      : [
+          {
+            header: 'EXPERIMENT',
+            value: (r: RunRow) => oneLine(r.experimentName),
+            min: 6,
+            prefer: 12,
+            max: 20,
+          },
+        ]),
+    { header: 'NAME', value: (r) => oneLine(r.name ?? ''), min: 8, prefer: 16, max: 32 },
+    { header: 'STATE', value: (r) => r.state, style: (r, t) => stateStyle(p, r.state)(t) },
+    { header: 'DURATION', value: (r) => formatDuration(r.durationMs), align: 'right' },
+    { header: 'TRACES', value: (r) => String(r.traceCount), align: 'right' },
+    { header: 'SPANS', value: (r) => String(r.spanCount), align: 'right' },
+    failedColumn(p),
+    { header: 'TOKENS', value: (r) => formatCount(r.totalTokens), align: 'right' },
+    { header: 'REQUEST', value: (r) => oneLine(r.requestPreview ?? ''), min: 0, prefer: 20, max: 200 },
+  ];
 }

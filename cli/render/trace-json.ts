@@ -96,6 +96,7 @@ export function traceJson(trace: TraceDetail, spans: SpanDetail[]): unknown {
       response_preview: trace.responsePreview,
       tags: trace.tags,
       metadata: trace.metadata,
+      run_id: trace.runId,
     },
     spans: buildSpanTree(spans).map(spanJson),
   };

@@ -66,20 +66,45 @@ function spanTokens(s: SpanDetail): string {
   return formatTokens(s.inputTokens, s.outputTokens, s.totalTokens);
 }
 
-export function renderTraceHeader(trace: TraceDetail, p: Palette, width: number): string[] {
+/** "N failed spans", or '' when none failed: a trace whose root is OK can still hold failed tool calls. */
+export function failedSpans(n: number): string {
+  return n === 0 ? '' : `${formatCount(n)} failed span${n === 1 ? '' : 's'}`;
+}
+
+/** The first header line of a trace or a run: name, state, duration, counts, tokens, failed spans. */
+export function headerLine(
+  h: {
+    name: string | null;
+    state: TraceDetail['state'];
+    durationMs: number | null;
+    counts: string;
+    errorCount: number;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    totalTokens: number | null;
+  },
+  p: Palette,
+  width: number,
+): string {
   const tokens =
-    trace.totalTokens === null
+    h.totalTokens === null
       ? ''
-      : `  ${formatCount(trace.totalTokens)} tokens (${formatCount(trace.inputTokens ?? 0)} in, ${formatCount(trace.outputTokens ?? 0)} out)`;
-  const name = oneLine(trace.name ?? '(unnamed)');
-  const rest = `  ${formatDuration(trace.durationMs)}  ${trace.spanCount} spans${tokens}`;
-  const plain = `${name}  ${trace.state}${rest}`;
-  const lines =
-    displayWidth(plain) <= width
-      ? [`${p.bold(name)}  ${stateStyle(p, trace.state)(trace.state)}${rest}`]
-      : [truncate(plain, width)];
+      : `  ${formatCount(h.totalTokens)} tokens (${formatCount(h.inputTokens ?? 0)} in, ${formatCount(h.outputTokens ?? 0)} out)`;
+  const name = oneLine(h.name ?? '(unnamed)');
+  const failed = failedSpans(h.errorCount);
+  const rest = `  ${formatDuration(h.durationMs)}  ${h.counts}${tokens}`;
+  const plain = `${name}  ${h.state}${rest}${failed ? `  ${failed}` : ''}`;
+  return displayWidth(plain) <= width
+    ? `${p.bold(name)}  ${stateStyle(p, h.state)(h.state)}${rest}${failed ? `  ${p.red(failed)}` : ''}`
+    : truncate(plain, width);
+}
+
+export function renderTraceHeader(trace: TraceDetail, p: Palette, width: number): string[] {
+  const lines = [headerLine({ ...trace, counts: `${trace.spanCount} spans` }, p, width)];
   const facts = [
     `trace ${trace.traceId}`,
+    // Part of a run of linked traces: `tracebridge run <id>` shows them together.
+    trace.runId !== trace.traceId ? `run ${trace.runId.slice(0, 12)}` : '',
     `experiment ${trace.experimentName}`,
     trace.startNs ? `started ${formatTime(nsToDate(trace.startNs))}` : '',
     trace.sessionId ? `session ${trace.sessionId}` : '',
@@ -95,7 +120,12 @@ export function renderTraceHeader(trace: TraceDetail, p: Palette, width: number)
   return lines;
 }
 
-export function renderSpanTree(trace: TraceDetail, spans: SpanDetail[], p: Palette, width: number): string[] {
+export function renderSpanTree(
+  trace: Pick<TraceDetail, 'startNs' | 'endNs'>,
+  spans: SpanDetail[],
+  p: Palette,
+  width: number,
+): string[] {
   const rows = treeRows(buildSpanTree(spans));
   const tokensW = Math.max(6, ...rows.map((r) => displayWidth(spanTokens(r.node.span))));
   const rightW = 1 + DURATION_W + 1 + STATUS_W + 1 + tokensW;

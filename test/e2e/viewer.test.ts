@@ -10,150 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningBridge } from '../../cli/bridge.js';
 import { visibleWidth } from '../../cli/render/text.js';
-import { postOtlp, startTestBridge } from '../support/bridge.js';
+import { startTestBridge } from '../support/bridge.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { hexId, protobufRequest, type TestResourceSpans } from '../support/otlp.js';
 import { freePort } from '../support/pg-server.mjs';
 import { spawnBridge, waitForLog } from '../support/process.js';
-
-const USER_MESSAGE = 'What is the weather in Paris?';
-const REPLY = 'Let me check the weather service.';
-const ANSI = /\x1b\[/;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/tracebridge.ts with args; TZ=UTC and no colour variables unless given. */
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  const p = spawnBridge(args, {
-    TZ: 'UTC',
-    NO_COLOR: undefined,
-    FORCE_COLOR: undefined,
-    COLUMNS: undefined,
-    ...env,
-  });
-  let stdout = '';
-  p.child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  const code = await p.exited;
-  return { code, stdout, stderr: p.stderr };
-}
-
-const lines = (s: string) => s.replace(/\n$/, '').split('\n');
-
-/** AGENT → CHAT_MODEL → TOOL, the tool failing, the agent failing with it. Starts `startMs` ago. */
-function agentTrace(service: string, startMs: number): { traceId: string; groups: TestResourceSpans[] } {
-  const traceId = hexId(16);
-  const [agent, chat, tool] = [hexId(8), hexId(8), hexId(8)];
-  const t0 = BigInt(Date.now() - startMs) * 1_000_000n;
-  const ms = (x: number) => t0 + BigInt(x) * 1_000_000n;
-  return {
-    traceId,
-    groups: [
-      {
-        resource: { 'service.name': service },
-        spans: [
-          {
-            traceId,
-            spanId: agent,
-            name: 'invoke_agent weather',
-            start: ms(0),
-            end: ms(500),
-            attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather' },
-            status: { code: 2, message: 'tool failed' },
-          },
-          {
-            traceId,
-            spanId: chat,
-            parentSpanId: agent,
-            name: 'chat qwen-plus',
-            start: ms(100),
-            end: ms(400),
-            attributes: {
-              'gen_ai.operation.name': 'chat',
-              'gen_ai.provider.name': 'openai',
-              'gen_ai.request.model': 'qwen-plus',
-              'gen_ai.usage.input_tokens': 42,
-              'gen_ai.usage.output_tokens': 17,
-              'gen_ai.input.messages': JSON.stringify([
-                { role: 'user', parts: [{ type: 'text', content: USER_MESSAGE }] },
-              ]),
-              'gen_ai.output.messages': JSON.stringify([
-                {
-                  role: 'assistant',
-                  parts: [
-                    { type: 'text', content: REPLY },
-                    { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } },
-                  ],
-                },
-              ]),
-            },
-          },
-          {
-            traceId,
-            spanId: tool,
-            parentSpanId: chat,
-            name: 'execute_tool get_weather',
-            start: ms(200),
-            end: ms(300),
-            attributes: {
-              'gen_ai.operation.name': 'execute_tool',
-              'gen_ai.tool.name': 'get_weather',
-              'gen_ai.tool.call.arguments': JSON.stringify({ city: 'Paris' }),
-              'gen_ai.tool.call.result': JSON.stringify({ error: 'unavailable' }),
-            },
-            status: { code: 2 },
-            events: [
-              {
-                name: 'exception',
-                time: ms(300),
-                attributes: {
-                  'exception.type': 'ServiceError',
-                  'exception.message': 'weather service unavailable',
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
-/** A one-span OK trace. */
-function okTrace(service: string, startMs: number): { traceId: string; groups: TestResourceSpans[] } {
-  const traceId = hexId(16);
-  const t0 = BigInt(Date.now() - startMs) * 1_000_000n;
-  return {
-    traceId,
-    groups: [
-      {
-        resource: { 'service.name': service },
-        spans: [
-          {
-            traceId,
-            spanId: hexId(8),
-            name: 'nightly batch',
-            start: t0,
-            end: t0 + 2_500_000_000n,
-            status: { code: 1 },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-async function send(port: number, groups: TestResourceSpans[]): Promise<void> {
-  const res = await postOtlp(port, '/v1/traces', protobufRequest(groups), {
-    'content-type': 'application/x-protobuf',
-  });
-  assert.equal(res.status, 200, res.body.toString());
-}
+import { ANSI, agentTrace, cli, lines, okTrace, REPLY, send, USER_MESSAGE } from '../support/viewer.js';
 
 describe('tracebridge traces / trace against DATABASE_URL', () => {
   let tdb: TestDatabase;
@@ -182,12 +43,16 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, ANSI);
     const out = lines(r.stdout);
-    assert.match(out[0]!, /^TIME\s+TRACE\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+SPANS\s+TOKENS\s+REQUEST$/);
+    assert.match(
+      out[0]!,
+      /^TIME\s+TRACE\s+EXPERIMENT\s+NAME\s+STATE\s+DURATION\s+SPANS\s+FAILED\s+TOKENS\s+REQUEST$/,
+    );
     assert.equal(out.length, 3);
     const [first, second] = [out[1]!, out[2]!];
     assert.ok(first.includes(failing.slice(0, 12)) && !first.includes(failing), 'short trace id');
     assert.match(first, /^(\d{2}-\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}) {2}/);
-    assert.match(first, /viewer-agent\s+invoke_agent\S* .*ERROR\s+500ms\s+3\s+59\s+What is the/);
+    // Two failed spans: the tool and the agent.
+    assert.match(first, /viewer-agent\s+invoke_agent\S* .*ERROR\s+500ms\s+3\s+2\s+59\s+What is the/);
     assert.match(
       second,
       new RegExp(`${older.slice(0, 12)}\\s+viewer-batch\\s+nightly batch\\s+OK\\s+2\\.50s\\s+1\\s*$`),
@@ -198,7 +63,7 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     const wide = await cli(['traces'], { ...env, COLUMNS: '200' });
     assert.match(
       lines(wide.stdout)[1]!,
-      /viewer-agent\s+invoke_agent weather\s+ERROR\s+500ms\s+3\s+59\s+What is the weather in Paris\?$/,
+      /viewer-agent\s+invoke_agent weather\s+ERROR\s+500ms\s+3\s+2\s+59\s+What is the weather in Paris\?$/,
     );
   });
 
@@ -263,7 +128,7 @@ describe('tracebridge traces / trace against DATABASE_URL', () => {
     for (const line of out) assert.ok(visibleWidth(line) <= 120, `fits 120 columns: ${line}`);
     assert.match(
       out[0]!,
-      /^invoke_agent weather {2}ERROR {2}500ms {2}3 spans {2}59 tokens \(42 in, 17 out\)$/,
+      /^invoke_agent weather {2}ERROR {2}500ms {2}3 spans {2}59 tokens \(42 in, 17 out\) {2}2 failed spans$/,
     );
     assert.match(out[1]!, new RegExp(`^trace ${failing} {2}experiment viewer-agent {2}started \\d{4}-`));
     assert.equal(out[2], `request:  ${USER_MESSAGE}`);
@@ -383,7 +248,7 @@ describe('tracebridge traces / trace in embedded mode', () => {
 
       const live = await cli(['traces'], env);
       assert.equal(live.code, 0, live.stderr);
-      assert.match(live.stdout, new RegExp(`${traceId.slice(0, 12)}\\s+embedded-vie`));
+      assert.match(live.stdout, new RegExp(`${traceId.slice(0, 12)}\\s+embedded-vi`));
       const liveTrace = await cli(['trace', traceId, '--json'], env);
       assert.equal(liveTrace.code, 0, liveTrace.stderr);
       assert.equal(JSON.parse(liveTrace.stdout).trace.span_count, 3);

@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isoMicros, nanosColumn } from '../../mapper/time.js';
 import { BatchWriter, splitByTrace } from '../../store/batch-writer.js';
-import type { TraceFields } from '../../store/columns.js';
 import { type EncodedSpan, encodeSpan } from '../../store/encoded-span.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { spanRecord } from '../support/span-record.js';
@@ -48,7 +47,7 @@ function traceSpans(t: number, spans: number): EncodedSpan[] {
 }
 
 function fakeSpan(traceId: string, spanId: string): EncodedSpan {
-  return { fields: { trace_id: traceId, span_id: spanId } as TraceFields, line: Buffer.alloc(0) };
+  return { fields: { trace_id: traceId, span_id: spanId } as EncodedSpan['fields'], line: Buffer.alloc(0) };
 }
 
 describe('splitByTrace', () => {

@@ -183,7 +183,8 @@ const traceB: TestSpan[] = [
       'gen_ai.agent.name': 'support',
       'gen_ai.conversation.id': 'sess-1',
     },
-    { status: { code: 2, message: 'tool failed' } },
+    // A follow-up of A: the link puts A and B in one run.
+    { status: { code: 2, message: 'tool failed' }, links: [{ traceId: ids.a, spanId: ids.a3 }] },
   ),
   span(ids.b, ids.b1, ids.b0, 'chat claude-sonnet-4', 10_100, 11_000, {
     ...chat('claude-sonnet-4', 'anthropic', 80, 10),
@@ -223,18 +224,27 @@ const traceB: TestSpan[] = [
   ),
 ];
 
-/** C (another experiment): LLM root (5 s, the slowest) → EMBEDDING. Session sess-2. */
+/** C (another experiment, so its link to A joins nothing): LLM root (5 s, the slowest) → EMBEDDING. Session sess-2. */
 const traceC: TestSpan[] = [
-  span(ids.c, ids.c0, undefined, 'text_completion gpt-4o-mini', 20_000, 25_000, {
-    'gen_ai.operation.name': 'text_completion',
-    'gen_ai.provider.name': 'openai',
-    'gen_ai.request.model': 'gpt-4o-mini',
-    'gen_ai.usage.input_tokens': 500,
-    'gen_ai.usage.output_tokens': 200,
-    'gen_ai.conversation.id': 'sess-2',
-    'gen_ai.input.messages': msgs([{ role: 'user', parts: [text('Summarize the history of Paris')] }]),
-    'gen_ai.output.messages': msgs([{ role: 'assistant', parts: [text('Paris began as a Celtic town.')] }]),
-  }),
+  span(
+    ids.c,
+    ids.c0,
+    undefined,
+    'text_completion gpt-4o-mini',
+    20_000,
+    25_000,
+    {
+      'gen_ai.operation.name': 'text_completion',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.usage.input_tokens': 500,
+      'gen_ai.usage.output_tokens': 200,
+      'gen_ai.conversation.id': 'sess-2',
+      'gen_ai.input.messages': msgs([{ role: 'user', parts: [text('Summarize the history of Paris')] }]),
+      'gen_ai.output.messages': msgs([{ role: 'assistant', parts: [text('Paris began as a Celtic town.')] }]),
+    },
+    { links: [{ traceId: ids.a, spanId: ids.a0 }] },
+  ),
   span(ids.c, ids.c1, ids.c0, 'embeddings text-embedding-3-small', 20_100, 20_200, {
     'gen_ai.operation.name': 'embeddings',
     'gen_ai.provider.name': 'openai',
@@ -280,6 +290,72 @@ const COOKBOOK_CHECKS: Record<string, { values?: Record<string, string>; check: 
           [ids.b, ids.b0, 'AGENT', null, 'tool failed'],
           [ids.b, ids.b2, 'TOOL', 'TimeoutError', 'upstream timed out after 2s'],
         ],
+      );
+    },
+  },
+  'Latest runs': {
+    check: (rows) => {
+      const ab = [ids.a, ids.b].sort()[0];
+      assert.deepEqual(
+        rows.map((r) => [r.run_id, r.experiment_name, r.name, r.state, n(r.trace_count), n(r.span_count)]),
+        [
+          [ids.c, 'research', 'text_completion gpt-4o-mini', 'OK', 1, 2],
+          [ab, 'support-bot', 'invoke_agent support', 'ERROR', 2, 7],
+        ],
+      );
+      assert.deepEqual(
+        [n(rows[1]!.error_count), n(rows[1]!.total_tokens), rows[1]!.duration_ms],
+        [2, 390, 13000],
+      );
+      assert.equal(rows[1]!.request_preview, 'Where is my ORDER 42?');
+      // B ends last: its response (the model's tool call, as the trace's preview shows it) is the run's.
+      assert.equal(rows[1]!.response_preview, 'cancel_order({"order_id":7})');
+    },
+  },
+  'The traces of a run': {
+    values: { trace_id: ids.b },
+    check: (rows) => {
+      assert.deepEqual(
+        rows.map((r) => [r.trace_id, r.from_trace_id, r.from_span_id, n(r.error_count)]),
+        [
+          [ids.a, null, null, 0],
+          [ids.b, ids.a, ids.a3, 2],
+        ],
+      );
+    },
+  },
+  'Sessions with their first question and last answer': {
+    check: (rows) => {
+      assert.deepEqual(
+        rows.map((r) => [
+          r.session_id,
+          r.experiment_name,
+          n(r.trace_count),
+          n(r.error_count),
+          n(r.total_tokens),
+          r.first_request,
+          r.last_response,
+        ]),
+        [
+          [
+            'sess-2',
+            'research',
+            1,
+            0,
+            730,
+            'Summarize the history of Paris',
+            'Paris began as a Celtic town.',
+          ],
+          ['sess-1', 'support-bot', 2, 2, 390, 'Where is my ORDER 42?', 'cancel_order({"order_id":7})'],
+        ],
+      );
+    },
+  },
+  'Traces with failed spans': {
+    check: (rows) => {
+      assert.deepEqual(
+        rows.map((r) => [r.trace_id, r.state, n(r.error_count)]),
+        [[ids.b, 'ERROR', 2]],
       );
     },
   },
@@ -394,7 +470,15 @@ function dateOnly(v: unknown): string {
 function viewAndCookbookTests(query: () => Query) {
   it('documents every column of every view, in order', async () => {
     const documented = documentedColumns();
-    for (const view of ['llm_calls', 'tool_calls', 'trace_summary', 'token_usage_daily', 'assessments']) {
+    for (const view of [
+      'llm_calls',
+      'tool_calls',
+      'trace_summary',
+      'token_usage_daily',
+      'assessments',
+      'runs',
+      'sessions',
+    ]) {
       assert.ok(documented.has(view), `docs/queries.md documents ${view}`);
     }
     for (const [view, cols] of documented) {

@@ -3,7 +3,9 @@
  * says: its own TracerProvider with an OTLP/gRPC exporter (gzip here) plus opentelemetry-instrumentation-openai.
  * The seed article's complaint was that this setup gives "many span-like structures but no useful information";
  * the rows must instead show the structured trace: AGENT, CHAT_MODEL and TOOL spans in one tree, the chat
- * messages with the tool call and its result, summed tokens and previews a person can read.
+ * messages with the tool call and its result, summed tokens and previews a person can read. Without a span of the
+ * program's own around it, the GraphFlow lands as a trace per delivered message: they must form one run (traces
+ * joined by span links) with the run's totals, and tool spans carry their arguments and result in every case.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -84,14 +86,28 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
       spans = await s.waitForSpans(20);
       traces = await s.traces();
       verbose(tree(spans));
+      verbose(
+        traces
+          .map((t) => `${t.trace_id} run ${t.run_id} ${t.name} ${t.span_count} ${t.total_tokens}`)
+          .join('\n'),
+      );
+      verbose(
+        JSON.stringify(
+          spans
+            .filter((r) => r.span_type === 'TOOL')
+            .map((r) => [r.name, r.trace_id, r.inputs, r.outputs, r.derived]),
+        ),
+      );
     },
     { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
   );
   after(() => s?.finish('autogen-agentchat'));
 
-  it('two traces, one per run, in the experiment named by service.name', () => {
+  it('two traces for the two wrapped runs, in the experiment named by service.name', () => {
     assert.deepEqual(
-      traces.map((t) => [t.name, t.state, t.experiment_name, t.error_count]),
+      traces
+        .filter((t) => t.name === 'run_search_agent' || t.name === 'run_graph_flow')
+        .map((t) => [t.name, t.state, t.experiment_name, t.error_count]),
       [
         ['run_search_agent', 'OK', SERVICE, 0],
         ['run_graph_flow', 'OK', SERVICE, 0],
@@ -159,6 +175,13 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
     const tool = one(rows, 'execute_tool search_web', 'TOOL');
     assert.equal(tool.tool_name, 'search_web');
     assert.equal(tool.tool_call_id, 'call_1');
+    // AutoGen's execute_tool span carries neither: both come from the chat messages around it, marked as derived.
+    assert.deepEqual(tool.inputs, call.arguments);
+    assert.equal(tool.outputs, result);
+    assert.deepEqual(tool.derived, {
+      inputs: { source: 'tool_call', span_id: toolTurn.span_id },
+      outputs: { source: 'tool_message', span_id: answerTurn.span_id },
+    });
 
     const t = traceOf('run_search_agent');
     assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['158', '40', '198']);
@@ -217,6 +240,68 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
     assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['278', '70', '348']);
     assert.equal(t.request_preview, TASK);
     assert.equal(t.response_preview, WRITER_NOTE);
+  });
+
+  it('GraphFlow without a span around it: every runtime, agent and model-call trace in one run, with its totals', async () => {
+    // AutoGen starts a trace per delivered message, linked to the span that sent it; only the agents' create_agent
+    // spans (at construction, outside the runtime) link to nothing and stay runs of one.
+    const wrapped = new Set(
+      traces.filter((t) => t.name === 'run_search_agent' || t.name === 'run_graph_flow').map((t) => t.run_id),
+    );
+    const created = traces.filter((t) => /^create_agent /.test(t.name as string));
+    assert.deepEqual(created.map((t) => t.name).sort(), ['create_agent researcher', 'create_agent writer']);
+    for (const t of created) assert.equal(t.run_id, t.trace_id);
+    const linked = traces.filter((t) => !wrapped.has(t.run_id) && !created.includes(t));
+    const runIds = new Set(linked.map((t) => t.run_id));
+    assert.equal(runIds.size, 1, 'one run');
+    const [runId] = runIds;
+    assert.ok(linked.length >= 10, `a trace per message: ${linked.length}`);
+    assert.equal(runId, linked.map((t) => t.trace_id as string).sort()[0], 'named by its smallest trace id');
+
+    const ids = new Set(linked.map((t) => t.trace_id));
+    const rows = spans.filter((r) => ids.has(r.trace_id));
+    assert.deepEqual(
+      rows
+        .filter(
+          (r) =>
+            ['AGENT', 'CHAT_MODEL', 'TOOL'].includes(r.span_type as string) &&
+            !/^autogen /.test(r.name as string),
+        )
+        .map((r) => `${r.span_type} ${r.name}`),
+      [
+        'AGENT invoke_agent researcher',
+        'CHAT_MODEL openai.chat',
+        'TOOL execute_tool search_web',
+        'CHAT_MODEL openai.chat',
+        'AGENT invoke_agent writer',
+        'CHAT_MODEL openai.chat',
+      ],
+    );
+    const task = 'Write a short note on the thinking modes of Qwen3.';
+    const tool = one(rows, 'execute_tool search_web', 'TOOL');
+    assert.deepEqual(tool.inputs, { query: task });
+    assert.equal(tool.outputs, searchResult(task));
+    assert.deepEqual(Object.keys(tool.derived as Row).sort(), ['inputs', 'outputs']);
+
+    const run = (
+      await s.tdb.db.query<Row>(
+        `SELECT trace_count::int, span_count::int, error_count::int, input_tokens::text, output_tokens::text,
+           total_tokens::text, request_preview, response_preview, state FROM runs WHERE run_id = $1`,
+        [runId],
+      )
+    ).rows[0];
+    verbose(run);
+    const models = rows.filter((r) => r.span_type === 'CHAT_MODEL');
+    assert.ok(run);
+    assert.equal(run.trace_count, linked.length);
+    assert.equal(run.span_count, rows.length);
+    assert.equal(run.error_count, 0);
+    assert.equal(run.state, 'OK');
+    assert.equal(Number(run.input_tokens), sum(models, 'input_tokens'));
+    // The same conversation as the wrapped GraphFlow, so the same totals.
+    assert.deepEqual([run.input_tokens, run.output_tokens, run.total_tokens], ['278', '70', '348']);
+    assert.equal(run.request_preview, task);
+    assert.equal(run.response_preview, WRITER_NOTE);
   });
 
   it('runtime spans without content offer no preview (no "{}" payloads, no "No Message" placeholders)', () => {

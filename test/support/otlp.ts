@@ -19,6 +19,8 @@ export interface TestSpan {
   attributes?: Record<string, TestAttr>;
   events?: { name: string; time: bigint; attributes?: Record<string, TestAttr> }[];
   status?: { code: 0 | 1 | 2; message?: string };
+  /** Span links: to a span of this or another trace. */
+  links?: { traceId: string; spanId: string; attributes?: Record<string, TestAttr> }[];
 }
 
 export interface TestResourceSpans {
@@ -112,6 +114,11 @@ export function protobufRequest(groups: TestResourceSpans[]): Uint8Array {
               attributes: pbAttrs(e.attributes),
             })),
             status: s.status ?? {},
+            links: (s.links ?? []).map((l) => ({
+              traceId: bytes(l.traceId),
+              spanId: bytes(l.spanId),
+              attributes: pbAttrs(l.attributes),
+            })),
           })),
         },
       ],

@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { TraceFields } from '../../store/columns.js';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, fieldCount, int8Field } from '../../store/copy-binary.js';
 import { copyChunks, ENCODED_SPAN_COLUMNS, type EncodedSpan } from '../../store/encoded-span.js';
 
 function span(experimentId: string, line: string): EncodedSpan {
-  return { fields: { experiment_id: experimentId } as TraceFields, line: Buffer.from(line, 'utf8') };
+  return {
+    fields: { experiment_id: experimentId } as EncodedSpan['fields'],
+    line: Buffer.from(line, 'utf8'),
+  };
 }
 
 const spansArb = fc.array(

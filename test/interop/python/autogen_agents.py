@@ -12,6 +12,10 @@ Two traces, each under a span of the program's own tracer (as the guide wraps a 
 
   run_search_agent   an AssistantAgent with a search_web tool and reflect_on_tool_use: tool call, tool, answer
   run_graph_flow     a two-agent GraphFlow (researcher -> writer); the researcher uses search_web
+
+and the same GraphFlow once more without a span around it (run_graph_flow_unwrapped): AutoGen's runtime then
+starts a new trace for every message it delivers, linked to the span that sent the message — one run of linked
+traces for tracebridge to stitch together.
 """
 
 import asyncio
@@ -80,6 +84,32 @@ async def run_search_agent(tracer: trace.Tracer) -> None:
     await model_client.close()
 
 
+def graph_flow(model_client: OpenAIChatCompletionClient) -> GraphFlow:
+    researcher = AssistantAgent(
+        name="researcher",
+        model_client=model_client,
+        tools=[search_web],
+        system_message="You are a researcher. Use search_web to find facts for the task.",
+        reflect_on_tool_use=True,
+    )
+    writer = AssistantAgent(
+        name="writer",
+        model_client=model_client,
+        system_message="You are a writer. Turn the researcher's facts into one short paragraph.",
+    )
+    builder = DiGraphBuilder()
+    builder.add_node(researcher).add_node(writer)
+    builder.add_edge(researcher, writer)
+    return GraphFlow(participants=builder.get_participants(), graph=builder.build())
+
+
+async def run_graph_flow_unwrapped() -> None:
+    model_client = qwen_client()
+    result = await graph_flow(model_client).run(task="Write a short note on the thinking modes of Qwen3.")
+    print("graph_flow_unwrapped:", result.messages[-1].content, result.stop_reason, flush=True)
+    await model_client.close()
+
+
 async def run_graph_flow(tracer: trace.Tracer) -> None:
     model_client = qwen_client()
     with tracer.start_as_current_span("run_graph_flow"):
@@ -108,6 +138,7 @@ async def main() -> None:
     tracer = trace.get_tracer("autogen-qwen-agents")
     await run_search_agent(tracer)
     await run_graph_flow(tracer)
+    await run_graph_flow_unwrapped()
 
 
 if __name__ == "__main__":
