@@ -4,7 +4,7 @@
  * import cycle between files.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +90,11 @@ describe('import rules (ARCHITECTURE.md)', () => {
   it('every import resolves to a file of the shipped code', () => {
     const missing: string[] = [];
     for (const [file, targets] of graph) {
-      for (const t of targets) if (!graph.has(t)) missing.push(`${file} imports ${t}`);
+      for (const t of targets) {
+        // The UI's stylesheets are assets Vite bundles, not modules: they only have to exist.
+        const asset = t.startsWith('ui/') && t.endsWith('.css') && existsSync(join(ROOT, t));
+        if (!graph.has(t) && !asset) missing.push(`${file} imports ${t}`);
+      }
     }
     assert.deepEqual(missing, []);
   });
