@@ -300,9 +300,7 @@ describe('trace page', () => {
     // The selected span is in the URL: a reload keeps it.
     await tab.page.keyboard.press('g');
     // The URL is written as the selection changes; reload only once the page shows the root selected.
-    await tab.page.waitForFunction(() =>
-      document.querySelector('.span-row.selected')?.textContent?.includes('invoke_agent'),
-    );
+    await tab.page.locator('.span-row.selected', { hasText: 'invoke_agent' }).waitFor();
     await tab.page.reload();
     await tab.page.waitForSelector('.span-row.selected');
     assert.match(await tab.page.locator('.span-row.selected').innerText(), /invoke_agent/);
