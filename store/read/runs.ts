@@ -9,10 +9,15 @@
  * other (12 s for 30,000 traces in 86 sessions).
  */
 import type { Queryable } from '../db.js';
-import { isoSql, type ListCursor, TRACE_ITEM_COLUMNS, type TraceListRow, traceItem } from './trace-list.js';
+import {
+  isoSql,
+  type ListCursor,
+  TRACE_ITEM_COLUMNS,
+  type TraceListRow,
+  type TraceState,
+  traceItem,
+} from './trace-list.js';
 import { num, str } from './values.js';
-
-export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
 
 export interface RunRow {
   run_id: string;
