@@ -51,7 +51,7 @@ export interface ClientRunOptions {
   /** Runs the client program(s) against the scenario; `python` is the venv's interpreter. */
   client(s: Scenario, python: string): Promise<unknown>;
   /** Called with the run once rows are read, for client-specific state (e.g. what the model was sent). */
-  then?(run: ClientRun): void;
+  afterRows?(run: ClientRun): void;
 }
 
 /**
@@ -80,7 +80,7 @@ export function clientRun(o: ClientRunOptions): ClientRun {
       run.spans = await run.s.waitForSpans(o.spans);
       run.traces = await run.s.traces();
       verbose(tree(run.spans));
-      o.then?.(run);
+      o.afterRows?.(run);
     },
     { timeout: (python ? VENV_TIMEOUT_MS : 60_000) + (o.programs ?? 1) * CLIENT_TIMEOUT_MS },
   );
@@ -105,3 +105,6 @@ export function otlpHttpEnv(
     ...extra,
   });
 }
+
+/** The OTel JS SDK's NodeSDK exports metrics and logs too unless told not to: the JS clients send traces only. */
+export const JS_SDK_TRACES_ONLY = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
