@@ -1,0 +1,148 @@
+/**
+ * Ingest cost of the read-side indexes (migration 008), made measurable on a shared machine: pairs of short runs
+ * of the same closed-loop load (bench/loadgen.ts → a real bridge), one into a fresh database with the indexes and
+ * one into a fresh database without them. The order inside a pair alternates (without→with, then with→without) so
+ * that load drifting over minutes does not favour one side. Per pair: the ratio of committed spans/s, and the
+ * CPU seconds per 1,000 committed spans of the Postgres server (postmaster and its backends) and of the bridge
+ * process — CPU per span is what the indexes add work to, and is far less sensitive to what else runs on the
+ * machine than spans/s is. The summary is the median and the spread (min–max) of the per-pair ratios.
+ */
+import { loadavg } from 'node:os';
+import pg from 'pg';
+import { freePorts, startBridgeProcess } from './bridge-proc.js';
+import type { BenchPostgres } from './pg.js';
+import { cpuSeconds, treeCpuSeconds } from './proc.js';
+import {
+  committedSpans,
+  freshDatabase,
+  type LoadShape,
+  loadgenConfig,
+  sleep,
+  startLoadgen,
+  track,
+} from './read-load.js';
+
+export interface IngestRate {
+  withIndexes: boolean;
+  spansPerSecond: number;
+  /** CPU milliseconds per 1,000 committed spans over the window (= µs per span). */
+  postgresCpuMsPer1k: number;
+  bridgeCpuMsPer1k: number;
+  /** Whole-machine load average (1 min) at the end of the window: what else was running. */
+  loadAverage: number;
+}
+
+export interface IngestPair {
+  without: IngestRate;
+  with: IngestRate;
+  /** with ÷ without: spans/s, and CPU per span (Postgres, bridge, both). */
+  rateRatio: number;
+  postgresCpuRatio: number;
+  bridgeCpuRatio: number;
+  totalCpuRatio: number;
+}
+
+export interface IngestOptions extends LoadShape {
+  pairs: number;
+  seconds: number;
+  /** Seconds of load before the window opens (connections, JIT warm-up, the first batches). */
+  warmupSeconds: number;
+}
+
+async function ingestRun(
+  admin: pg.Client,
+  server: BenchPostgres,
+  opts: IngestOptions,
+  withIndexes: boolean,
+): Promise<IngestRate> {
+  const name = 'bench_read_ingest';
+  const url = await freshDatabase(admin, server.url, name, withIndexes);
+  const ports = await freePorts();
+  const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports, onSpawn: track });
+  const counter = new pg.Client({ connectionString: url });
+  await counter.connect();
+  try {
+    const gen = startLoadgen(loadgenConfig(opts, ports, 300));
+    await gen.ready;
+    gen.child.send({ type: 'start' });
+    await sleep(opts.warmupSeconds * 1000);
+    const c0 = await committedSpans(counter);
+    const [pg0, br0] = [treeCpuSeconds(server.pid()), cpuSeconds(bridge.pid)];
+    const t0 = Date.now();
+    await sleep(opts.seconds * 1000);
+    const c1 = await committedSpans(counter);
+    const [pg1, br1] = [treeCpuSeconds(server.pid()), cpuSeconds(bridge.pid)];
+    const t1 = Date.now();
+    gen.child.send({ type: 'stop', window: [t0, t1] });
+    await gen.result;
+    const spans = Math.max(1, c1 - c0);
+    return {
+      withIndexes,
+      spansPerSecond: (c1 - c0) / ((t1 - t0) / 1000),
+      postgresCpuMsPer1k: ((pg1 - pg0) * 1e6) / spans,
+      bridgeCpuMsPer1k: ((br1 - br0) * 1e6) / spans,
+      loadAverage: loadavg()[0]!,
+    };
+  } finally {
+    await counter.end();
+    await bridge.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+const fmt = (r: IngestRate) =>
+  `${r.spansPerSecond.toFixed(0)} spans/s, CPU per 1,000 spans: Postgres ${r.postgresCpuMsPer1k.toFixed(1)} ms, ` +
+  `bridge ${r.bridgeCpuMsPer1k.toFixed(1)} ms (load ${r.loadAverage.toFixed(1)})`;
+
+export async function measureIngestCost(admin: pg.Client, server: BenchPostgres, opts: IngestOptions) {
+  const pairs: IngestPair[] = [];
+  for (let i = 0; i < opts.pairs; i++) {
+    const order = i % 2 === 0 ? [false, true] : [true, false];
+    const runs: Partial<Record<'with' | 'without', IngestRate>> = {};
+    for (const withIndexes of order) {
+      const r = await ingestRun(admin, server, opts, withIndexes);
+      runs[withIndexes ? 'with' : 'without'] = r;
+      console.log(`pair ${i + 1} ${withIndexes ? 'with   ' : 'without'}: ${fmt(r)}`);
+    }
+    const w = runs.with!;
+    const wo = runs.without!;
+    const pair: IngestPair = {
+      without: wo,
+      with: w,
+      rateRatio: w.spansPerSecond / wo.spansPerSecond,
+      postgresCpuRatio: w.postgresCpuMsPer1k / wo.postgresCpuMsPer1k,
+      bridgeCpuRatio: w.bridgeCpuMsPer1k / wo.bridgeCpuMsPer1k,
+      totalCpuRatio:
+        (w.postgresCpuMsPer1k + w.bridgeCpuMsPer1k) / (wo.postgresCpuMsPer1k + wo.bridgeCpuMsPer1k),
+    };
+    pairs.push(pair);
+    console.log(
+      `pair ${i + 1} with÷without: spans/s ${pair.rateRatio.toFixed(3)}, CPU per span: Postgres ` +
+        `${pair.postgresCpuRatio.toFixed(3)}, bridge ${pair.bridgeCpuRatio.toFixed(3)}, both ${pair.totalCpuRatio.toFixed(3)}`,
+    );
+  }
+  const summary = {
+    rateRatio: spread(pairs.map((p) => p.rateRatio)),
+    postgresCpuRatio: spread(pairs.map((p) => p.postgresCpuRatio)),
+    bridgeCpuRatio: spread(pairs.map((p) => p.bridgeCpuRatio)),
+    totalCpuRatio: spread(pairs.map((p) => p.totalCpuRatio)),
+  };
+  console.log(`\nread indexes, with ÷ without over ${pairs.length} pairs: median [min – max]`);
+  console.log('| measure | median | min | max |\n| --- | ---: | ---: | ---: |');
+  for (const [label, s] of [
+    ['spans/s', summary.rateRatio],
+    ['Postgres CPU per span', summary.postgresCpuRatio],
+    ['bridge CPU per span', summary.bridgeCpuRatio],
+    ['Postgres + bridge CPU per span', summary.totalCpuRatio],
+  ] as const) {
+    console.log(`| ${label} | ${s.median.toFixed(3)} | ${s.min.toFixed(3)} | ${s.max.toFixed(3)} |`);
+  }
+  return { pairs, summary };
+}
+
+function spread(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
