@@ -6,6 +6,10 @@
  * CPU seconds per 1,000 committed spans of the Postgres server (postmaster and its backends) and of the bridge
  * process — CPU per span is what the indexes add work to, and is far less sensitive to what else runs on the
  * machine than spans/s is. The summary is the median and the spread (min–max) of the per-pair ratios.
+ *
+ * `baseTraces` > 0: every run starts from a copy of one database pre-filled with that many trace rows (written by
+ * SQL, bench/read-synthetic.ts, indexes built), so the indexes are maintained at a realistic size rather than
+ * from empty (a GIN index costs more per insert as it grows). "Without" drops the indexes from its copy.
  */
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -21,6 +25,7 @@ import {
   startLoadgen,
   track,
 } from './read-load.js';
+import { fillSynthetic } from './read-synthetic.js';
 
 export interface IngestRate {
   withIndexes: boolean;
@@ -47,7 +52,11 @@ export interface IngestOptions extends LoadShape {
   seconds: number;
   /** Seconds of load before the window opens (connections, JIT warm-up, the first batches). */
   warmupSeconds: number;
+  /** Trace rows each run's database starts with (0: empty). */
+  baseTraces: number;
 }
+
+const BASE_DB = 'bench_read_ingest_base';
 
 async function ingestRun(
   admin: pg.Client,
@@ -56,7 +65,8 @@ async function ingestRun(
   withIndexes: boolean,
 ): Promise<IngestRate> {
   const name = 'bench_read_ingest';
-  const url = await freshDatabase(admin, server.url, name, withIndexes);
+  const template = opts.baseTraces > 0 ? BASE_DB : undefined;
+  const url = await freshDatabase(admin, server.url, name, withIndexes, template);
   const ports = await freePorts();
   const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports, onSpawn: track });
   const counter = new pg.Client({ connectionString: url });
@@ -95,6 +105,26 @@ const fmt = (r: IngestRate) =>
   `bridge ${r.bridgeCpuMsPer1k.toFixed(1)} ms (load ${r.loadAverage.toFixed(1)})`;
 
 export async function measureIngestCost(admin: pg.Client, server: BenchPostgres, opts: IngestOptions) {
+  if (opts.baseTraces > 0) {
+    const url = await freshDatabase(admin, server.url, BASE_DB, true);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await fillSynthetic(client, opts.baseTraces);
+      await client.query('VACUUM ANALYZE traces');
+    } finally {
+      await client.end();
+    }
+    console.log();
+  }
+  try {
+    return await measurePairs(admin, server, opts);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${BASE_DB} WITH (FORCE)`);
+  }
+}
+
+async function measurePairs(admin: pg.Client, server: BenchPostgres, opts: IngestOptions) {
   const pairs: IngestPair[] = [];
   for (let i = 0; i < opts.pairs; i++) {
     const order = i % 2 === 0 ? [false, true] : [true, false];
@@ -127,7 +157,10 @@ export async function measureIngestCost(admin: pg.Client, server: BenchPostgres,
     bridgeCpuRatio: spread(pairs.map((p) => p.bridgeCpuRatio)),
     totalCpuRatio: spread(pairs.map((p) => p.totalCpuRatio)),
   };
-  console.log(`\nread indexes, with ÷ without over ${pairs.length} pairs: median [min – max]`);
+  console.log(
+    `\nread indexes, with ÷ without over ${pairs.length} pairs of ${opts.seconds} s windows, ` +
+      `${opts.baseTraces} trace rows to start with: median [min – max]`,
+  );
   console.log('| measure | median | min | max |\n| --- | ---: | ---: | ---: |');
   for (const [label, s] of [
     ['spans/s', summary.rateRatio],
