@@ -237,6 +237,9 @@ async function migrateKept(url: string): Promise<void> {
   }
 }
 
+/** Taken before the build: the tree the measured bridge was built from (it may be committed to during a long load). */
+const SOURCES = sourcesCommit();
+
 async function readRun(admin: pg.Client, server: string) {
   let load: unknown = null;
   const url = databaseUrl(server, LATENCY_DB);
@@ -260,7 +263,7 @@ async function readRun(admin: pg.Client, server: string) {
       console.log(`\nload: ${JSON.stringify(load)}`);
       await client.query('VACUUM ANALYZE traces');
       const file = loadFile();
-      const record = { ...(load as object), sources: sourcesCommit(), at: new Date().toISOString() };
+      const record = { ...(load as object), sources: SOURCES, at: new Date().toISOString() };
       if (file) writeFileSync(file, JSON.stringify(record, null, 2));
     }
     const stats = await client.query<{ traces: string; spans: string; size: string }>(
@@ -348,7 +351,7 @@ async function main(): Promise<void> {
   };
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
-  const report: Record<string, unknown> = { options: opts, sources: sourcesCommit() };
+  const report: Record<string, unknown> = { options: opts, sources: SOURCES };
   try {
     if (opts.ingest) {
       report.ingest = await measureIngestCost(admin, server, {
