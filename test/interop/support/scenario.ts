@@ -239,3 +239,17 @@ export function requireNpmPackages(names: string[]): void {
       `npm packages missing (devDependencies of tracebridge): ${missing.join(', ')}; run npm install`,
     );
 }
+
+/** A trace's name, state, experiment and token totals: what most clients' tests check of their traces first. */
+export const TRACE_TOTALS = [
+  'name',
+  'state',
+  'experiment_name',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+];
+
+/** These columns of each row, in this order. */
+export const pick = (rows: Row[], columns: string[]): unknown[][] =>
+  rows.map((r) => columns.map((c) => r[c]));
