@@ -1,9 +1,10 @@
 /**
  * The read-side benchmark (issue 18): `npm run bench:read [-- flags]`.
  *
- * 1. Ingest cost of the read-side indexes (migration 008): bench/read-ingest.ts — pairs of short runs of the same
- *    closed-loop load into a fresh database with and without the indexes, per pair the ratio of spans/s and of
- *    the CPU per committed span of Postgres and of the bridge, and the median and spread of the ratios.
+ * 1. Ingest cost of the read-side indexes (migrations 008 and 012): bench/read-ingest.ts — pairs of short runs of
+ *    the same closed-loop load into a fresh database with and without the indexes, per pair the ratio of spans/s
+ *    and of the CPU per committed span of Postgres and of the bridge (the control: its work is the same either
+ *    way), and the median, range and geometric mean with its 95 % interval of the ratios.
  * 2. Read latency: loads `--traces` traces through the bridge (6 spans each, bench/workload.ts: real OTLP/HTTP
  *    exports from bench/loadgen.ts into a `tracebridge serve` process), marks a word in one trace in a thousand
  *    (the workload's vocabulary is small: every other word is in most traces), VACUUM ANALYZEs, and times each list
