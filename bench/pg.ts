@@ -4,7 +4,7 @@
  * every acknowledged batch really is on disk. Reuses the test helpers that find the binaries and a free port.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPgBin, freePort } from '../test/support/pg-server.mjs';
@@ -40,15 +40,30 @@ export const DURABLE_SETTINGS = [
   'shared_preload_libraries=pg_stat_statements',
 ];
 
-/** `extra`: more `name=value` settings (they override the defaults above). */
-export async function startBenchPostgres(extra: string[] = []): Promise<BenchPostgres> {
+export interface BenchPostgresPlace {
+  /**
+   * The server's directory (the cluster in `<dir>/data`, its log and socket beside it) instead of a fresh temporary
+   * one. A cluster already there is started as it is (its databases kept); else one is created.
+   */
+  dir?: string;
+  /** Leave the directory in place on destroy() (the server is stopped either way). */
+  keep?: boolean;
+}
+
+/** `extra`: more `name=value` settings (they override the defaults above; given at each start, not stored). */
+export async function startBenchPostgres(
+  extra: string[] = [],
+  place: BenchPostgresPlace = {},
+): Promise<BenchPostgres> {
   const settings = [...DURABLE_SETTINGS, ...extra];
   const bin = findPgBin();
-  const dir = mkdtempSync(join(tmpdir(), 'tracebridge-bench-pg-'));
+  const dir = place.dir ?? mkdtempSync(join(tmpdir(), 'tracebridge-bench-pg-'));
+  mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o777);
   if (asRoot) execFileSync('chown', ['postgres', dir]);
   const data = join(dir, 'data');
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+  if (!existsSync(join(data, 'PG_VERSION')))
+    run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
   const port = await freePort();
   const opts = [
     `-p ${port}`,
@@ -74,7 +89,7 @@ export async function startBenchPostgres(extra: string[] = []): Promise<BenchPos
           run(pgctl, ['-D', data, '-m', 'immediate', '-w', 'stop']);
         } catch {}
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!place.keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

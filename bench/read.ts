@@ -1,180 +1,96 @@
 /**
  * The read-side benchmark (issue 18): `npm run bench:read [-- flags]`.
  *
- * 1. Ingest cost of the read-side indexes (migration 008): the same closed-loop load (bench/loadgen.ts) into a
- *    fresh database with the indexes and into one where they were dropped, alternating, committed spans/s counted
- *    from Postgres over a timed window. The search document, span types and models are written either way (they
- *    are columns of the trace row); what the "without" runs lack is their indexes' maintenance.
- * 2. Read latency: loads `--traces` traces through the bridge (6 spans each, bench/workload.ts), marks a word in
- *    one trace in a thousand (the workload's vocabulary is small: every other word is in most traces), ANALYZEs,
- *    and times `GET /api/v1/traces` for each list filter through the bridge's HTTP API (the real server: query
- *    validation, SQL, JSON) — the median and the slowest of `--repeat` calls after one warm-up call.
+ * 1. Ingest cost of the read-side indexes (migrations 008 and 012): bench/read-ingest.ts — pairs of short runs of
+ *    the same closed-loop load into a fresh database with and without the indexes, per pair the ratio of spans/s
+ *    and of the CPU per committed span of Postgres and of the bridge (the control: its work is the same either
+ *    way), and the median, range and geometric mean with its 95 % interval of the ratios.
+ * 2. Read latency: loads `--traces` traces through the bridge (6 spans each, bench/workload.ts: real OTLP/HTTP
+ *    exports from bench/loadgen.ts into a `tracebridge serve` process), marks a word in one trace in a thousand
+ *    (the workload's vocabulary is small: every other word is in most traces), VACUUM ANALYZEs, and times each list
+ *    filter of `GET /api/v1/traces`, the runs and sessions lists and opening a trace through the bridge's HTTP API
+ *    (the real server: query validation, SQL, JSON) — the median and the slowest of `--repeat` calls after one
+ *    warm-up call.
  *
- * Flags: --traces 1000000  --ingest-seconds 20  --ingest-rounds 2  --clients 4  --message-kb 1  --repeat 5
- *        --no-ingest (skip 1)  --no-read (skip 2)  --out FILE (JSON)
- *        --synthetic   fill the traces table by SQL instead of through the bridge (loadSynthetic)
+ * Flags: --traces 1000000  --load-minutes 120 (the load stops there even if short)  --clients 4  --message-kb 1
+ *        --repeat 5  --ingest-pairs 8  --ingest-seconds 10  --no-ingest (skip 1)  --no-read (skip 2)  --out FILE
+ *        --ingest-base N   each ingest run starts from a copy of a database holding N trace rows (default 0)
+ *        --synthetic       fill the traces table by SQL instead of through the bridge (bench/read-synthetic.ts)
+ *        --data-dir DIR    the benchmark's Postgres cluster in DIR (DIR/data) instead of a temporary directory
+ *        --keep            leave DIR in place (with the loaded database `bench_read_latency` and DIR/load.json)
+ *        --reuse DIR       start the cluster kept in DIR, apply new migrations (the project's migrate), skip the
+ *                          load and time the reads on the database already there (implies --keep)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { migrate } from '../store/migrate.js';
 import { connectPostgres } from '../store/postgres.js';
 import { buildDist, freePorts, ROOT, startBridgeProcess } from './bridge-proc.js';
-import type { LoadgenConfig, LoadgenResult } from './loadgen.js';
-import { type BenchPostgres, databaseUrl, startBenchPostgres } from './pg.js';
-import { cpuSeconds, treeCpuSeconds } from './proc.js';
-import { newIdScheme, SPANS_PER_REQUEST, WORDS } from './workload.js';
-
-const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
-const READ_INDEXES = [
-  'traces_state_start_id_idx',
-  'traces_failed_start_id_idx',
-  'traces_tags_idx',
-  'traces_span_types_idx',
-  'traces_duration_idx',
-  'traces_search_idx',
-];
+import { databaseUrl, startBenchPostgres } from './pg.js';
+import { measureIngestCost } from './read-ingest.js';
+import {
+  children,
+  committedSpans,
+  freshDatabase,
+  loadgenConfig,
+  sleep,
+  startLoadgen,
+  track,
+} from './read-load.js';
+import { fillSynthetic } from './read-synthetic.js';
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
   options: {
     traces: { type: 'string', default: '1000000' },
-    'ingest-seconds': { type: 'string', default: '20' },
-    'ingest-rounds': { type: 'string', default: '2' },
+    'load-minutes': { type: 'string', default: '120' },
+    'ingest-seconds': { type: 'string', default: '10' },
+    'ingest-pairs': { type: 'string', default: '8' },
+    'ingest-base': { type: 'string', default: '0' },
     clients: { type: 'string', default: '4' },
     'message-kb': { type: 'string', default: '1' },
     repeat: { type: 'string', default: '5' },
     'no-ingest': { type: 'boolean', default: false },
     'no-read': { type: 'boolean', default: false },
     synthetic: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
     out: { type: 'string' },
   },
   strict: true,
 });
 const opts = {
   traces: Number(flags.traces),
+  loadMinutes: Number(flags['load-minutes']),
   ingestSeconds: Number(flags['ingest-seconds']),
-  ingestRounds: Number(flags['ingest-rounds']),
+  ingestPairs: Number(flags['ingest-pairs']),
+  ingestBase: Number(flags['ingest-base']),
   clients: Number(flags.clients),
   messageKb: Number(flags['message-kb']),
   repeat: Number(flags.repeat),
   ingest: !flags['no-ingest'],
   read: !flags['no-read'],
   synthetic: flags.synthetic,
+  dataDir: flags.reuse ? resolve(flags.reuse) : flags['data-dir'] ? resolve(flags['data-dir']) : null,
+  keep: flags.keep || Boolean(flags.reuse),
+  reuse: Boolean(flags.reuse),
   out: flags.out ?? null,
 };
+if (flags.reuse && flags['data-dir']) throw new Error('--reuse DIR names the directory: drop --data-dir');
+if (opts.reuse && !existsSync(join(opts.dataDir!, 'data', 'PG_VERSION')))
+  throw new Error(`--reuse ${opts.dataDir}: no kept cluster there (DIR/data)`);
+if (!opts.reuse && opts.dataDir && existsSync(join(opts.dataDir, 'data')))
+  throw new Error(
+    `--data-dir ${opts.dataDir} already holds a cluster: --reuse it, or remove it to load again`,
+  );
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const children = new Set<ChildProcess>();
-
-interface Loadgen {
-  child: ChildProcess;
-  ready: Promise<unknown>;
-  result: Promise<LoadgenResult>;
-}
-
-function startLoadgen(cfg: LoadgenConfig): Loadgen {
-  const child = spawn(process.execPath, ['--import', 'tsx', LOADGEN, JSON.stringify(cfg)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  let onReady: (v: unknown) => void = () => {};
-  let onResult: (v: LoadgenResult) => void = () => {};
-  const ready = new Promise((r) => {
-    onReady = r;
-  });
-  const result = new Promise<LoadgenResult>((r) => {
-    onResult = r;
-  });
-  child.on('message', (m: { type: string }) => {
-    if (m.type === 'ready') onReady(m);
-    if (m.type === 'result') onResult(m as LoadgenResult);
-  });
-  child.on('exit', () => children.delete(child));
-  return { child, ready, result };
-}
-
-function loadgenConfig(ports: { http: number; grpc: number }, poolRequests: number): LoadgenConfig {
-  return {
-    protocol: 'http-protobuf',
-    clients: opts.clients,
-    messageKb: opts.messageKb,
-    spansPerRequest: SPANS_PER_REQUEST,
-    httpPort: ports.http,
-    grpcPort: ports.grpc,
-    ids: newIdScheme(),
-    baseShiftNs: '0',
-    poolRequests,
-    poolMb: 512,
-    drainSeconds: 60,
-  };
-}
-
-async function committedSpans(client: pg.Client): Promise<number> {
-  const r = await client.query<{ n: string }>('SELECT coalesce(sum(span_count), 0)::text AS n FROM traces');
-  return Number(r.rows[0]!.n);
-}
-
-async function freshDatabase(admin: pg.Client, server: string, name: string, withIndexes: boolean) {
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(server, name);
-  const db = connectPostgres({ connectionString: url, max: 1 });
-  await migrate(db);
-  if (!withIndexes) for (const idx of READ_INDEXES) await db.query(`DROP INDEX ${idx}`);
-  await db.close();
-  return url;
-}
-
-interface IngestRate {
-  withIndexes: boolean;
-  spansPerSecond: number;
-  /** CPU per committed span over the window: robust to other load on the machine, unlike spans/s. */
-  postgresCpuUsPerSpan: number;
-  bridgeCpuUsPerSpan: number;
-}
-
-/** Spans/s committed over the window, with or without the read indexes, and the CPU they cost. */
-async function ingestRun(
-  admin: pg.Client,
-  server: BenchPostgres,
-  withIndexes: boolean,
-  n: number,
-): Promise<IngestRate> {
-  const url = await freshDatabase(admin, server.url, `bench_read_ingest_${n}`, withIndexes);
-  const ports = await freePorts();
-  const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports });
-  const counter = new pg.Client({ connectionString: url });
-  await counter.connect();
-  try {
-    const gen = startLoadgen(loadgenConfig(ports, 600));
-    await gen.ready;
-    gen.child.send({ type: 'start' });
-    await sleep(3000);
-    const c0 = await committedSpans(counter);
-    const [pg0, br0] = [treeCpuSeconds(server.pid()), cpuSeconds(bridge.pid)];
-    const t0 = Date.now();
-    await sleep(opts.ingestSeconds * 1000);
-    const c1 = await committedSpans(counter);
-    const [pg1, br1] = [treeCpuSeconds(server.pid()), cpuSeconds(bridge.pid)];
-    const t1 = Date.now();
-    gen.child.send({ type: 'stop', window: [t0, t1] });
-    await gen.result;
-    const spans = Math.max(1, c1 - c0);
-    return {
-      withIndexes,
-      spansPerSecond: (c1 - c0) / ((t1 - t0) / 1000),
-      postgresCpuUsPerSpan: ((pg1 - pg0) * 1e6) / spans,
-      bridgeCpuUsPerSpan: ((br1 - br0) * 1e6) / spans,
-    };
-  } finally {
-    await counter.end();
-    await bridge.stop();
-  }
-}
+const LATENCY_DB = 'bench_read_latency';
+const loadFile = () => (opts.dataDir ? join(opts.dataDir, 'load.json') : null);
 
 interface Timing {
   label: string;
@@ -190,12 +106,13 @@ async function timeQuery(port: number, label: string, query: string): Promise<Ti
   const once = async () => {
     const t = performance.now();
     const res = await fetch(url);
-    const body = (await res.json()) as { items?: unknown[]; spans?: unknown[] };
+    const body = (await res.json()) as { items?: unknown[]; spans?: unknown[]; traces?: unknown[] };
     // A failed call (a statement timeout: 503) is reported with its time, not hidden.
     if (res.status !== 200) console.log(`${query}: ${res.status} ${JSON.stringify(body)}`);
     return {
       ms: performance.now() - t,
-      rows: res.status === 200 ? (body.items ?? body.spans ?? []).length : -res.status,
+      // Rows: a list's items, a trace's spans, a run's or session's traces; one span's content is 1.
+      rows: res.status === 200 ? (body.items ?? body.spans ?? body.traces ?? [body]).length : -res.status,
     };
   };
   await once();
@@ -211,87 +128,145 @@ async function timeQuery(port: number, label: string, query: string): Promise<Ti
   return { label, query, rows, medianMs: runs[Math.floor(runs.length / 2)]!, maxMs: runs[runs.length - 1]! };
 }
 
-/** Loads `opts.traces` traces through the bridge (the workload's agent traces, 6 spans each). */
-async function loadThroughBridge(client: pg.Client, ports: { http: number; grpc: number }): Promise<void> {
-  const gen = startLoadgen(loadgenConfig(ports, 400));
+interface LoadFigures {
+  traces: number;
+  spans: number;
+  seconds: number;
+  spansPerSecond: number;
+  /** The load generator's totals: requests acknowledged / lost, retryable answers (backpressure). */
+  acked: number;
+  lost: number;
+  retryableAnswers: number;
+  /** 1-minute load averages sampled during the load (min, median, max). */
+  loadAverage: [number, number, number];
+  stoppedBy: 'target' | 'time limit';
+}
+
+/** Spans inserted so far, from the statistics counters: cheap at any size (a sum over a million rows is not). */
+async function insertedSpans(client: pg.Client): Promise<number> {
+  const r = await client.query<{ n: string }>(
+    `SELECT coalesce(sum(n_tup_ins), 0)::text AS n FROM pg_stat_user_tables WHERE relname = 'spans'`,
+  );
+  return Number(r.rows[0]!.n);
+}
+
+/**
+ * Loads `opts.traces` traces through the bridge (the workload's agent traces, 6 spans each), bounded by
+ * `--load-minutes`: it stops there with whatever was committed, and says so.
+ */
+async function loadThroughBridge(
+  client: pg.Client,
+  ports: { http: number; grpc: number },
+): Promise<LoadFigures> {
+  const gen = startLoadgen(loadgenConfig(opts, ports, 400));
   await gen.ready;
   gen.child.send({ type: 'start' });
+  const t0 = Date.now();
   const target = opts.traces * 6;
+  const deadline = t0 + opts.loadMinutes * 60_000;
+  const loads: number[] = [];
+  let stoppedBy: LoadFigures['stoppedBy'] = 'target';
+  let last = { t: t0, spans: 0 };
   for (;;) {
-    await sleep(5000);
-    const spans = await committedSpans(client);
-    process.stdout.write(`\rloaded ${spans} spans (${Math.round(spans / 6)} traces)   `);
+    await sleep(15_000);
+    const spans = await insertedSpans(client);
+    const now = Date.now();
+    loads.push(loadavg()[0]!);
+    console.log(
+      `${new Date(now).toISOString().slice(11, 19)} loaded ${spans} spans (${Math.round(spans / 6)} traces), ` +
+        `${Math.round(((spans - last.spans) * 1000) / (now - last.t))} spans/s now, ` +
+        `${Math.round((spans * 1000) / (now - t0))} overall, load ${loadavg()[0]!.toFixed(1)}`,
+    );
+    last = { t: now, spans };
     if (spans >= target) break;
+    if (now > deadline) {
+      stoppedBy = 'time limit';
+      break;
+    }
   }
   gen.child.send({ type: 'stop', window: [Date.now() - 1000, Date.now()] });
-  await gen.result;
+  const result = await gen.result;
+  const seconds = (Date.now() - t0) / 1000;
+  const spans = await committedSpans(client);
+  const traces = Number(
+    (await client.query<{ n: string }>('SELECT count(*)::text AS n FROM traces')).rows[0]!.n,
+  );
   // A rare word: in one trace of a thousand (the workload's vocabulary puts every other word in most traces).
   await client.query(
     `UPDATE traces SET search_text = search_text || ' xylophone'
      WHERE trace_id IN (SELECT trace_id FROM traces ORDER BY start_time DESC OFFSET 500 LIMIT $1)`,
-    [Math.max(1, Math.floor(opts.traces / 1000))],
+    [Math.max(1, Math.floor(traces / 1000))],
   );
+  loads.sort((a, b) => a - b);
+  return {
+    traces,
+    spans,
+    seconds,
+    spansPerSecond: spans / seconds,
+    acked: result.totals.acked,
+    lost: result.totals.lost,
+    retryableAnswers: result.totals.retryableAnswers,
+    loadAverage: [loads[0] ?? 0, loads[Math.floor(loads.length / 2)] ?? 0, loads[loads.length - 1] ?? 0],
+    stoppedBy,
+  };
 }
 
-/**
- * --synthetic: trace rows written by SQL (no spans: the list reads only `traces`), 3 experiments, 1 in 500
- * traces ERROR, 1 in 50 with a failed span, tags env=prod|staging|dev and 1 in 1000 a rare tag, span types with a
- * rare RETRIEVER (1 in 200), lognormal-ish durations, sessions of 10 traces, and a search document of 60 words from
- * the workload's vocabulary plus a word in 1 of 50 and one in 1 of 1000. Much faster than loading a million
- * traces through the bridge on a shared machine; the indexes and the queries are the same.
- */
-async function loadSynthetic(client: pg.Client): Promise<void> {
-  const words = WORDS.map((w) => `'${w}'`).join(',');
-  await client.query(
-    `INSERT INTO experiments (experiment_id, name) VALUES (1, 'agents-prod'), (2, 'agents-staging')
-     ON CONFLICT DO NOTHING`,
-  );
-  const batch = 100_000;
-  for (let lo = 0; lo < opts.traces; lo += batch) {
-    const hi = Math.min(opts.traces, lo + batch);
-    await client.query(
-      `INSERT INTO traces (trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano,
-         end_time_unix_nano, duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
-         input_tokens, output_tokens, total_tokens, session_id, tags, run_id, search_text, span_types, models)
-       SELECT id, i % 3, 'invoke_agent research_assistant', CASE WHEN i % 500 = 0 THEN 'ERROR' ELSE 'OK' END,
-         st, st + d * interval '1 ms', ns, ns + (d * 1e6)::bigint, d, left(doc, 200), right(doc, 200),
-         substr(id, 1, 16), 6, CASE WHEN i % 50 = 0 THEN 1 ELSE 0 END, 900, 300, 1200,
-         'conv_' || (i / 10), jsonb_build_object('env', (ARRAY['prod','staging','dev'])[1 + i % 3])
-           || CASE WHEN i % 1000 = 7 THEN '{"ticket":"rare"}'::jsonb ELSE '{}'::jsonb END,
-         id, doc,
-         CASE WHEN i % 200 = 3 THEN ARRAY['AGENT','CHAT_MODEL','RETRIEVER','TOOL'] ELSE ARRAY['AGENT','CHAT_MODEL','TOOL'] END,
-         ARRAY['gpt-4o']
-       FROM (
-         SELECT i, md5(i::text || 'trace') AS id,
-           '2025-01-01T00:00:00Z'::timestamptz + i * interval '30 ms' AS st,
-           (extract(epoch FROM '2025-01-01T00:00:00Z'::timestamptz) * 1e9)::bigint + i::bigint * 30000000 AS ns,
-           round((200 + 800 * exp(random() * 3))::numeric, 3)::float8 AS d,
-           (SELECT string_agg((ARRAY[${words}]::text[])[1 + floor(random() * ${WORDS.length})::int], ' ')
-              FROM generate_series(1, 60) g WHERE i IS NOT NULL)
-             || CASE WHEN i % 50 = 1 THEN ' marimba' ELSE '' END
-             || CASE WHEN i % 1000 = 2 THEN ' xylophone' ELSE '' END AS doc
-         FROM generate_series($1::bigint, $2::bigint - 1) i
-       ) x`,
-      [lo, hi],
-    );
-    process.stdout.write(`\rwrote ${hi} trace rows   `);
+/** The commit the bench ran from (the bridge it measures is built from the working tree). */
+function sourcesCommit(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
   }
-  console.log();
 }
 
-async function readRun(admin: pg.Client, server: string, synthetic: boolean) {
-  const url = await freshDatabase(admin, server, 'bench_read_latency', true);
+/** --reuse: the kept database, brought to the current schema by the project's migrate (what `tracebridge migrate` runs). */
+async function migrateKept(url: string): Promise<void> {
+  const db = connectPostgres({ connectionString: url, max: 1 });
+  try {
+    const applied = await migrate(db);
+    console.log(
+      applied.length ? `applied migrations: ${applied.join(', ')}` : 'kept database: schema current',
+    );
+    if (applied.length) await db.query('ANALYZE traces');
+  } finally {
+    await db.close();
+  }
+}
+
+/** Taken before the build: the tree the measured bridge was built from (it may be committed to during a long load). */
+const SOURCES = sourcesCommit();
+
+async function readRun(admin: pg.Client, server: string) {
+  let load: unknown = null;
+  const url = databaseUrl(server, LATENCY_DB);
+  if (opts.reuse) {
+    await migrateKept(url);
+    const file = loadFile()!;
+    if (existsSync(file)) load = JSON.parse(readFileSync(file, 'utf8'));
+    console.log(`kept load: ${JSON.stringify(load)}`);
+  } else await freshDatabase(admin, server, LATENCY_DB, true);
   const ports = await freePorts();
-  const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports });
+  const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports, onSpawn: track });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const loadStart = Date.now();
   try {
-    if (synthetic) await loadSynthetic(client);
-    else await loadThroughBridge(client, ports);
-    const loadSeconds = (Date.now() - loadStart) / 1000;
-    console.log(`\nloaded in ${loadSeconds.toFixed(0)} s`);
-    await client.query('VACUUM ANALYZE traces');
+    if (!opts.reuse) {
+      const t0 = Date.now();
+      if (opts.synthetic) await fillSynthetic(client, opts.traces);
+      load = opts.synthetic
+        ? { synthetic: true, traces: opts.traces, seconds: (Date.now() - t0) / 1000 }
+        : await loadThroughBridge(client, ports);
+      console.log(`\nload: ${JSON.stringify(load)}`);
+      await client.query('VACUUM ANALYZE traces');
+      const file = loadFile();
+      const record = { ...(load as object), sources: SOURCES, at: new Date().toISOString() };
+      if (file) writeFileSync(file, JSON.stringify(record, null, 2));
+    }
     const stats = await client.query<{ traces: string; spans: string; size: string }>(
       `SELECT (SELECT count(*) FROM traces)::text AS traces, (SELECT sum(span_count) FROM traces)::text AS spans,
          pg_size_pretty(pg_database_size(current_database())) AS size`,
@@ -302,9 +277,13 @@ async function readRun(admin: pg.Client, server: string, synthetic: boolean) {
       cursor: string;
       experiment: string;
       id: string;
+      run: string;
+      span: string;
     }>(
-      `SELECT start_time AS t, session_id AS session, trace_id AS id,
+      `SELECT start_time AS t, session_id AS session, trace_id AS id, run_id AS run,
          (SELECT name FROM experiments e WHERE e.experiment_id = traces.experiment_id) AS experiment,
+         (SELECT span_id FROM spans s WHERE s.trace_id = traces.trace_id
+           ORDER BY (span_type = 'CHAT_MODEL') DESC, span_id LIMIT 1) AS span,
          encode(convert_to((extract(epoch FROM start_time) * 1000000)::bigint::text || '.' || trace_id, 'UTF8'), 'base64') AS cursor
        FROM traces ORDER BY start_time DESC, trace_id DESC OFFSET $1 LIMIT 1`,
       [Math.floor(Number(stats.rows[0]!.traces) / 2)],
@@ -342,56 +321,51 @@ async function readRun(admin: pg.Client, server: string, synthetic: boolean) {
     ];
     const timings: Timing[] = [];
     queries.push(
+      ['experiments', '/api/v1/experiments'],
       ['runs list', '/api/v1/runs'],
+      ['runs list, errors=true', '/api/v1/runs?errors=true'],
       ['sessions list', '/api/v1/sessions'],
       ['one trace (tree)', `/api/v1/traces/${m.id}`],
+      ['one span (content)', `/api/v1/traces/${m.id}/spans/${m.span}`],
+      ['one run', `/api/v1/runs/${m.run}`],
+      ['one session', `/api/v1/sessions/${encodeURIComponent(m.session ?? 'none')}`],
     );
     for (const [label, query] of queries) timings.push(await timeQuery(ports.http, label, query));
-    return { stats: stats.rows[0]!, loadSeconds, timings };
+    return { stats: stats.rows[0]!, load, loadAverage: loadavg(), timings };
   } finally {
     await client.end();
     await bridge.stop();
   }
 }
 
+/** Stops the load generators and the server, whatever ends the run (a signal from `timeout` included). */
+let shutdown: () => void = () => {};
+
 async function main(): Promise<void> {
   const failed = buildDist();
   if (failed) throw new Error(`build failed:\n${failed}`);
-  const server = await startBenchPostgres();
+  const server = await startBenchPostgres([], { dir: opts.dataDir ?? undefined, keep: opts.keep });
+  console.log(`Postgres cluster in ${server.dir}${opts.keep ? ' (kept)' : ''}`);
+  shutdown = () => {
+    for (const c of children) c.kill('SIGKILL');
+    server.destroy();
+  };
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
-  const report: Record<string, unknown> = { options: opts };
+  const report: Record<string, unknown> = { options: opts, sources: SOURCES };
   try {
     if (opts.ingest) {
-      const rates: IngestRate[] = [];
-      let n = 0;
-      for (let round = 0; round < opts.ingestRounds; round++) {
-        for (const withIndexes of [false, true]) {
-          const r = await ingestRun(admin, server, withIndexes, n++);
-          rates.push(r);
-          console.log(
-            `ingest ${withIndexes ? 'with' : 'without'} read indexes: ${r.spansPerSecond.toFixed(0)} spans/s, ` +
-              `CPU per span: Postgres ${r.postgresCpuUsPerSpan.toFixed(1)} µs, bridge ${r.bridgeCpuUsPerSpan.toFixed(1)} µs`,
-          );
-        }
-      }
-      const mean = (w: boolean, f: (r: IngestRate) => number) => {
-        const xs = rates.filter((r) => r.withIndexes === w).map(f);
-        return xs.reduce((a, b) => a + b, 0) / xs.length;
-      };
-      const rate = (r: IngestRate) => r.spansPerSecond;
-      const cpu = (r: IngestRate) => r.postgresCpuUsPerSpan + r.bridgeCpuUsPerSpan;
-      const cost = 1 - mean(true, rate) / mean(false, rate);
-      // With CPU the limit, throughput is inversely proportional to CPU per span.
-      const cpuCost = 1 - mean(false, cpu) / mean(true, cpu);
-      console.log(
-        `read indexes: ${(cost * 100).toFixed(1)} % fewer spans/s, ${(cpuCost * 100).toFixed(1)} % fewer spans per ` +
-          `CPU-second (bridge + Postgres), mean of ${opts.ingestRounds} run(s) each`,
-      );
-      report.ingest = { rates, cost, cpuCost };
+      report.ingest = await measureIngestCost(admin, server, {
+        pairs: opts.ingestPairs,
+        seconds: opts.ingestSeconds,
+        warmupSeconds: 5,
+        baseTraces: opts.ingestBase,
+        clients: opts.clients,
+        messageKb: opts.messageKb,
+      });
     }
     if (opts.read) {
-      const r = await readRun(admin, server.url, opts.synthetic);
+      const r = await readRun(admin, server.url);
       console.log(`\n${r.stats.traces} traces, ${r.stats.spans} spans, database ${r.stats.size}\n`);
       console.log('| filter | query | rows | median ms | max ms |\n| --- | --- | ---: | ---: | ---: |');
       for (const t of r.timings) {
@@ -405,13 +379,22 @@ async function main(): Promise<void> {
     if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2));
   } finally {
     await admin.end();
-    for (const c of children) c.kill('SIGKILL');
-    server.destroy();
+    shutdown();
+    if (opts.keep)
+      console.log(`kept: ${server.dir} (npm run bench:read -- --reuse ${server.dir} --no-ingest)`);
   }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping`);
+    shutdown();
+    process.exit(1);
+  });
 }
 
 main().catch((err) => {
   console.error(err);
-  for (const c of children) c.kill('SIGKILL');
+  shutdown();
   process.exit(1);
 });

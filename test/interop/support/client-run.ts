@@ -1,6 +1,6 @@
 /**
  * The scenario every interop test file shares, in one call: before its tests, make the client's venv (Python
- * clients) or check its npm packages (JS clients), start the fake model server, the bridge and a fresh database
+ * clients) or install test/interop/js's packages (JS clients), start the fake model server, the bridge and a fresh database
  * (startScenario), run the client program(s), wait until the spans are stored and read spans and traces back;
  * after them, stop everything and convert (or, with INTEROP_SAVE_CAPTURES=1, save) what the client sent. A test
  * file then holds only what is specific to its client: how to run it and what its rows must say.
@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Script } from '../fake-model-server.js';
+import { ensureJsClients } from './js-clients.js';
 import { ensurePythonEnv, MAIN_ENV, PYTHON_DIR, type PythonEnv, VENV_TIMEOUT_MS } from './python.js';
 import {
   CLIENT_TIMEOUT_MS,
   type Row,
-  requireNpmPackages,
   runClient,
   type Scenario,
   startScenario,
@@ -44,7 +44,7 @@ export interface ClientRunOptions {
   script?: Script;
   /** A Python client: the venv it runs in (MAIN_ENV unless its pins need their own). */
   venv?: PythonEnv;
-  /** A JS client: the devDependencies it needs. */
+  /** A JS client: the packages of test/interop/js/package.json it needs. */
   npm?: string[];
   /** How many client programs `client` runs one after the other (for the hook's timeout). */
   programs?: number;
@@ -73,7 +73,7 @@ export function clientRun(o: ClientRunOptions): ClientRun {
   const python = o.venv !== undefined || o.npm === undefined;
   before(
     async () => {
-      if (o.npm) requireNpmPackages(o.npm);
+      if (o.npm) await ensureJsClients(o.npm, (m) => verbose(m));
       if (python) run.python = await ensurePythonEnv((m) => verbose(m), o.venv ?? MAIN_ENV);
       run.s = await startScenario(o.script);
       await o.client(run.s, run.python);
@@ -82,7 +82,7 @@ export function clientRun(o: ClientRunOptions): ClientRun {
       verbose(tree(run.spans));
       o.afterRows?.(run);
     },
-    { timeout: (python ? VENV_TIMEOUT_MS : 60_000) + (o.programs ?? 1) * CLIENT_TIMEOUT_MS },
+    { timeout: VENV_TIMEOUT_MS + (o.programs ?? 1) * CLIENT_TIMEOUT_MS },
   );
   after(() => run.s?.finish(o.fixture));
   return run;

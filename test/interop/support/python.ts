@@ -132,7 +132,8 @@ function readStamp(env: PythonEnv): string | null {
   }
 }
 
-async function acquireLock(lock: string, deadline: number): Promise<() => void> {
+/** A lock directory shared by parallel test files (also the JS clients' install, support/js-clients.ts). */
+export async function acquireLock(lock: string, deadline: number): Promise<() => void> {
   mkdirSync(join(lock, '..'), { recursive: true });
   for (;;) {
     try {
