@@ -94,12 +94,12 @@ export function copyFrom(client: pg.Client | pg.PoolClient, sql: string, chunks:
 
 // ---- COPY text format (the reference text encoder for bench/stages.ts and bench/copy-formats.ts) ----
 
-export type ColumnType = 'jsonb' | 'array' | 'scalar';
+export type ColumnType = 'jsonb' | 'array' | 'timestamptz' | 'scalar';
 
 /** How the text encoder writes a span column, from the store's own column types. */
 export function textKind(column: SpanColumn): ColumnType {
   const t = SPAN_COLUMN_TYPES[column];
-  return t === 'jsonb' ? 'jsonb' : t === 'text[]' ? 'array' : 'scalar';
+  return t === 'jsonb' || t === 'timestamptz' ? t : t === 'text[]' ? 'array' : 'scalar';
 }
 
 const escapeCopy = (s: string): string =>
@@ -115,6 +115,8 @@ export function copyCell(value: unknown, type: ColumnType): string {
   if (value === null || value === undefined) return '\\N';
   if (type === 'jsonb') return escapeCopy(JSON.stringify(value));
   if (type === 'array') return escapeCopy(arrayLiteral(value as unknown[]));
+  // Rows carry nanoseconds (mapper/time.ts timestampColumn); COPY text takes the ISO form.
+  if (type === 'timestamptz') return isoMicros(value as bigint);
   if (typeof value === 'boolean') return value ? 't' : 'f';
   return escapeCopy(String(value));
 }
@@ -243,8 +245,8 @@ export function rowFactory(opts: {
         trace_id: traceIdFor(ids, seq, t.traceIndex),
         span_id: spanIdFor(ids, seq, t.spanIndex),
         parent_span_id: t.parentIndex === null ? null : spanIdFor(ids, seq, t.parentIndex),
-        start_time: isoMicros(start),
-        end_time: isoMicros(end),
+        start_time: start,
+        end_time: end,
         start_time_unix_nano: start.toString(),
         end_time_unix_nano: end.toString(),
       } as SpanRecord);
@@ -267,8 +269,8 @@ export function rowFactory(opts: {
           trace_id: traceId,
           run_id: traceId,
           root_span_id: t.rootIndex === null ? null : spanIdFor(ids, seq, t.rootIndex),
-          start_time: isoMicros(start),
-          end_time: isoMicros(end),
+          start_time: start,
+          end_time: end,
           start_time_unix_nano: start.toString(),
           end_time_unix_nano: end.toString(),
         } as TraceRecord;

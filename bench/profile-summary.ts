@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { renderMarkdownTable } from '../cli/render/table.js';
 
 interface CallFrame {
   functionName: string;
@@ -143,23 +144,29 @@ export function summarize(profile: CpuProfile, top = 25): ProfileSummary {
 
 export function formatSummary(s: ProfileSummary): string {
   const pct = (n: number) => `${n.toFixed(1)}%`;
-  const lines = [
+  const where = (f: FunctionTime) => f.location || f.area;
+  return [
     `profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy ` +
       `(${pct((100 * s.busyMs) / (s.totalMs || 1))} of one core); percentages are of busy time`,
     '',
-    '| self % | self ms | function | where |',
-    '|---:|---:|---|---|',
-    ...s.self.map((f) => `| ${pct(f.pct)} | ${f.ms.toFixed(0)} | \`${f.name}\` | ${f.location || f.area} |`),
+    renderMarkdownTable(s.self, [
+      { header: 'self %', align: 'right', value: (f) => pct(f.pct) },
+      { header: 'self ms', align: 'right', value: (f) => f.ms.toFixed(0) },
+      { header: 'function', value: (f) => `\`${f.name}\`` },
+      { header: 'where', value: where },
+    ]),
     '',
-    '| inclusive % | function | where |',
-    '|---:|---|---|',
-    ...s.inclusive.map((f) => `| ${pct(f.pct)} | \`${f.name}\` | ${f.location || f.area} |`),
+    renderMarkdownTable(s.inclusive, [
+      { header: 'inclusive %', align: 'right', value: (f) => pct(f.pct) },
+      { header: 'function', value: (f) => `\`${f.name}\`` },
+      { header: 'where', value: where },
+    ]),
     '',
-    '| self % by area | area |',
-    '|---:|---|',
-    ...s.areas.slice(0, 15).map((a) => `| ${pct(a.pct)} | ${a.area} |`),
-  ];
-  return lines.join('\n');
+    renderMarkdownTable(s.areas.slice(0, 15), [
+      { header: 'self % by area', align: 'right', value: (a) => pct(a.pct) },
+      { header: 'area', value: (a) => a.area },
+    ]),
+  ].join('\n');
 }
 
 /** The main thread's .cpuprofile in a directory — the largest (a loader worker writes its own) — or the file itself. */

@@ -100,38 +100,47 @@ export function resultsTable(runs: RunResult[]): string {
 }
 
 export function storageTable(runs: RunResult[], ctx: Context): string {
-  const rows = runs
-    .filter((r) => r.storage && r.storage.spans > 0)
-    .map((r) => {
-      const st = r.storage!;
-      const t = templateFor(ctx, r.scenario.messageKb);
-      const otlp = t.protobuf.length / t.spans;
-      const total = (st.spansTotalBytes + st.tracesTotalBytes) / st.spans;
-      return (
-        `| ${r.scenario.label}${r.scenario.embedded ? ' (embedded)' : ''} | ${fmtInt(st.spans)} | ${fmtInt(st.heapBytes / st.spans)} | ` +
-        `${fmtInt(st.toastBytes / st.spans)} | ${fmtInt(st.indexBytes / st.spans)} | ${fmtInt(st.tracesTotalBytes / st.spans)} | ` +
-        `${fmtInt(total)} | ${fmtInt(otlp)} | ${(total / otlp).toFixed(2)}× |`
-      );
-    });
-  const cols = runs
-    .filter((r) => r.storage && r.storage.spans > 0)
-    .map(
-      (r) =>
-        `| ${r.scenario.label} | ${Object.values(r.storage!.columns)
-          .map((v) => fmtInt(v))
-          .join(' | ')} |`,
-    );
-  const colNames = Object.keys(runs.find((r) => r.storage)?.storage?.columns ?? {});
+  const stored = runs.filter((r) => r.storage && r.storage.spans > 0);
+  const perSpan = (r: RunResult, bytes: (st: NonNullable<RunResult['storage']>) => number) =>
+    fmtInt(bytes(r.storage!) / r.storage!.spans);
+  const totalPerSpan = (r: RunResult) =>
+    (r.storage!.spansTotalBytes + r.storage!.tracesTotalBytes) / r.storage!.spans;
+  const otlpPerSpan = (r: RunResult) => {
+    const t = templateFor(ctx, r.scenario.messageKb);
+    return t.protobuf.length / t.spans;
+  };
+  const sizes = renderMarkdownTable(stored, [
+    { header: 'run', value: (r) => `${r.scenario.label}${r.scenario.embedded ? ' (embedded)' : ''}` },
+    { header: 'spans', align: 'right', value: (r) => fmtInt(r.storage!.spans) },
+    { header: 'heap B/span', align: 'right', value: (r) => perSpan(r, (st) => st.heapBytes) },
+    { header: 'TOAST B/span', align: 'right', value: (r) => perSpan(r, (st) => st.toastBytes) },
+    { header: 'indexes B/span', align: 'right', value: (r) => perSpan(r, (st) => st.indexBytes) },
+    { header: 'traces B/span', align: 'right', value: (r) => perSpan(r, (st) => st.tracesTotalBytes) },
+    { header: 'total B/span', align: 'right', value: (r) => fmtInt(totalPerSpan(r)) },
+    { header: 'OTLP protobuf B/span', align: 'right', value: (r) => fmtInt(otlpPerSpan(r)) },
+    {
+      header: 'disk / OTLP',
+      align: 'right',
+      value: (r) => `${(totalPerSpan(r) / otlpPerSpan(r)).toFixed(2)}×`,
+    },
+  ]);
+  const colNames = Object.keys(stored[0]?.storage?.columns ?? {});
+  const columns = renderMarkdownTable(stored, [
+    { header: 'run', value: (r) => r.scenario.label },
+    ...colNames.map(
+      (name): Column<RunResult> => ({
+        header: name,
+        align: 'right',
+        value: (r) => fmtInt(r.storage!.columns[name] ?? 0),
+      }),
+    ),
+  ]);
   return [
-    '| run | spans | heap B/span | TOAST B/span | indexes B/span | traces B/span | total B/span | OTLP protobuf B/span | disk / OTLP |',
-    `|${'---|'.repeat(9)}`,
-    ...rows,
+    sizes,
     '',
-    `Average stored size per span of the large columns (pg_column_size, bytes, after compression / TOAST):`,
+    'Average stored size per span of the large columns (pg_column_size, bytes, after compression / TOAST):',
     '',
-    `| run | ${colNames.join(' | ')} |`,
-    `|${'---|'.repeat(colNames.length + 1)}`,
-    ...cols,
+    columns,
   ].join('\n');
 }
 
@@ -220,14 +229,12 @@ function embeddedRatio(runs: RunResult[]) {
 }
 
 export function embeddedTable(runs: RunResult[]): string {
-  return [
-    '| load | embedded spans/s | external spans/s | embedded / external |',
-    '|---|---|---|---|',
-    ...embeddedPairs(runs).map(
-      (p) =>
-        `| ${p.label} | ${fmtInt(p.embedded)} | ${fmtInt(p.external)} | ${(p.embedded / p.external).toFixed(2)} |`,
-    ),
-  ].join('\n');
+  return renderMarkdownTable(embeddedPairs(runs), [
+    { header: 'load', value: (p) => p.label },
+    { header: 'embedded spans/s', align: 'right', value: (p) => fmtInt(p.embedded) },
+    { header: 'external spans/s', align: 'right', value: (p) => fmtInt(p.external) },
+    { header: 'embedded / external', align: 'right', value: (p) => (p.embedded / p.external).toFixed(2) },
+  ]);
 }
 
 export function targetsTable(ctx: Context, runs: RunResult[], ceilings: Ceiling[]): string {

@@ -18,7 +18,7 @@ import { eventJson, linkJson } from './raw-columns.js';
 import { type JsonTexts, refAttributes } from './raw-refs.js';
 import { CONVENTIONS } from './registry.js';
 import { cleanJson, cleanString } from './sanitize.js';
-import { durationMs, isoMicros, nanosColumn } from './time.js';
+import { durationMs, nanosColumn, timestampColumn } from './time.js';
 import type { Json, MappedFields, SpanRow, SpanStatus, SpanType, TokenUsage } from './types.js';
 import { str } from './values.js';
 
@@ -63,8 +63,8 @@ export function mapSpan(input: SpanInput, texts?: JsonTexts): SpanRow {
     kind: KIND_NAMES[span.kind] ?? 'UNSPECIFIED',
     status,
     status_message: span.status.message || (status === 'ERROR' ? exceptionMessage(exception) : null),
-    start_time: isoMicros(span.startTimeUnixNano),
-    end_time: isoMicros(span.endTimeUnixNano),
+    start_time: timestampColumn(span.startTimeUnixNano),
+    end_time: timestampColumn(span.endTimeUnixNano),
     start_time_unix_nano: nanosColumn(span.startTimeUnixNano),
     end_time_unix_nano: nanosColumn(span.endTimeUnixNano),
     duration_ms: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),

@@ -39,12 +39,27 @@ function isoSeconds(secs: number): string {
 }
 
 /**
- * ISO-8601 UTC with microseconds (timestamptz precision), e.g. 2024-05-01T12:00:00.123456Z.
+ * A timestamptz column's value (start_time, end_time): the instant as nanoseconds since the Unix epoch, clamped to
+ * 1970-01-01 … 9999-12-31T23:59:59.999999999Z. The binary COPY encoder writes Postgres's form of it straight from
+ * this bigint (store/copy-binary.ts), dropping the sub-microsecond digits as isoMicros does; the clamp is the one
+ * isoMicros applies, so a column holds what its ISO text stored before the rows carried nanoseconds.
+ *
+ * Why a bigint and not the decimal string the *_unix_nano columns carry: it is the decoder's own value (no work
+ * here), it is exact, and `<` compares it as time (trace-rows.ts). The *_unix_nano strings are clamped to the
+ * int64 range instead, so they could not give the same instants past 2262.
+ */
+export function timestampColumn(ns: bigint): bigint {
+  return ns < 0n ? 0n : ns > MAX_ISO_NS ? MAX_ISO_NS : ns;
+}
+
+/**
+ * ISO-8601 UTC with microseconds (timestamptz precision), e.g. 2024-05-01T12:00:00.123456Z: the text of a
+ * timestamptz for paths that send text (the GenAI events' JSON insert, tests).
  * Sub-microsecond digits are truncated; the exact value lives in the *_unix_nano column.
  */
 export function isoMicros(ns: bigint): string {
   // Clamp to year 9999 so the year keeps four digits; the exact nanoseconds are stored separately.
-  const clamped = ns < 0n ? 0n : ns > MAX_ISO_NS ? MAX_ISO_NS : ns;
+  const clamped = timestampColumn(ns);
   // Two small bigint divisions; the parts are exact as numbers (seconds < 2^38, nanoseconds < 10^9).
   const secs = Number(clamped / NS_PER_S);
   const micros = Math.floor(Number(clamped % NS_PER_S) / 1000);

@@ -112,9 +112,9 @@ export interface SpanRow extends TokenUsage {
   kind: string;
   status: SpanStatus;
   status_message: string | null;
-  /** ISO-8601 UTC with microseconds (Postgres timestamptz precision). */
-  start_time: string;
-  end_time: string;
+  /** Nanoseconds since the Unix epoch, clamped to 1970…9999 (mapper/time.ts timestampColumn); stored to the µs. */
+  start_time: bigint;
+  end_time: bigint;
   /** Exact nanoseconds as decimal strings (bigint columns). */
   start_time_unix_nano: string;
   end_time_unix_nano: string;

@@ -28,7 +28,7 @@ export async function decodeAndMap(
   }
 }
 
-/** Spans mapped on the event loop between two yields (~2–3 ms of work). */
+/** Spans mapped on the event loop between two yields: a slice short enough not to hold up the writers for long. */
 const YIELD_EVERY_SPANS = 64;
 
 /**

@@ -1,4 +1,4 @@
-import type { ColumnType } from './copy-binary.js';
+import type { ColumnType, ColumnValue } from './copy-binary.js';
 
 /**
  * The writable columns of `spans`, in table order (store/migrations), each with its Postgres type for binary COPY
@@ -68,8 +68,16 @@ export type SpanColumn = keyof typeof SPAN_COLUMN_TYPES;
 /** The columns of `spans` in table order, as COPY lists them. */
 export const SPAN_COLUMNS = columnsOf(SPAN_COLUMN_TYPES);
 
+/**
+ * A row of a table declared as `types`: each column holds its type's value (copy-binary.ts ColumnValue) or null,
+ * so a value of the wrong kind (an ISO string for a timestamptz) does not compile.
+ */
+export type RowOf<T extends Record<string, ColumnType>> = {
+  -readonly [K in keyof T]: ColumnValue[T[K]] | null;
+};
+
 /** A span as the store receives it: the mapper's row, already sanitized for Postgres. */
-export type SpanRecord = { [K in SpanColumn]: unknown } & {
+export type SpanRecord = RowOf<typeof SPAN_COLUMN_TYPES> & {
   trace_id: string;
   span_id: string;
   experiment_id: string;
@@ -136,7 +144,7 @@ export const TRACE_COLUMN_TYPES = {
 
 export const TRACE_COLUMNS = columnsOf(TRACE_COLUMN_TYPES);
 
-export type TraceRecord = { [K in keyof typeof TRACE_COLUMN_TYPES]: unknown };
+export type TraceRecord = RowOf<typeof TRACE_COLUMN_TYPES>;
 
 /** A table's column names in declaration order (object keys keep it), typed as its columns. */
 function columnsOf<T extends Record<string, ColumnType>>(types: T): readonly (keyof T & string)[] {

@@ -7,15 +7,29 @@
  * bench/copy-formats.ts, are in docs/performance.md). jsonb still travels as JSON text (after its version
  * byte), which Postgres parses either way.
  *
- * Values arrive as the mapper and trace-rows.ts make them: bigint columns as JS numbers or decimal strings
- * (exact nanoseconds), timestamptz as the ISO text of mapper/time.ts `isoMicros`. A value a column type cannot
- * hold throws CopyEncodingError instead of being coerced: nothing is stored other than what was mapped.
+ * Values arrive as the mapper and trace-rows.ts make them (ColumnValue): bigint columns as JS numbers or decimal
+ * strings (exact nanoseconds), timestamptz as bigint nanoseconds since the Unix epoch (mapper/time.ts
+ * timestampColumn), written as Postgres's microseconds since 2000 without passing through text. A value a column
+ * type cannot hold throws CopyEncodingError instead of being coerced: nothing is stored other than what was mapped.
  */
 
 /** The Postgres type of a column, as far as the encoder needs to know it. */
 import { cutToBytes } from './column-bounds.js';
 
 export type ColumnType = 'text' | 'jsonb' | 'text[]' | 'int8' | 'int4' | 'float8' | 'timestamptz';
+
+/** The JS value a row holds for a column of each type (null or undefined: SQL NULL); store/columns.ts RowOf. */
+export interface ColumnValue {
+  text: string;
+  jsonb: unknown;
+  'text[]': readonly (string | null)[];
+  /** Exact: a safe integer, a bigint, or a decimal string (nanoseconds, token sums). */
+  int8: number | bigint | string;
+  int4: number;
+  float8: number;
+  /** Nanoseconds since the Unix epoch. */
+  timestamptz: bigint;
+}
 
 /** JSON texts already computed for some values (by identity), each exactly JSON.stringify of its value. */
 export type KnownJson = ReadonlyMap<object, string>;
@@ -33,10 +47,6 @@ export const COPY_BINARY_HEADER = Buffer.from([
 export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
 const TEXT_OID = 25;
-/** 2000-01-01T00:00:00Z, Postgres's timestamp epoch, in Unix seconds. */
-const PG_EPOCH_UNIX_SECONDS = 946_684_800;
-/** Seconds whose microseconds are still exact as a double (2^53 µs): about ±285 years around 2000. */
-const EXACT_SECONDS = 9_007_199_254;
 const TWO_32 = 4_294_967_296;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -176,63 +186,23 @@ function int64(n: bigint, column: string, original: unknown): bigint {
   return n >= INT64_MIN && n <= INT64_MAX ? n : fail(column, 'int8', original);
 }
 
-function digits(s: string, at: number, count: number): number {
-  let v = 0;
-  for (let i = at; i < at + count; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+/** 1970-01-01 → 2000-01-01 (Postgres's timestamp epoch) in microseconds. */
+const PG_EPOCH_UNIX_MICROS = 946_684_800_000_000n;
+/** The microseconds since 2000 a timestamptz holds: 4714-11-24 BC … 294276 AD (MIN_TIMESTAMP, END_TIMESTAMP). */
+const PG_MIN_MICROS = -211_813_488_000_000_000n;
+const PG_END_MICROS = 9_223_371_331_200_000_000n;
 
 /**
- * `YYYY-MM-DDTHH:MM:SS.ffffffZ` (isoMicros, years 0001–9999) → microseconds since 2000-01-01T00:00:00Z, the
- * value of a binary timestamptz. Exact: as a number within ±285 years of 2000, else as a bigint.
+ * Nanoseconds since the Unix epoch → microseconds since 2000-01-01T00:00:00Z, the value of a binary timestamptz;
+ * null when Postgres cannot hold the instant. Sub-microsecond digits are dropped (rounded down, toward the past,
+ * which for the mapper's instants — never before 1970 — is the truncation isoMicros applies), so the column holds
+ * what the ISO text that rows carried before stored. Exact: bigint arithmetic throughout.
  */
-export function timestampMicros(iso: string): number | bigint | null {
-  if (
-    iso.length !== 27 ||
-    iso[4] !== '-' ||
-    iso[7] !== '-' ||
-    iso[10] !== 'T' ||
-    iso[13] !== ':' ||
-    iso[16] !== ':' ||
-    iso[19] !== '.' ||
-    iso[26] !== 'Z'
-  )
-    return null;
-  const year = digits(iso, 0, 4);
-  const month = digits(iso, 5, 2);
-  const day = digits(iso, 8, 2);
-  const hour = digits(iso, 11, 2);
-  const minute = digits(iso, 14, 2);
-  const second = digits(iso, 17, 2);
-  const micros = digits(iso, 20, 6);
-  // The ranges Postgres accepts (a non-digit made a field NaN, which fails every comparison).
-  const inRange =
-    year >= 1 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59;
-  if (!inRange || !(micros >= 0) || day > daysInMonth(year, month)) return null;
-  const secs =
-    daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - PG_EPOCH_UNIX_SECONDS;
-  return Math.abs(secs) < EXACT_SECONDS ? secs * 1e6 + micros : BigInt(secs) * 1_000_000n + BigInt(micros);
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+export function timestampMicros(ns: bigint): bigint | null {
+  let micros = ns / 1000n;
+  if (ns < 0n && micros * 1000n !== ns) micros -= 1n;
+  micros -= PG_EPOCH_UNIX_MICROS;
+  return micros >= PG_MIN_MICROS && micros < PG_END_MICROS ? micros : null;
 }
 
 function writeField(v: unknown, type: ColumnType, column: string, known: KnownJson | undefined): void {
@@ -263,7 +233,7 @@ function writeField(v: unknown, type: ColumnType, column: string, known: KnownJs
       writer.float8(v === 0 ? 0 : v);
       return;
     case 'timestamptz': {
-      const micros = typeof v === 'string' ? timestampMicros(v) : null;
+      const micros = typeof v === 'bigint' ? timestampMicros(v) : null;
       if (micros === null) fail(column, type, v);
       writer.int8(micros);
       return;

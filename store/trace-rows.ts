@@ -136,13 +136,14 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
   const root = minBy(keyed, (k) => k.span.parent_span_id === null, earlier);
   const startNs = first.start;
   let endNs = keyed[0]!.end;
-  let startTime = first.span.start_time as string;
-  let endTime = keyed[0]!.span.end_time as string;
+  // The timestamptz columns' nanoseconds (clamped to 1970…9999, unlike the int64 *_unix_nano): their own min / max.
+  let startTime = first.span.start_time;
+  let endTime = keyed[0]!.span.end_time;
   for (const k of keyed) {
     if (k.end > endNs) endNs = k.end;
-    // Fixed-width ISO-8601 UTC strings: string order is time order.
-    if ((k.span.end_time as string) > endTime) endTime = k.span.end_time as string;
-    if ((k.span.start_time as string) < startTime) startTime = k.span.start_time as string;
+    const { start_time: s, end_time: e } = k.span;
+    if (e !== null && (endTime === null || e > endTime)) endTime = e;
+    if (s !== null && (startTime === null || s < startTime)) startTime = s;
   }
   const durationNs = endNs > startNs ? endNs - startNs : 0n;
   if (durationNs > EXACT) return null;

@@ -3,9 +3,23 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startPostgres } from './support/pg-server.mjs';
 
-const interop = process.argv.includes('--interop');
+// `--interop` runs the interop suite instead; each positional is a substring a test file's path must contain.
+let args;
+try {
+  args = parseArgs({
+    options: { interop: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+} catch (err) {
+  console.error(`test: ${err.message}`);
+  process.exit(2);
+}
+const { values, positionals: filters } = args;
+const interop = values.interop;
 const root = new URL('.', import.meta.url).pathname;
 
 function testFiles(dir) {
@@ -25,12 +39,10 @@ function testFiles(dir) {
   return out;
 }
 
-const files = testFiles(root).filter((f) =>
-  process.argv.slice(2).every((a) => a.startsWith('--') || f.includes(a)),
-);
+const files = testFiles(root).filter((f) => filters.every((a) => f.includes(a)));
 // `node --test` with no file runs every file it finds under the working directory (a venv's .js included).
 if (files.length === 0) {
-  console.error(`test: no test file matches ${process.argv.slice(2).join(' ')}`);
+  console.error(`test: no test file matches ${filters.join(' ')}`);
   process.exit(1);
 }
 // The browser tests load the UI from test/.tmp/ui/ (TRACEBRIDGE_TEST_UI_DIR), built once here before test files

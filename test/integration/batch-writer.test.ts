@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isoMicros, nanosColumn } from '../../mapper/time.js';
+import { nanosColumn } from '../../mapper/time.js';
 import { BatchWriter, splitByTrace } from '../../store/batch-writer.js';
 import { type EncodedSpan, encodeSpan } from '../../store/encoded-span.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -35,8 +35,8 @@ function traceSpans(t: number, spans: number): EncodedSpan[] {
       name: `span ${i}`,
       span_type: 'UNKNOWN',
       status: 'OK',
-      start_time: isoMicros(start),
-      end_time: isoMicros(start + 500_000n),
+      start_time: start,
+      end_time: start + 500_000n,
       start_time_unix_nano: nanosColumn(start),
       end_time_unix_nano: nanosColumn(start + 500_000n),
       duration_ms: 0.5,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isoMicros, nanosColumn } from '../../mapper/time.js';
+import { nanosColumn } from '../../mapper/time.js';
 import { BatchWriter } from '../../store/batch-writer.js';
 import type { SpanRecord } from '../../store/columns.js';
 import type { Queryable } from '../../store/db.js';
@@ -85,8 +85,8 @@ function record(traceId: string, i: number, s: SpanSpec): SpanRecord {
     span_type: s.spanType,
     model: s.model,
     status: s.status,
-    start_time: isoMicros(start),
-    end_time: isoMicros(end),
+    start_time: start,
+    end_time: end,
     start_time_unix_nano: nanosColumn(start),
     end_time_unix_nano: nanosColumn(end),
     duration_ms: Number(end - start) / 1e6,

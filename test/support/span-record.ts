@@ -2,7 +2,7 @@
 import type { SpanRecord } from '../../store/columns.js';
 import { SPAN_COLUMNS } from '../../store/columns.js';
 
-export function spanRecord(fields: Partial<Record<keyof SpanRecord, unknown>>): SpanRecord {
+export function spanRecord(fields: Partial<SpanRecord>): SpanRecord {
   const row = Object.fromEntries(SPAN_COLUMNS.map((c) => [c, null])) as unknown as SpanRecord;
   return Object.assign(
     row,

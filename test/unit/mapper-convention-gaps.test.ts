@@ -123,8 +123,8 @@ describe('Langfuse SDK trace keys on generic OTel spans', () => {
   it('langfuse.trace.name names the trace, whichever span carries it', () => {
     const base = { trace_id: 't'.repeat(32), experiment_id: '0', span_type: 'CHAIN', status: 'OK' };
     const time = (ns: number) => ({
-      start_time: '2024-01-01T00:00:00.000000Z',
-      end_time: '2024-01-01T00:00:01.000000Z',
+      start_time: 1_704_067_200_000_000_000n,
+      end_time: 1_704_067_201_000_000_000n,
       start_time_unix_nano: String(ns),
       end_time_unix_nano: String(ns + 10),
     });

@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type protobuf from 'protobufjs';
 import { decodeLogsRequestJson, decodeTraceRequestJson } from '../../../otlp/decode-json.js';
 import { ExportLogsServiceRequest, ExportTraceServiceRequest } from '../../../proto/otlp.js';
@@ -118,7 +118,7 @@ export function saveCaptures(captureDir: string, outDir: string): SavedCapture[]
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [captureDir, outDir] = process.argv.slice(2);
+  const [captureDir, outDir] = parseArgs({ allowPositionals: true, strict: true }).positionals;
   if (!captureDir || !outDir) {
     console.error(
       'usage: node --import tsx test/interop/support/save-captures.ts <capture dir> <output dir>',
