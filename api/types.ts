@@ -7,9 +7,12 @@
  *   `GET /api/v1/experiments` → ExperimentList
  *   `GET /api/v1/traces?…TraceListQuery` → Page<TraceListItem>, newest first
  *   `GET /api/v1/traces/<trace_id>` → TraceDetail (the tree: no large content)
+ *   `GET /api/v1/traces/<trace_id>/tree` → TraceTree (the same tree, compact: what the UI loads)
  *   `GET /api/v1/traces/<trace_id>/spans/<span_id>` → SpanContent (one span's content)
  *   `GET /api/v1/runs?…RunListQuery` → Page<RunListItem>; `GET /api/v1/runs/<run_id>` → RunDetail
- *   `GET /api/v1/sessions?…SessionListQuery` → Page<SessionListItem>; `GET /api/v1/sessions/<id>` → SessionDetail
+ *   `GET /api/v1/runs/<run_id>/spans?…RunSpansQuery` → Page<RunTraceTree> (the run's trees, compact, paged)
+ *   `GET /api/v1/sessions?…SessionListQuery` → Page<SessionListItem>;
+ *   `GET /api/v1/sessions/<id>?experiment=<name>` → SessionDetail
  * - Access: when the bridge has API keys, every `/api/v1/` call needs `Authorization: Bearer <key>` or
  *   `x-api-key: <key>` (401 without or with a wrong key; the OpenAPI document is public). A key scoped to
  *   experiments sees only those: other experiments' traces, runs and sessions answer 404 and are absent from lists.
@@ -150,6 +153,8 @@ export interface TraceListItem {
 
 export interface TraceRow extends TraceListItem {
   end_ns: string | null;
+  /** Traces in this trace's run, this one included: more than 1 means the run page has more to show. */
+  run_trace_count: number;
   /** null when the root span never arrived (`root_missing`). */
   root_span_id: string | null;
   root_missing: boolean;
@@ -200,6 +205,43 @@ export interface TraceDetail {
   spans: SpanNode[];
 }
 
+/**
+ * A SpanNode in the compact tree (`/tree`, the run's `/spans`): a 10,000-span tree in about half the bytes.
+ * A key that is absent has its default: `parent_span_id` null (a root), `kind` "INTERNAL", `status` "UNSET",
+ * other strings and tokens null, `links` [], the `has_*` flags false, `event_count` 0. Times are offsets.
+ */
+export interface CompactSpan {
+  span_id: string;
+  parent_span_id?: string;
+  name: string;
+  span_type: SpanType;
+  kind?: string;
+  status?: SpanStatus;
+  status_message?: string;
+  error_type?: string;
+  /** Nanoseconds from the trace's `start_ns` (a JSON number: exact below 2^53 ns, 104 days; may be negative). */
+  start_offset_ns: number;
+  duration_ms: number;
+  model?: string;
+  provider?: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  total_tokens?: number;
+  tool_name?: string;
+  agent_name?: string;
+  links?: SpanLink[];
+  has_inputs?: true;
+  has_outputs?: true;
+  has_messages?: true;
+  event_count?: number;
+}
+
+/** `GET /api/v1/traces/<trace_id>/tree`: the trace row and its compact span tree, sorted by (start, span_id). */
+export interface TraceTree {
+  trace: TraceRow;
+  spans: CompactSpan[];
+}
+
 /** `GET /api/v1/traces/<trace_id>/spans/<span_id>`: the span's content, as stored (docs/schema.md). */
 export interface SpanContent {
   trace_id: string;
@@ -219,6 +261,11 @@ export interface SpanContent {
   finish_reasons: string[] | null;
   assessments: unknown[] | null;
   conventions: string[];
+  /**
+   * `spans.derived`: null when every value is as sent; else which columns tracebridge filled in from other spans,
+   * e.g. `{"outputs": {"from": "tool_message", "span_id": "…"}}` (docs/schema.md, "Derived tool-call content").
+   */
+  derived: Record<string, unknown> | null;
 }
 
 export interface ChatMessage {
@@ -283,11 +330,28 @@ export interface RunAttachment {
 
 export interface RunDetail {
   run: RunListItem;
-  /** The run's traces, oldest first (each tree loads from `GET /api/v1/traces/<id>`). At most 1000. */
+  /** The run's traces, oldest first (their trees load from `GET /api/v1/runs/<id>/spans`). At most 1000. */
   traces: TraceListItem[];
   attachments: RunAttachment[];
   /** true when the run has more traces than `traces` holds. */
   truncated: boolean;
+}
+
+/**
+ * `GET /api/v1/runs/<run_id>/spans` query: the run's traces oldest first, whole traces per page — at most `limit`
+ * traces (1–200, default 50) and, past the first trace, no more than 20,000 spans.
+ */
+export interface RunSpansQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+/** One trace of a run with its compact span tree (offsets from this trace's `start_ns`). */
+export interface RunTraceTree {
+  trace_id: string;
+  start_ns: string | null;
+  root_span_id: string | null;
+  spans: CompactSpan[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

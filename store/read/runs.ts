@@ -264,3 +264,56 @@ export const sessionTraces = (
   experimentId: string,
 ): Promise<TraceListRow[]> =>
   tracesWhere(db, 't.session_id = $1::text AND t.experiment_id = $2::bigint', [sessionId, experimentId]);
+
+export interface RunTraceHead {
+  trace_id: string;
+  start_ns: string | null;
+  root_span_id: string | null;
+  span_count: number;
+  cursor: ListCursor;
+}
+
+/**
+ * A page of a run's traces for its span trees, oldest first after `after`: at most `limit` traces and, past the
+ * first, no more than `maxSpans` spans (by traces.span_count), so a page of a huge run stays a bounded answer.
+ * `next` is null on the last page.
+ */
+export async function runTracePage(
+  db: Queryable,
+  runId: string,
+  after: ListCursor | null,
+  limit: number,
+  maxSpans: number,
+): Promise<{ traces: RunTraceHead[]; next: ListCursor | null }> {
+  const params: unknown[] = [runId, limit + 1];
+  let cursor = '';
+  if (after !== null) {
+    params.push(after.startMicros, after.traceId);
+    cursor = `AND (t.start_time, t.trace_id) > (${fromMicros('$3')}, $4::text)`;
+  }
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT t.trace_id, t.start_time_unix_nano::text AS start_ns, t.root_span_id, t.span_count,
+       (extract(epoch FROM t.start_time) * 1000000)::bigint::text AS start_micros
+     FROM traces t
+     WHERE t.run_id = $1::text AND t.start_time IS NOT NULL ${cursor}
+     ORDER BY t.start_time, t.trace_id
+     LIMIT $2::integer`,
+    params,
+  );
+  const traces: RunTraceHead[] = [];
+  let spans = 0;
+  for (const row of r.rows.slice(0, limit)) {
+    const count = Number(row.span_count);
+    if (traces.length > 0 && spans + count > maxSpans) break;
+    spans += count;
+    traces.push({
+      trace_id: String(row.trace_id),
+      start_ns: row.start_ns === null ? null : String(row.start_ns),
+      root_span_id: row.root_span_id === null ? null : String(row.root_span_id),
+      span_count: count,
+      cursor: { startMicros: String(row.start_micros), traceId: String(row.trace_id) },
+    });
+  }
+  const more = traces.length < r.rows.length;
+  return { traces, next: more ? traces[traces.length - 1]!.cursor : null };
+}
