@@ -263,7 +263,7 @@ export interface SpanContent {
   conventions: string[];
   /**
    * `spans.derived`: null when every value is as sent; else which columns tracebridge filled in from other spans,
-   * e.g. `{"outputs": {"from": "tool_message", "span_id": "…"}}` (docs/schema.md, "Derived tool-call content").
+   * e.g. `{"outputs": {"source": "tool_message", "span_id": "…"}}` (docs/schema.md, "Derived tool-call content").
    */
   derived: Record<string, unknown> | null;
 }
