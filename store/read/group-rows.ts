@@ -13,42 +13,11 @@
  * running, or its root's output never came) or some trace has no end is that session's heap read in end order.
  */
 import type { Queryable } from '../db.js';
-import { isoSql, type TraceState } from './trace-list.js';
+import type { RunRow, SessionRow, TraceState } from './rows.js';
+import { isoSql } from './trace-list.js';
 import { num, str } from './values.js';
 
-export interface RunRow {
-  run_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string | null;
-  end_time: string | null;
-  duration_ms: number | null;
-  trace_count: number;
-  span_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  request_preview: string | null;
-  response_preview: string | null;
-}
-
-export interface SessionRow {
-  session_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  first_time: string | null;
-  last_time: string | null;
-  trace_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  request_preview: string | null;
-  response_preview: string | null;
-}
+export type { RunRow, SessionRow } from './rows.js';
 
 export interface SessionKey {
   sessionId: string;

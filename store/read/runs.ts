@@ -19,6 +19,7 @@ import {
   sessionRow,
   sessionRows,
 } from './group-rows.js';
+import type { RunAttachmentRow } from './rows.js';
 import {
   type ListCursor,
   TRACE_ITEM_COLUMNS,
@@ -27,14 +28,7 @@ import {
   traceItem,
 } from './trace-list.js';
 
-export type { RunRow, SessionRow } from './group-rows.js';
-
-export interface RunAttachmentRow {
-  trace_id: string;
-  via_span_id: string;
-  parent_trace_id: string;
-  parent_span_id: string;
-}
+export type { RunAttachmentRow, RunRow, SessionRow } from './rows.js';
 
 export interface GroupListFilter {
   experimentIds: string[] | null;

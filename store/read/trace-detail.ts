@@ -3,69 +3,11 @@
  * one primary-key range), and one span's content when it is opened.
  */
 import type { Queryable } from '../db.js';
-import { TRACE_ITEM_COLUMNS, type TraceListRow, traceItem } from './trace-list.js';
+import type { SpanContentRow, SpanLinkRow, SpanNodeRow, TraceRowDetail } from './rows.js';
+import { TRACE_ITEM_COLUMNS, traceItem } from './trace-list.js';
 import { num, object, str } from './values.js';
 
-export interface TraceRowDetail extends TraceListRow {
-  end_ns: string | null;
-  run_trace_count: number;
-  root_span_id: string | null;
-  root_missing: boolean;
-  metadata: Record<string, unknown>;
-}
-
-export interface SpanLinkRow {
-  trace_id: string;
-  span_id: string;
-  attributes?: Record<string, unknown>;
-  trace_state?: string;
-}
-
-export interface SpanNodeRow {
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  span_type: string;
-  kind: string;
-  status: 'UNSET' | 'OK' | 'ERROR';
-  status_message: string | null;
-  error_type: string | null;
-  start_ns: string;
-  end_ns: string;
-  duration_ms: number;
-  model: string | null;
-  provider: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  tool_name: string | null;
-  agent_name: string | null;
-  links: SpanLinkRow[];
-  has_inputs: boolean;
-  has_outputs: boolean;
-  has_messages: boolean;
-  event_count: number;
-}
-
-export interface SpanContentRow {
-  trace_id: string;
-  span_id: string;
-  experiment_name: string;
-  inputs: unknown;
-  outputs: unknown;
-  input_messages: Record<string, unknown>[] | null;
-  output_messages: Record<string, unknown>[] | null;
-  attributes: Record<string, unknown>;
-  resource_attributes: Record<string, unknown>;
-  scope: { name: string | null; version: string | null; attributes: Record<string, unknown> };
-  events: { name: string; time_unix_nano: string; attributes: Record<string, unknown> }[];
-  links: SpanLinkRow[];
-  request_params: Record<string, unknown> | null;
-  finish_reasons: string[] | null;
-  assessments: unknown[] | null;
-  conventions: string[];
-  derived: Record<string, unknown> | null;
-}
+export type { SpanContentRow, SpanLinkRow, SpanNodeRow, TraceRowDetail } from './rows.js';
 
 const TRACE_ROW_SQL = `
 SELECT ${TRACE_ITEM_COLUMNS}, t.end_time_unix_nano::text AS end_ns, t.root_span_id, t.metadata,

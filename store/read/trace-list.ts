@@ -8,9 +8,10 @@
  * from fixed fragments, so the planner sees each filter's value (node-postgres plans unnamed statements with them).
  */
 import type { Database, Queryable } from '../db.js';
+import type { TraceListRow, TraceState } from './rows.js';
 import { num, object, str, texts, time } from './values.js';
 
-export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
+export type { TraceListRow, TraceState } from './rows.js';
 
 /** Already validated by the caller (api/); the store only builds SQL from it. */
 export interface TraceListFilter {
@@ -36,30 +37,6 @@ export interface TraceListFilter {
 export interface ListCursor {
   startMicros: string;
   traceId: string;
-}
-
-export interface TraceListRow {
-  trace_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  run_id: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string;
-  end_time: string | null;
-  start_ns: string | null;
-  duration_ms: number | null;
-  span_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  models: string[];
-  request_preview: string | null;
-  response_preview: string | null;
-  session_id: string | null;
-  user_id: string | null;
-  tags: Record<string, unknown>;
 }
 
 /** ISO-8601 UTC with microseconds, the precision timestamptz stores. */
