@@ -12,7 +12,7 @@ import {
   type SessionRow,
   sessionRow,
 } from '../../store/read/group-rows.js';
-import { type GroupListFilter, listRuns, listSessions } from '../../store/read/runs.js';
+import { type GroupListFilter, listRuns, listSessions, runTracePage } from '../../store/read/runs.js';
 import type { ListCursor } from '../../store/read/trace-list.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 
@@ -150,5 +150,40 @@ describe('runs list', () => {
       await walk((f) => listRuns(t.db, f), { ...base, errors: true, limit: 4 }),
       await expectedRuns('r.error_count > 0'),
     );
+  });
+});
+
+describe('a run’s trees, page by page', () => {
+  it('holds whole traces oldest first, at most `limit` of them and, past the first, `maxSpans` spans', async () => {
+    const runId = 'run_1_1_0';
+    const all = (
+      await t.db.query<{ trace_id: string; span_count: number }>(
+        `SELECT trace_id, span_count FROM traces WHERE run_id = $1 ORDER BY start_time, trace_id`,
+        [runId],
+      )
+    ).rows;
+    assert.equal(all.length, 50);
+    for (const [limit, maxSpans] of [
+      [7, 1_000_000],
+      [50, 20],
+      [3, 1],
+    ] as const) {
+      const seen: string[] = [];
+      let after: ListCursor | null = null;
+      for (let page = 0; page < 100; page++) {
+        const r = await runTracePage(t.db, runId, after, limit, maxSpans);
+        assert.ok(r.traces.length >= 1 && r.traces.length <= limit);
+        const spans = r.traces.reduce((n, x) => n + x.span_count, 0);
+        assert.ok(r.traces.length === 1 || spans <= maxSpans, `${spans} spans in a page of ${maxSpans}`);
+        seen.push(...r.traces.map((x) => x.trace_id));
+        if (r.next === null) break;
+        after = r.next;
+      }
+      assert.deepEqual(
+        seen,
+        all.map((x) => x.trace_id),
+        `limit ${limit}, maxSpans ${maxSpans}`,
+      );
+    }
   });
 });
