@@ -9,16 +9,7 @@
  * other (12 s for 30,000 traces in 86 sessions).
  */
 import type { Queryable } from '../db.js';
-import {
-  RUN_COLUMNS,
-  type RunRow,
-  runRow,
-  runRows,
-  SESSION_COLUMNS,
-  type SessionRow,
-  sessionRow,
-  sessionRows,
-} from './group-rows.js';
+import { RUN_COLUMNS, type RunRow, runRow, runRows, type SessionRow, sessionRows } from './group-rows.js';
 import type { RunAttachmentRow } from './rows.js';
 import {
   type ListCursor,
@@ -244,12 +235,23 @@ export async function runAttachments(db: Queryable, runId: string): Promise<RunA
 
 /** The session's rows (one per experiment that has it), newest activity first. */
 export async function getSessions(db: Queryable, sessionId: string): Promise<SessionRow[]> {
-  const r = await db.query<Record<string, unknown>>(
-    `SELECT ${SESSION_COLUMNS} FROM sessions g JOIN experiments e ON e.experiment_id = g.experiment_id
-     WHERE g.session_id = $1::text ORDER BY g.end_time DESC NULLS LAST, g.experiment_id`,
+  // The experiments holding the id (an index-only scan of the session index), then their rows as the list
+  // computes them: the `sessions` view would sort every trace of a big session (0.3 s for 2,000 traces).
+  const r = await db.query<{ id: string }>(
+    `SELECT DISTINCT experiment_id::text AS id FROM traces WHERE session_id = $1::text`,
     [sessionId],
   );
-  return r.rows.map(sessionRow);
+  const rows = await sessionRows(
+    db,
+    r.rows.map((row) => ({ sessionId, experimentId: String(row.id) })),
+    false,
+  );
+  // Newest activity first (ISO-8601 times of one format compare as text), then by experiment id.
+  return rows.sort(
+    (a, b) =>
+      (b.last_time ?? '').localeCompare(a.last_time ?? '') ||
+      Number(a.experiment_id) - Number(b.experiment_id),
+  );
 }
 
 export const sessionTraces = (

@@ -12,7 +12,13 @@ import {
   type SessionRow,
   sessionRow,
 } from '../../store/read/group-rows.js';
-import { type GroupListFilter, listRuns, listSessions, runTracePage } from '../../store/read/runs.js';
+import {
+  type GroupListFilter,
+  getSessions,
+  listRuns,
+  listSessions,
+  runTracePage,
+} from '../../store/read/runs.js';
 import type { ListCursor } from '../../store/read/trace-list.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 
@@ -126,6 +132,20 @@ describe('sessions list', () => {
       await walk((f) => listSessions(t.db, f), { ...base, experimentIds: ['2'], limit: 3 }),
       await expectedSessions('g.experiment_id = 2'),
     );
+  });
+});
+
+describe('one session', () => {
+  it('has the sessions view’s rows for its id, newest activity first, one per experiment', async () => {
+    for (const id of ['sess_0', 'sess_4', 'sess_7', 'nope']) {
+      const r = await t.db.query<Record<string, unknown>>(
+        `SELECT ${SESSION_COLUMNS} FROM sessions g JOIN experiments e ON e.experiment_id = g.experiment_id
+         WHERE g.session_id = $1 ORDER BY g.end_time DESC NULLS LAST, g.experiment_id`,
+        [id],
+      );
+      assert.deepEqual(await getSessions(t.db, id), r.rows.map(sessionRow), id);
+    }
+    assert.equal((await getSessions(t.db, 'sess_0')).length, 2);
   });
 });
 
