@@ -8,23 +8,11 @@
  * joined by span links) with the run's totals, and tool spans carry their arguments and result in every case.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { answerFor, type Script, toolAgentScript } from './fake-model-server.js';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  sum,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { clientRun, runPython } from './support/client-run.js';
+import { one, type Row, sum, tree, verbose } from './support/scenario.js';
 
-const PROGRAM = join(PYTHON_DIR, 'autogen_agents.py');
 const SERVICE = 'autogen-qwen-agents';
 const QUESTION = 'What is new in Qwen3?';
 const TASK = 'Write a short note on what is new in Qwen3.';
@@ -59,33 +47,21 @@ function subtree(rows: Row[], root: Row, types: string[]): string {
 }
 
 describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC gzip', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-  const traceOf = (root: string) => {
-    const t = traces.find((r) => r.name === root);
-    assert.ok(t, `trace ${root} stored; traces: ${traces.map((r) => r.name).join(', ')}`);
-    return t;
-  };
-  const spansOf = (root: string) => spans.filter((r) => r.trace_id === traceOf(root).trace_id);
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      s = await startScenario(script);
-      await runClient(
-        'autogen_agents.py',
+  const run = clientRun({
+    fixture: 'autogen-agentchat',
+    spans: 20,
+    script,
+    client: (s, python) =>
+      runPython(
         python,
-        [PROGRAM],
+        'autogen_agents.py',
         s.env({
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: s.grpcEndpoint,
           OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true',
           OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
         }),
-      );
-      spans = await s.waitForSpans(20);
-      traces = await s.traces();
-      verbose(tree(spans));
+      ),
+    afterRows({ spans, traces }) {
       verbose(
         traces
           .map((t) => `${t.trace_id} run ${t.run_id} ${t.name} ${t.span_count} ${t.total_tokens}`)
@@ -99,13 +75,11 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
         ),
       );
     },
-    { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('autogen-agentchat'));
+  });
 
   it('two traces for the two wrapped runs, in the experiment named by service.name', () => {
     assert.deepEqual(
-      traces
+      run.traces
         .filter((t) => t.name === 'run_search_agent' || t.name === 'run_graph_flow')
         .map((t) => [t.name, t.state, t.experiment_name, t.error_count]),
       [
@@ -113,12 +87,12 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
         ['run_graph_flow', 'OK', SERVICE, 0],
       ],
     );
-    for (const r of spans) assert.equal((r.resource_attributes as Row)['service.name'], SERVICE);
+    for (const r of run.spans) assert.equal((r.resource_attributes as Row)['service.name'], SERVICE);
   });
 
   it('AssistantAgent: AGENT › CHAT_MODEL, TOOL, CHAT_MODEL in one tree', () => {
     assert.equal(
-      tree(spansOf('run_search_agent')),
+      tree(run.spansOf('run_search_agent')),
       [
         'UNKNOWN run_search_agent',
         '  AGENT create_agent search_agent',
@@ -128,13 +102,13 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
         '    CHAT_MODEL openai.chat',
       ].join('\n'),
     );
-    const agent = one(spansOf('run_search_agent'), 'invoke_agent search_agent', 'AGENT');
+    const agent = one(run.spansOf('run_search_agent'), 'invoke_agent search_agent', 'AGENT');
     assert.equal(agent.agent_name, 'search_agent');
     assert.equal(agent.provider, null, 'autogen is a framework, not a provider');
   });
 
   it('AssistantAgent: chat messages with the tool call and its result, the tool span, tokens, previews', () => {
-    const rows = spansOf('run_search_agent');
+    const rows = run.spansOf('run_search_agent');
     const [toolTurn, answerTurn] = rows.filter((r) => r.name === 'openai.chat');
     assert.ok(toolTurn && answerTurn);
     const system = {
@@ -183,14 +157,14 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
       outputs: { source: 'tool_message', span_id: answerTurn.span_id },
     });
 
-    const t = traceOf('run_search_agent');
+    const t = run.traceOf('run_search_agent');
     assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['158', '40', '198']);
     assert.equal(t.request_preview, QUESTION);
     assert.equal(t.response_preview, answer);
   });
 
   it('GraphFlow: both agents, their chat and tool spans and the runtime spans share one trace tree', () => {
-    const rows = spansOf('run_graph_flow');
+    const rows = run.spansOf('run_graph_flow');
     assert.equal(rows.filter((r) => r.parent_span_id === null).length, 1, 'one root');
     const researcher = one(rows, 'invoke_agent researcher', 'AGENT');
     const writer = one(rows, 'invoke_agent writer', 'AGENT');
@@ -219,7 +193,7 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
   });
 
   it('GraphFlow: the writer reads the researcher, tokens are summed over both agents, previews are the task and the note', () => {
-    const rows = spansOf('run_graph_flow');
+    const rows = run.spansOf('run_graph_flow');
     const writer = one(rows, 'invoke_agent writer', 'AGENT');
     const writerChat = rows.find((r) => r.parent_span_id === writer.span_id && r.span_type === 'CHAT_MODEL');
     assert.ok(writerChat);
@@ -235,7 +209,7 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
 
     const models = rows.filter((r) => r.span_type === 'CHAT_MODEL');
     assert.equal(models.length, 3);
-    const t = traceOf('run_graph_flow');
+    const t = run.traceOf('run_graph_flow');
     assert.equal(Number(t.input_tokens), sum(models, 'input_tokens'));
     assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['278', '70', '348']);
     assert.equal(t.request_preview, TASK);
@@ -246,12 +220,14 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
     // AutoGen starts a trace per delivered message, linked to the span that sent it; only the agents' create_agent
     // spans (at construction, outside the runtime) link to nothing and stay runs of one.
     const wrapped = new Set(
-      traces.filter((t) => t.name === 'run_search_agent' || t.name === 'run_graph_flow').map((t) => t.run_id),
+      run.traces
+        .filter((t) => t.name === 'run_search_agent' || t.name === 'run_graph_flow')
+        .map((t) => t.run_id),
     );
-    const created = traces.filter((t) => /^create_agent /.test(t.name as string));
+    const created = run.traces.filter((t) => /^create_agent /.test(t.name as string));
     assert.deepEqual(created.map((t) => t.name).sort(), ['create_agent researcher', 'create_agent writer']);
     for (const t of created) assert.equal(t.run_id, t.trace_id);
-    const linked = traces.filter((t) => !wrapped.has(t.run_id) && !created.includes(t));
+    const linked = run.traces.filter((t) => !wrapped.has(t.run_id) && !created.includes(t));
     const runIds = new Set(linked.map((t) => t.run_id));
     assert.equal(runIds.size, 1, 'one run');
     const [runId] = runIds;
@@ -259,7 +235,7 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
     assert.equal(runId, linked.map((t) => t.trace_id as string).sort()[0], 'named by its smallest trace id');
 
     const ids = new Set(linked.map((t) => t.trace_id));
-    const rows = spans.filter((r) => ids.has(r.trace_id));
+    const rows = run.spans.filter((r) => ids.has(r.trace_id));
     assert.deepEqual(
       rows
         .filter(
@@ -283,29 +259,29 @@ describe('AutoGen AgentChat + opentelemetry-instrumentation-openai → OTLP/gRPC
     assert.equal(tool.outputs, searchResult(task));
     assert.deepEqual(Object.keys(tool.derived as Row).sort(), ['inputs', 'outputs']);
 
-    const run = (
-      await s.tdb.db.query<Row>(
+    const runRow = (
+      await run.s.tdb.db.query<Row>(
         `SELECT trace_count::int, span_count::int, error_count::int, input_tokens::text, output_tokens::text,
            total_tokens::text, request_preview, response_preview, state FROM runs WHERE run_id = $1`,
         [runId],
       )
     ).rows[0];
-    verbose(run);
+    verbose(runRow);
     const models = rows.filter((r) => r.span_type === 'CHAT_MODEL');
-    assert.ok(run);
-    assert.equal(run.trace_count, linked.length);
-    assert.equal(run.span_count, rows.length);
-    assert.equal(run.error_count, 0);
-    assert.equal(run.state, 'OK');
-    assert.equal(Number(run.input_tokens), sum(models, 'input_tokens'));
+    assert.ok(runRow);
+    assert.equal(runRow.trace_count, linked.length);
+    assert.equal(runRow.span_count, rows.length);
+    assert.equal(runRow.error_count, 0);
+    assert.equal(runRow.state, 'OK');
+    assert.equal(Number(runRow.input_tokens), sum(models, 'input_tokens'));
     // The same conversation as the wrapped GraphFlow, so the same totals.
-    assert.deepEqual([run.input_tokens, run.output_tokens, run.total_tokens], ['278', '70', '348']);
-    assert.equal(run.request_preview, task);
-    assert.equal(run.response_preview, WRITER_NOTE);
+    assert.deepEqual([runRow.input_tokens, runRow.output_tokens, runRow.total_tokens], ['278', '70', '348']);
+    assert.equal(runRow.request_preview, task);
+    assert.equal(runRow.response_preview, WRITER_NOTE);
   });
 
   it('runtime spans without content offer no preview (no "{}" payloads, no "No Message" placeholders)', () => {
-    const noisy = spans
+    const noisy = run.spans
       .filter((r) => r.request_preview === '{}' || r.response_preview === 'No Message')
       .map((r) => `${r.name}: ${r.request_preview ?? ''}${r.response_preview ?? ''}`);
     assert.deepEqual(noisy, []);

@@ -4,83 +4,33 @@
  * OTel JS SDK over OTLP/HTTP protobuf.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { answerFor } from './fake-model-server.js';
-import {
-  one,
-  type Row,
-  requireNpmPackages,
-  runNodeClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun, JS_SDK_TRACES_ONLY, otlpHttpEnv } from './support/client-run.js';
+import { one, pick, type Row, runNodeClient, TRACE_TOTALS, tree } from './support/scenario.js';
+import { QUESTION, searchCall, WEB_SEARCH } from './support/search-agent.js';
 
-const QUESTION = 'What is new in Qwen3?';
-const SEARCH_RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes and MCP support.`;
-const ANSWER = answerFor(SEARCH_RESULT);
-const SYSTEM = {
-  role: 'system',
-  content: 'You are a helpful assistant, and you use search_web tool to find information on the web.',
-};
-const CALL = { id: 'call_1', name: 'search_web', arguments: { query: QUESTION } };
+const { system: SYSTEM, result: SEARCH_RESULT, answer: ANSWER } = WEB_SEARCH;
+const CALL = searchCall(1);
 const MODEL_SPAN = 'qwen/qwen-plus-latest';
 
 describe('Firebase Genkit → OTel JS SDK → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-  const traceOf = (name: string) => {
-    const t = traces.find((r) => r.name === name);
-    assert.ok(t, `trace ${name} stored; traces: ${traces.map((r) => r.name).join(', ')}`);
-    return t;
-  };
-  const spansOf = (name: string) => spans.filter((r) => r.trace_id === traceOf(name).trace_id);
-
-  before(
-    async () => {
-      requireNpmPackages(['genkit', '@genkit-ai/compat-oai']);
-      s = await startScenario();
-      await runNodeClient(
-        'genkit.ts',
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
-          OTEL_SERVICE_NAME: 'genkit-agent',
-          OTEL_METRICS_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'none',
-        }),
-      );
-      spans = await s.waitForSpans(9);
-      traces = await s.traces();
-      verbose(tree(spans));
-    },
-    { timeout: 240_000 },
-  );
-  after(() => s?.finish('genkit'));
+  const run = clientRun({
+    fixture: 'genkit',
+    spans: 9,
+    npm: ['genkit', '@genkit-ai/compat-oai'],
+    client: (s) => runNodeClient('genkit.ts', otlpHttpEnv(s, 'genkit-agent', JS_SDK_TRACES_ONLY)),
+  });
 
   it('two traces named by their flows, previews as text, model usage summed', () => {
-    assert.deepEqual(
-      traces.map((t) => [
-        t.name,
-        t.state,
-        t.experiment_name,
-        t.input_tokens,
-        t.output_tokens,
-        t.total_tokens,
-        t.request_preview,
-        t.response_preview,
-      ]),
-      [
-        ['searchAgent', 'OK', 'genkit-agent', '158', '40', '198', QUESTION, ANSWER],
-        ['thinkAgent', 'OK', 'genkit-agent', '12', '30', '42', 'Is Qwen3 open source?', 'Yes.'],
-      ],
-    );
+    assert.deepEqual(pick(run.traces, [...TRACE_TOTALS, 'request_preview', 'response_preview']), [
+      ['searchAgent', 'OK', 'genkit-agent', '158', '40', '198', QUESTION, ANSWER],
+      ['thinkAgent', 'OK', 'genkit-agent', '12', '30', '42', 'Is Qwen3 open source?', 'Yes.'],
+    ]);
   });
 
   it('flows are CHAIN, generate steps CHAIN, model actions CHAT_MODEL, tools TOOL', () => {
     assert.equal(
-      tree(spansOf('searchAgent')),
+      tree(run.spansOf('searchAgent')),
       [
         'CHAIN searchAgent',
         '  CHAIN generate',
@@ -90,11 +40,11 @@ describe('Firebase Genkit → OTel JS SDK → OTLP/HTTP protobuf', () => {
         `      CHAT_MODEL ${MODEL_SPAN}`,
       ].join('\n'),
     );
-    for (const r of spans) assert.deepEqual(r.conventions, ['genkit'], r.name as string);
+    for (const r of run.spans) assert.deepEqual(r.conventions, ['genkit'], r.name as string);
   });
 
   it('model actions: messages, tool call and result, model, provider, response id, usage, config', () => {
-    const [toolTurn, answerTurn] = spansOf('searchAgent').filter((r) => r.name === MODEL_SPAN);
+    const [toolTurn, answerTurn] = run.spansOf('searchAgent').filter((r) => r.name === MODEL_SPAN);
     assert.ok(toolTurn && answerTurn);
     assert.deepEqual(toolTurn.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.deepEqual(toolTurn.output_messages, [
@@ -121,14 +71,14 @@ describe('Firebase Genkit → OTel JS SDK → OTLP/HTTP protobuf', () => {
   });
 
   it('the tool span: name, arguments, result', () => {
-    const tool = one(spansOf('searchAgent'), 'search_web', 'TOOL');
+    const tool = one(run.spansOf('searchAgent'), 'search_web', 'TOOL');
     assert.equal(tool.tool_name, 'search_web');
     assert.deepEqual(tool.inputs, { query: QUESTION });
     assert.equal(tool.outputs, SEARCH_RESULT);
   });
 
   it('generate steps hold the conversation but no usage of their own (no double count)', () => {
-    const [outer] = spansOf('searchAgent').filter((r) => r.name === 'generate');
+    const [outer] = run.spansOf('searchAgent').filter((r) => r.name === 'generate');
     assert.ok(outer);
     assert.deepEqual(outer.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.deepEqual(outer.output_messages, [{ role: 'assistant', content: ANSWER, finish_reason: 'stop' }]);
@@ -137,7 +87,7 @@ describe('Firebase Genkit → OTel JS SDK → OTLP/HTTP protobuf', () => {
   });
 
   it('a thinking model: reasoning and cached tokens from its output, reasoning kept as a part', () => {
-    const model = one(spansOf('thinkAgent'), 'local/reasoner', 'CHAT_MODEL');
+    const model = one(run.spansOf('thinkAgent'), 'local/reasoner', 'CHAT_MODEL');
     assert.deepEqual(
       [model.model, model.provider, model.reasoning_tokens, model.cache_read_tokens, model.total_tokens],
       ['reasoner', 'local', '18', '4', '42'],

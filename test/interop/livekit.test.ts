@@ -6,67 +6,35 @@
  * request a CHAT_MODEL with usage, the function tool a TOOL with arguments, output and call id.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { answerFor } from './fake-model-server.js';
-import { ensurePythonEnv, LIVEKIT_ENV, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  all,
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun, otlpHttpEnv, runPython } from './support/client-run.js';
+import { LIVEKIT_ENV } from './support/python.js';
+import { all, one } from './support/scenario.js';
+import { ANSWER, QUESTION, RESULT, SYSTEM_PROMPT as SYSTEM, searchCall } from './support/search-agent.js';
 
-const QUESTION = 'What is new in Qwen3?';
-const SYSTEM = 'You are a helpful assistant, and you use search_web tool to find information.';
-const RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes.`;
-const ANSWER = answerFor(RESULT);
-const CALL = { id: 'call_1', name: 'search_web', arguments: { query: QUESTION } };
+const CALL = searchCall(1);
 
 describe('LiveKit Agents native spans (text mode) → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m), LIVEKIT_ENV);
-      s = await startScenario();
-      await runClient(
-        'livekit_agent.py',
-        python,
-        [join(PYTHON_DIR, 'livekit_agent.py')],
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
-          OTEL_SERVICE_NAME: 'livekit-agent',
-        }),
-      );
-      spans = await s.waitForSpans(17);
-      traces = await s.traces();
-      verbose(tree(spans));
-    },
-    { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('livekit-agents'));
+  const run = clientRun({
+    fixture: 'livekit-agents',
+    spans: 17,
+    venv: LIVEKIT_ENV,
+    client: (s, python) => runPython(python, 'livekit_agent.py', otlpHttpEnv(s, 'livekit-agent')),
+  });
 
   it('one trace: WORKFLOW agent_session › AGENT agent_turn › LLM llm_node › CHAT_MODEL llm_request, TOOL', () => {
-    assert.equal(traces.length, 1);
-    const types = (name: string) => all(spans, name).map((r) => r.span_type);
+    assert.equal(run.traces.length, 1);
+    const types = (name: string) => all(run.spans, name).map((r) => r.span_type);
     assert.deepEqual(types('agent_session'), ['WORKFLOW']);
     assert.deepEqual(types('agent_turn'), ['AGENT']);
     assert.deepEqual(types('llm_node'), ['LLM', 'LLM']);
     assert.deepEqual(types('llm_request'), ['CHAT_MODEL', 'CHAT_MODEL']);
     assert.deepEqual(types('function_tool'), ['TOOL']);
-    for (const r of spans) assert.ok((r.conventions as string[]).includes('livekit'), r.name as string);
+    for (const r of run.spans) assert.ok((r.conventions as string[]).includes('livekit'), r.name as string);
   });
 
   it('agent turn: the user input and the answer', () => {
-    const turn = one(spans, 'agent_turn', 'AGENT');
+    const turn = one(run.spans, 'agent_turn', 'AGENT');
     assert.deepEqual(turn.input_messages, [{ role: 'user', content: QUESTION }]);
     assert.deepEqual(turn.output_messages, [{ role: 'assistant', content: ANSWER }]);
     assert.deepEqual([turn.request_preview, turn.response_preview], [QUESTION, ANSWER]);
@@ -74,7 +42,7 @@ describe('LiveKit Agents native spans (text mode) → OTLP/HTTP protobuf', () =>
   });
 
   it('llm_node: the chat context as messages (instructions, question, tool call, tool output) and the reply', () => {
-    const [first, second] = all(spans, 'llm_node');
+    const [first, second] = all(run.spans, 'llm_node');
     assert.ok(first && second);
     assert.deepEqual(first.input_messages, [
       { role: 'system', content: SYSTEM },
@@ -91,17 +59,17 @@ describe('LiveKit Agents native spans (text mode) → OTLP/HTTP protobuf', () =>
   });
 
   it('llm_request: model and usage; function_tool: arguments, output, call id; trace totals and previews', () => {
-    const [toolTurn, answerTurn] = all(spans, 'llm_request');
+    const [toolTurn, answerTurn] = all(run.spans, 'llm_request');
     assert.ok(toolTurn && answerTurn);
     assert.equal(toolTurn.model, 'qwen-plus-latest');
     assert.deepEqual([toolTurn.input_tokens, toolTurn.output_tokens], ['61', '17']);
     assert.deepEqual([answerTurn.input_tokens, answerTurn.output_tokens], ['97', '23']);
-    const tool = one(spans, 'function_tool', 'TOOL');
+    const tool = one(run.spans, 'function_tool', 'TOOL');
     assert.deepEqual(
       [tool.tool_name, tool.tool_call_id, tool.inputs, tool.outputs],
       ['search_web', 'call_1', { query: QUESTION }, RESULT],
     );
-    const [t] = traces;
+    const [t] = run.traces;
     assert.ok(t);
     assert.deepEqual([t.input_tokens, t.output_tokens], ['158', '40']);
     assert.equal(t.request_preview, QUESTION);

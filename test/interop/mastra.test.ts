@@ -4,50 +4,26 @@
  * OTLP/HTTP protobuf).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { answerFor } from './fake-model-server.js';
-import {
-  one,
-  type Row,
-  requireNpmPackages,
-  runNodeClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun } from './support/client-run.js';
+import { one, type Row, runNodeClient, tree } from './support/scenario.js';
+import { QUESTION, searchCall, WEB_SEARCH } from './support/search-agent.js';
 
-const QUESTION = 'What is new in Qwen3?';
-const SEARCH_RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes and MCP support.`;
-const ANSWER = answerFor(SEARCH_RESULT);
-const SYSTEM = {
-  role: 'system',
-  content: 'You are a helpful assistant, and you use search_web tool to find information on the web.',
-};
-const CALL = { id: 'call_1', name: 'search_web', arguments: { query: QUESTION } };
+const { system: SYSTEM, result: SEARCH_RESULT, answer: ANSWER } = WEB_SEARCH;
+const CALL = searchCall(1);
 const ROOT = 'invoke_agent search-agent';
 
 describe('Mastra (@mastra/observability + @mastra/otel-exporter) → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      requireNpmPackages(['@mastra/core', '@mastra/observability', '@mastra/otel-exporter']);
-      s = await startScenario();
-      await runNodeClient('mastra.ts', s.env());
-      spans = await s.waitForSpans(11);
-      traces = await s.traces();
-      verbose(tree(spans));
-    },
-    { timeout: 240_000 },
-  );
-  after(() => s?.finish('mastra'));
+  const run = clientRun({
+    fixture: 'mastra',
+    spans: 11,
+    npm: ['@mastra/core', '@mastra/observability', '@mastra/otel-exporter'],
+    client: (s) => runNodeClient('mastra.ts', s.env()),
+  });
 
   it('one trace: the agent run, its previews as text, model usage summed, run metadata and tags', () => {
-    const [t] = traces;
-    assert.ok(t && traces.length === 1);
+    const [t] = run.traces;
+    assert.ok(t && run.traces.length === 1);
     assert.deepEqual(
       [t.name, t.state, t.experiment_name, t.input_tokens, t.output_tokens, t.total_tokens],
       [ROOT, 'OK', 'mastra-agent', '158', '40', '198'],
@@ -59,7 +35,7 @@ describe('Mastra (@mastra/observability + @mastra/otel-exporter) → OTLP/HTTP p
 
   it('AGENT › model generation (CHAIN) › agent steps (CHAIN) › CHAT_MODEL chat, TOOL execute_tool', () => {
     assert.equal(
-      tree(spans.filter((r) => !(r.name as string).startsWith('model_chunk'))),
+      tree(run.spans.filter((r) => !(r.name as string).startsWith('model_chunk'))),
       [
         `AGENT ${ROOT}`,
         '  CHAIN model_generation qwen-plus-latest',
@@ -71,12 +47,12 @@ describe('Mastra (@mastra/observability + @mastra/otel-exporter) → OTLP/HTTP p
       ].join('\n'),
     );
     // Streaming chunks: steps of the model call that carry GenAI content of their own.
-    for (const r of spans.filter((x) => (x.name as string).startsWith('model_chunk')))
+    for (const r of run.spans.filter((x) => (x.name as string).startsWith('model_chunk')))
       assert.equal(r.span_type, 'CHAIN');
   });
 
   it('the agent run: the question beside the instructions, the answer, agent name, tools', () => {
-    const root = one(spans, ROOT, 'AGENT');
+    const root = one(run.spans, ROOT, 'AGENT');
     assert.equal(root.agent_name, 'search-agent');
     assert.deepEqual(root.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.equal(root.inputs, QUESTION);
@@ -86,7 +62,7 @@ describe('Mastra (@mastra/observability + @mastra/otel-exporter) → OTLP/HTTP p
   });
 
   it('model calls: model, provider, usage, finish reasons, the answer; the tool-call turn has no empty message', () => {
-    const [toolTurn, answerTurn] = spans.filter((r) => r.span_type === 'CHAT_MODEL');
+    const [toolTurn, answerTurn] = run.spans.filter((r) => r.span_type === 'CHAT_MODEL');
     assert.ok(toolTurn && answerTurn);
     assert.deepEqual(
       [
@@ -105,7 +81,7 @@ describe('Mastra (@mastra/observability + @mastra/otel-exporter) → OTLP/HTTP p
   });
 
   it('agent steps: the conversation sent and the reply with its tool call', () => {
-    const [first, second] = spans.filter((r) => r.name === 'agent_step search-agent');
+    const [first, second] = run.spans.filter((r) => r.name === 'agent_step search-agent');
     assert.ok(first && second);
     assert.deepEqual(first.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.deepEqual(first.output_messages, [{ role: 'assistant', content: '', tool_calls: [CALL] }]);
@@ -113,7 +89,7 @@ describe('Mastra (@mastra/observability + @mastra/otel-exporter) → OTLP/HTTP p
   });
 
   it('the tool span: name, call id, arguments, result', () => {
-    const tool = one(spans, 'execute_tool search_web', 'TOOL');
+    const tool = one(run.spans, 'execute_tool search_web', 'TOOL');
     assert.deepEqual([tool.tool_name, tool.tool_call_id], ['search_web', 'call_1']);
     assert.deepEqual(tool.inputs, { query: QUESTION });
     assert.equal(tool.outputs, SEARCH_RESULT);

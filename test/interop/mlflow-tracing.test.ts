@@ -8,33 +8,17 @@
  * (MLFLOW_ENABLE_OTEL_GENAI_SEMCONV=true) over OTLP/gRPC with gzip.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { answerFor, textOf } from './fake-model-server.js';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
-
-const PROGRAM = join(PYTHON_DIR, 'mlflow_agent.py');
-const HOOK_TIMEOUT = VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS;
+import { type ClientRun, clientRun, runPython } from './support/client-run.js';
+import { one, type Row, type Scenario, tree } from './support/scenario.js';
 
 const SEARCH_QUESTION = 'What is new in Qwen3?';
 const STREAM_QUESTION = 'Stream me a haiku about tracing';
 const CHAT_QUESTIONS = ['What is Qwen3?', 'BYE is not what I say: tell me a joke'];
 const SEARCH_TOOL_CALL = { id: 'call_1', name: 'search_web', arguments: { query: SEARCH_QUESTION } };
 
-interface Run {
-  s: Scenario;
-  spans: Row[];
-  traces: Row[];
+interface Run extends ClientRun {
   /** The tool result the agent sent back to the model, and the model's final answer built from it. */
   toolResult: string;
   answer: string;
@@ -49,26 +33,24 @@ function runMlflow(
   experiment: string,
   exporter: (s: Scenario) => Record<string, string>,
 ): Run {
-  const state = {} as Run;
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      state.s = await startScenario();
-      const env = state.s.env({
-        OTEL_EXPORTER_OTLP_TRACES_HEADERS: `x-tracebridge-experiment=${experiment}`,
-        ...exporter(state.s),
-      });
-      await runClient('mlflow_agent.py', python, [PROGRAM], env);
-      state.spans = await state.s.waitForSpans(16);
-      state.traces = await state.s.traces();
-      verbose(tree(state.spans));
-      state.toolResult = textOf(state.s.model.requests[4]?.messages.at(-1)?.content);
+  return clientRun({
+    fixture: client,
+    spans: 16,
+    client: (s, python) =>
+      runPython(
+        python,
+        'mlflow_agent.py',
+        s.env({
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: `x-tracebridge-experiment=${experiment}`,
+          ...exporter(s),
+        }),
+      ),
+    afterRows(run) {
+      const state = run as Run;
+      state.toolResult = textOf(run.s.model.requests[4]?.messages.at(-1)?.content);
       state.answer = answerFor(state.toolResult);
     },
-    { timeout: HOOK_TIMEOUT },
-  );
-  after(() => state.s?.finish(client));
-  return state;
+  }) as Run;
 }
 
 describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
@@ -76,12 +58,6 @@ describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
   }));
-  const trace = (name: string) => {
-    const t = run.traces.find((r) => r.name === name);
-    assert.ok(t, `trace ${name} stored; traces: ${run.traces.map((r) => r.name).join(', ')}`);
-    return t;
-  };
-  const spansOf = (name: string) => run.spans.filter((r) => r.trace_id === trace(name).trace_id);
 
   it('stores four traces with the span tree MLflow shows, in the experiment named by the header', () => {
     assert.equal(
@@ -122,7 +98,7 @@ describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
   });
 
   it('autolog: chat completions carry the conversation, parameters, response and token usage', () => {
-    const spans = spansOf('main');
+    const spans = run.spansOf('main');
     const [first, second] = spans.filter((r) => r.name === 'AsyncCompletions');
     assert.ok(first && second);
     const system = { role: 'system', content: 'You are Tony, a fun chatbot.' };
@@ -156,13 +132,13 @@ describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
         [CHAT_QUESTIONS[1], 'Tony says: Qwen answers: BYE is not what I say: tel...'],
       ],
     );
-    const t = trace('main');
+    const t = run.traceOf('main');
     assert.deepEqual([t.input_tokens, t.output_tokens, t.total_tokens], ['48', '18', '66']);
     assert.deepEqual(JSON.parse(t.request_preview as string), { user_queries: CHAT_QUESTIONS });
   });
 
   it('streaming: output_reducer output, the SSE chunks as events, usage from the include_usage chunk', () => {
-    const spans = spansOf('predict');
+    const spans = run.spansOf('predict');
     const predict = one(spans, 'predict', 'LLM');
     const reply = `Qwen answers: ${STREAM_QUESTION}`;
     assert.deepEqual(predict.inputs, { query: STREAM_QUESTION });
@@ -177,15 +153,15 @@ describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
     assert.equal((chat.inputs as Row).stream, true);
     assert.deepEqual(chat.output_messages, [{ role: 'assistant', content: reply, finish_reason: 'stop' }]);
     assert.deepEqual([chat.input_tokens, chat.output_tokens, chat.total_tokens], ['24', '9', '33']);
-    const t = trace('predict');
+    const t = run.traceOf('predict');
     assert.equal(t.request_preview, STREAM_QUESTION);
     assert.equal(t.response_preview, reply);
     assert.equal(t.total_tokens, '33');
   });
 
   it('function calling: tags, start_span inputs / outputs / attributes, tool calls and tool results', () => {
-    const spans = spansOf('search_agent');
-    const t = trace('search_agent');
+    const spans = run.spansOf('search_agent');
+    const t = run.traceOf('search_agent');
     const tags = t.tags as Record<string, string>;
     assert.match(tags.date ?? '', /^\d{8}$/);
     assert.equal(tags.model, 'qwen-plus-latest');
@@ -246,14 +222,14 @@ describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
   });
 
   it('names the agent of an AGENT span and the tool of a TOOL span (MLflow names them by the function)', () => {
-    const spans = spansOf('search_agent');
+    const spans = run.spansOf('search_agent');
     assert.equal(one(spans, 'search_agent', 'AGENT').agent_name, 'search_agent');
     assert.equal(one(spans, 'search_web', 'TOOL').tool_name, 'search_web');
-    assert.equal(one(spansOf('browse_agent'), 'fetch_page', 'TOOL').tool_name, 'fetch_page');
+    assert.equal(one(run.spansOf('browse_agent'), 'fetch_page', 'TOOL').tool_name, 'fetch_page');
   });
 
   it('a span that raises: ERROR status, the exception event, error type, and an ERROR trace', () => {
-    const spans = spansOf('browse_agent');
+    const spans = run.spansOf('browse_agent');
     const message = 'fetch_page: connection refused for http://example.invalid/qwen3';
     for (const name of ['browse_agent', 'fetch_page']) {
       const s = one(spans, name);
@@ -267,7 +243,7 @@ describe('mlflow-tracing → OTLP/HTTP protobuf (MLflow span format)', () => {
       assert.match(String(event?.attributes['exception.stacktrace']), /Traceback/);
       assert.deepEqual(s.inputs, { url: 'http://example.invalid/qwen3' });
     }
-    const t = trace('browse_agent');
+    const t = run.traceOf('browse_agent');
     assert.equal(t.state, 'ERROR');
     assert.equal(t.error_count, 2);
     assert.equal(t.total_tokens, null);
@@ -282,11 +258,6 @@ describe('mlflow-tracing → OTLP/gRPC gzip, MLFLOW_ENABLE_OTEL_GENAI_SEMCONV=tr
     OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
     MLFLOW_ENABLE_OTEL_GENAI_SEMCONV: 'true',
   }));
-  const spansOf = (rootName: string) => {
-    const t = run.traces.find((r) => r.name === rootName);
-    assert.ok(t, `trace ${rootName} stored; traces: ${run.traces.map((r) => r.name).join(', ')}`);
-    return run.spans.filter((r) => r.trace_id === t.trace_id);
-  };
 
   it('stores the same four traces, typed from gen_ai.operation.name (MLflow writes its own type name for CHAIN)', () => {
     assert.equal(
@@ -322,7 +293,7 @@ describe('mlflow-tracing → OTLP/gRPC gzip, MLFLOW_ENABLE_OTEL_GENAI_SEMCONV=tr
   });
 
   it('chat spans: system instructions and messages, tool calls, usage; trace tags and token totals', () => {
-    const spans = spansOf('invoke_agent search_agent');
+    const spans = run.spansOf('invoke_agent search_agent');
     const [toolTurn, answerTurn] = spans.filter((r) => r.name === 'chat qwen-plus-latest');
     assert.ok(toolTurn && answerTurn);
     const system = {
@@ -357,7 +328,7 @@ describe('mlflow-tracing → OTLP/gRPC gzip, MLFLOW_ENABLE_OTEL_GENAI_SEMCONV=tr
   });
 
   it('tool spans: arguments and result decoded once (the result is a JSON-encoded string)', () => {
-    const spans = spansOf('invoke_agent search_agent');
+    const spans = run.spansOf('invoke_agent search_agent');
     const searchWeb = one(spans, 'execute_tool search_web', 'TOOL');
     assert.equal(searchWeb.tool_name, 'search_web');
     assert.deepEqual(searchWeb.inputs, { query: SEARCH_QUESTION });
@@ -366,7 +337,7 @@ describe('mlflow-tracing → OTLP/gRPC gzip, MLFLOW_ENABLE_OTEL_GENAI_SEMCONV=tr
   });
 
   it('a span that raises: ERROR status, exception event and error type on the tool and the agent', () => {
-    const spans = spansOf('invoke_agent browse_agent');
+    const spans = run.spansOf('invoke_agent browse_agent');
     for (const name of ['invoke_agent browse_agent', 'execute_tool fetch_page']) {
       const s = one(spans, name);
       assert.equal(s.status, 'ERROR', name);

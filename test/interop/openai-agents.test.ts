@@ -5,25 +5,11 @@
  * usage, the function tool with its arguments and result, and previews that are the question and the answer.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { answerFor, lastUserText, type Script, toolAgentScript, USAGE } from './fake-model-server.js';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  all,
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
-
-const QUESTION = 'What is new in Qwen3?';
-const RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes.`;
-const ANSWER = answerFor(RESULT);
+import { describe, it } from 'node:test';
+import { lastUserText, type Script, toolAgentScript, USAGE } from './fake-model-server.js';
+import { clientRun, otlpHttpEnv, runPython } from './support/client-run.js';
+import { all, one, type Row } from './support/scenario.js';
+import { ANSWER, QUESTION, RESULT } from './support/search-agent.js';
 
 /** Each offered tool is called once (the handoff without arguments, search_web with the question), then answered. */
 const script: Script = (req, n) => {
@@ -41,44 +27,27 @@ const script: Script = (req, n) => {
 };
 
 describe('OpenAI Agents SDK + openinference-instrumentation-openai-agents → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      s = await startScenario(script);
-      await runClient(
-        'openai_agents_handoff.py',
-        python,
-        [join(PYTHON_DIR, 'openai_agents_handoff.py')],
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
-          OTEL_SERVICE_NAME: 'openai-agents',
-        }),
-      );
-      spans = await s.waitForSpans(11);
-      traces = await s.traces();
-      verbose(tree(spans));
-    },
-    { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('openai-agents'));
+  const run = clientRun({
+    fixture: 'openai-agents',
+    spans: 11,
+    script,
+    client: (s, python) => runPython(python, 'openai_agents_handoff.py', otlpHttpEnv(s, 'openai-agents')),
+  });
 
   it('one trace: both agents, the handoff, model calls and the function tool', () => {
-    assert.equal(traces.length, 1);
-    const types = (name: string) => all(spans, name).map((r) => r.span_type);
+    assert.equal(run.traces.length, 1);
+    const types = (name: string) => all(run.spans, name).map((r) => r.span_type);
     assert.deepEqual(types('triage_agent'), ['AGENT']);
     assert.deepEqual(types('search_agent'), ['AGENT']);
     assert.deepEqual(types('handoff to search_agent'), ['TOOL']);
     assert.deepEqual(types('search_web'), ['TOOL']);
     assert.deepEqual(types('generation'), ['LLM', 'LLM', 'LLM']);
-    for (const r of spans) assert.ok((r.conventions as string[]).includes('openinference'), r.name as string);
+    for (const r of run.spans)
+      assert.ok((r.conventions as string[]).includes('openinference'), r.name as string);
   });
 
   it('model calls: messages, the handoff and tool calls, model and usage', () => {
-    const [triage, toolTurn, answerTurn] = all(spans, 'generation');
+    const [triage, toolTurn, answerTurn] = all(run.spans, 'generation');
     assert.ok(triage && toolTurn && answerTurn);
     assert.deepEqual(triage.input_messages, [
       { role: 'system', content: 'Hand every question to the search agent.' },
@@ -97,13 +66,13 @@ describe('OpenAI Agents SDK + openinference-instrumentation-openai-agents → OT
   });
 
   it('the function tool and the handoff; trace totals and previews', () => {
-    const tool = one(spans, 'search_web', 'TOOL');
+    const tool = one(run.spans, 'search_web', 'TOOL');
     assert.equal(tool.tool_name, 'search_web');
     assert.deepEqual(tool.inputs, { query: QUESTION });
     assert.equal(tool.outputs, RESULT);
-    const handoff = one(spans, 'handoff to search_agent', 'TOOL');
+    const handoff = one(run.spans, 'handoff to search_agent', 'TOOL');
     assert.deepEqual([handoff.inputs, handoff.outputs], ['triage_agent', 'search_agent']);
-    const [t] = traces;
+    const [t] = run.traces;
     assert.ok(t);
     assert.deepEqual([t.input_tokens, t.output_tokens], [String(61 + 61 + 97), String(17 + 17 + 23)]);
     assert.equal(t.request_preview, QUESTION);

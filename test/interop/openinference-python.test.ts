@@ -4,78 +4,44 @@
  * exported over OTLP/HTTP protobuf (python/openinference_openai.py).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { answerFor } from './fake-model-server.js';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun, otlpHttpEnv, runPython } from './support/client-run.js';
+import { one, type Row, tree } from './support/scenario.js';
+import { ANSWER, QUESTION, RESULT, SYSTEM_PROMPT, searchCall } from './support/search-agent.js';
 
-const QUESTION = 'What is new in Qwen3?';
-const RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes.`;
-const ANSWER = answerFor(RESULT);
-const SYSTEM = {
-  role: 'system',
-  content: 'You are a helpful assistant, and you use search_web tool to find information.',
-};
-const CALL = { id: 'call_1', name: 'search_web', arguments: { query: QUESTION } };
+const SYSTEM = { role: 'system', content: SYSTEM_PROMPT };
+const CALL = searchCall(1);
 
 describe('openinference-instrumentation-openai (Python) → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      s = await startScenario();
-      await runClient(
-        'openinference_openai.py',
-        python,
-        [join(PYTHON_DIR, 'openinference_openai.py')],
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
-          OTEL_SERVICE_NAME: 'openinference-py-agent',
-        }),
-      );
-      spans = await s.waitForSpans(4);
-      traces = await s.traces();
-      verbose(tree(spans));
-    },
-    { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('openinference-openai-python'));
+  const run = clientRun({
+    fixture: 'openinference-openai-python',
+    spans: 4,
+    client: (s, python) =>
+      runPython(python, 'openinference_openai.py', otlpHttpEnv(s, 'openinference-py-agent')),
+  });
 
   it('one trace: AGENT › LLM, TOOL, LLM with session, user, metadata and tags', () => {
     assert.equal(
-      tree(spans),
+      tree(run.spans),
       ['AGENT search_agent', '  LLM ChatCompletion', '  TOOL search_web', '  LLM ChatCompletion'].join('\n'),
     );
-    const [t] = traces;
+    const [t] = run.traces;
     assert.ok(t);
-    assert.equal(traces.length, 1);
+    assert.equal(run.traces.length, 1);
     assert.deepEqual(
       [t.name, t.state, t.experiment_name, t.session_id, t.user_id],
       ['search_agent', 'OK', 'openinference-py-agent', 'session-42', 'user-7'],
     );
     assert.deepEqual(t.metadata, { tenant: 'acme' });
     assert.deepEqual([(t.tags as Row).qwen, (t.tags as Row).interop], ['true', 'true']);
-    for (const r of spans) {
+    for (const r of run.spans) {
       assert.deepEqual([r.session_id, r.user_id], ['session-42', 'user-7'], r.name as string);
       assert.ok((r.conventions as string[]).includes('openinference'));
     }
   });
 
   it('LLM spans: messages, tool calls, tool results, model, usage (streamed usage included)', () => {
-    const [toolTurn, answerTurn] = spans.filter((r) => r.name === 'ChatCompletion');
+    const [toolTurn, answerTurn] = run.spans.filter((r) => r.name === 'ChatCompletion');
     assert.ok(toolTurn && answerTurn);
     assert.deepEqual(toolTurn.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.deepEqual(toolTurn.output_messages, [{ role: 'assistant', content: '', tool_calls: [CALL] }]);
@@ -103,20 +69,20 @@ describe('openinference-instrumentation-openai (Python) → OTLP/HTTP protobuf',
   });
 
   it('AGENT and TOOL spans: inputs, outputs, tool name; trace tokens and previews', () => {
-    const agent = one(spans, 'search_agent', 'AGENT');
+    const agent = one(run.spans, 'search_agent', 'AGENT');
     assert.equal(agent.inputs, QUESTION);
     assert.equal(agent.outputs, ANSWER);
-    const tool = one(spans, 'search_web', 'TOOL');
+    const tool = one(run.spans, 'search_web', 'TOOL');
     assert.equal(tool.tool_name, 'search_web');
     assert.deepEqual(tool.inputs, { query: QUESTION });
     assert.equal(tool.outputs, RESULT);
-    const [t] = traces;
+    const [t] = run.traces;
     assert.deepEqual([t?.input_tokens, t?.output_tokens, t?.total_tokens], ['158', '40', '198']);
     assert.equal(t?.request_preview, QUESTION);
     assert.equal(t?.response_preview, ANSWER);
   });
 
   it('names the agent of the AGENT span (@tracer.agent(name=…) sets no agent.name attribute: the span name)', () => {
-    assert.equal(one(spans, 'search_agent', 'AGENT').agent_name, 'search_agent');
+    assert.equal(one(run.spans, 'search_agent', 'AGENT').agent_name, 'search_agent');
   });
 });

@@ -3,48 +3,27 @@
  * while the chat span carries no content: the span row shows the messages and the assessment all the same.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun, otlpHttpEnv, runPython } from './support/client-run.js';
+import { one } from './support/scenario.js';
 
 describe('opentelemetry-sdk (Python) Events API → OTLP logs', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      s = await startScenario();
-      await runClient(
-        'otel_sdk_genai_log_events.py',
+  const run = clientRun({
+    fixture: 'otel-sdk-python-log-events',
+    spans: 1,
+    client: (s, python) =>
+      runPython(
         python,
-        [join(PYTHON_DIR, 'otel_sdk_genai_log_events.py')],
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
+        'otel_sdk_genai_log_events.py',
+        otlpHttpEnv(s, 'qwen-chat', {
           OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${s.httpEndpoint}/v1/logs`,
           OTEL_EXPORTER_OTLP_HEADERS: 'x-tracebridge-experiment=log-events',
-          OTEL_SERVICE_NAME: 'qwen-chat',
         }),
-      );
-      spans = await s.waitForSpans(1);
-      traces = await s.traces();
-    },
-    { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('otel-sdk-python-log-events'));
+      ),
+  });
 
   it('the chat span carries the messages sent as log events', () => {
-    const chat = one(spans, 'chat qwen-plus-latest', 'CHAT_MODEL');
+    const chat = one(run.spans, 'chat qwen-plus-latest', 'CHAT_MODEL');
     assert.equal(chat.experiment_name, 'log-events');
     assert.deepEqual(chat.input_messages, [
       { role: 'system', content: 'You answer in one sentence.' },
@@ -58,16 +37,16 @@ describe('opentelemetry-sdk (Python) Events API → OTLP logs', () => {
   });
 
   it('the evaluation result is an assessment, and the trace previews read the joined messages', async () => {
-    const chat = one(spans, 'chat qwen-plus-latest', 'CHAT_MODEL');
+    const chat = one(run.spans, 'chat qwen-plus-latest', 'CHAT_MODEL');
     const assessments = chat.assessments as { name: string; score: number; label: string }[];
     assert.equal(assessments.length, 1);
     assert.equal(assessments[0]!.name, 'relevance');
     assert.equal(assessments[0]!.score, 0.8);
     assert.equal(assessments[0]!.label, 'relevant');
-    const t = traces.find((r) => r.trace_id === chat.trace_id)!;
+    const t = run.traces.find((r) => r.trace_id === chat.trace_id)!;
     assert.equal(t.request_preview, 'What is new in Qwen 3?');
     assert.equal(t.response_preview, 'Hybrid thinking modes and MoE models.');
-    const events = await s.tdb.db.query<{ event_name: string }>(
+    const events = await run.s.tdb.db.query<{ event_name: string }>(
       'SELECT event_name FROM genai_events WHERE trace_id = $1 ORDER BY time_unix_nano',
       [chat.trace_id],
     );

@@ -4,19 +4,9 @@
  * give the same rows.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  CLIENT_TIMEOUT_MS,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun, runPython } from './support/client-run.js';
+import { one, type Row, type Scenario, tree } from './support/scenario.js';
 
 const QUESTION = 'What is the weather in Paris?';
 const ANSWER = 'It is sunny and 21°C in Paris.';
@@ -38,19 +28,14 @@ const rowsByTransport: Record<string, Row[]> = {};
 
 for (const [transport, exporterEnv] of Object.entries(transports)) {
   describe(`opentelemetry-sdk (Python) → OTLP ${transport} + gzip`, () => {
-    let s: Scenario;
-    let spans: Row[];
-    let traces: Row[];
     const experiment = `otel-sdk-${transport}`;
-
-    before(
-      async () => {
-        const python = await ensurePythonEnv((m) => verbose(m));
-        s = await startScenario();
-        await runClient(
-          `otel_sdk_genai.py (${transport})`,
+    const run = clientRun({
+      fixture: `otel-sdk-python-${transport}`,
+      spans: 6,
+      client: (s, python) =>
+        runPython(
           python,
-          [join(PYTHON_DIR, 'otel_sdk_genai.py')],
+          'otel_sdk_genai.py',
           s.env({
             ...exporterEnv(s),
             OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
@@ -58,19 +43,16 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
             OTEL_SERVICE_NAME: 'weather-agent',
             OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.4.0,team=agents',
           }),
-        );
-        spans = await s.waitForSpans(6);
-        traces = await s.traces();
+          `otel_sdk_genai.py (${transport})`,
+        ),
+      afterRows: ({ spans }) => {
         rowsByTransport[transport] = spans;
-        verbose(tree(spans));
       },
-      { timeout: VENV_TIMEOUT_MS + CLIENT_TIMEOUT_MS },
-    );
-    after(() => s?.finish(`otel-sdk-python-${transport}`));
+    });
 
     it('the agent trace and the linked planning trace, in the experiment named by the header', () => {
       assert.equal(
-        tree(spans),
+        tree(run.spans),
         [
           'UNKNOWN plan',
           'AGENT invoke_agent weather',
@@ -80,7 +62,7 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
           '  CHAT_MODEL chat qwen-plus-latest',
         ].join('\n'),
       );
-      for (const r of spans) {
+      for (const r of run.spans) {
         assert.equal(r.experiment_name, experiment);
         assert.deepEqual([r.scope_name, r.scope_version], ['weather-agent', '1.2.3']);
         const resource = r.resource_attributes as Row;
@@ -94,8 +76,8 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
           ['weather-agent', '1.4.0', 'agents', 'interop'],
         );
       }
-      const plan = one(spans, 'plan');
-      const agent = one(spans, 'invoke_agent weather', 'AGENT');
+      const plan = one(run.spans, 'plan');
+      const agent = one(run.spans, 'invoke_agent weather', 'AGENT');
       assert.deepEqual(agent.links, [
         {
           trace_id: plan.trace_id,
@@ -108,7 +90,7 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
     });
 
     it('agent: name, conversation, events; trace totals, previews and tags', () => {
-      const agent = one(spans, 'invoke_agent weather', 'AGENT');
+      const agent = one(run.spans, 'invoke_agent weather', 'AGENT');
       assert.equal(agent.agent_name, 'weather');
       assert.equal(agent.provider, 'openai');
       assert.equal(agent.session_id, 'conv-2025-01');
@@ -116,7 +98,7 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
         (agent.events as { name: string; attributes: Row }[]).map((e) => [e.name, e.attributes]),
         [['agent.answered', { 'answer.length': 30, 'answer.cached': false }]],
       );
-      const t = traces.find((r) => r.name === 'invoke_agent weather');
+      const t = run.traces.find((r) => r.name === 'invoke_agent weather');
       assert.ok(t);
       assert.deepEqual(
         [t.state, t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens],
@@ -128,13 +110,13 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
     });
 
     it('the user.id attribute (OTel semconv) fills user_id on the span and the trace', () => {
-      const agent = one(spans, 'invoke_agent weather', 'AGENT');
+      const agent = one(run.spans, 'invoke_agent weather', 'AGENT');
       assert.equal(agent.user_id, 'user-7');
-      assert.equal(traces.find((r) => r.name === 'invoke_agent weather')?.user_id, 'user-7');
+      assert.equal(run.traces.find((r) => r.name === 'invoke_agent weather')?.user_id, 'user-7');
     });
 
     it('chat spans: messages, tool call, request parameters, response model and id, usage, attribute types', () => {
-      const [toolTurn, answerTurn] = spans.filter((r) => r.span_type === 'CHAT_MODEL');
+      const [toolTurn, answerTurn] = run.spans.filter((r) => r.span_type === 'CHAT_MODEL');
       assert.ok(toolTurn && answerTurn);
       assert.deepEqual(toolTurn.input_messages, [
         { role: 'system', content: 'You are a weather agent.' },
@@ -181,14 +163,14 @@ for (const [transport, exporterEnv] of Object.entries(transports)) {
     });
 
     it('tool spans: arguments and result; the failing tool has ERROR status, error type and the exception event', () => {
-      const weather = one(spans, 'execute_tool get_weather', 'TOOL');
+      const weather = one(run.spans, 'execute_tool get_weather', 'TOOL');
       assert.deepEqual(
         [weather.tool_name, weather.tool_call_id, weather.status],
         ['get_weather', 'call_weather', 'OK'],
       );
       assert.deepEqual(weather.inputs, { city: 'Paris' });
       assert.deepEqual(weather.outputs, { sky: 'sunny', celsius: 21 });
-      const air = one(spans, 'execute_tool get_air_quality', 'TOOL');
+      const air = one(run.spans, 'execute_tool get_air_quality', 'TOOL');
       assert.deepEqual(
         [air.tool_name, air.status, air.status_message, air.error_type, air.outputs],
         ['get_air_quality', 'ERROR', 'air quality service timed out after 2s', 'TimeoutError', null],

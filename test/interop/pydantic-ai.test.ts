@@ -7,66 +7,35 @@
  * system prompt that gen_ai.system_instructions holds beside them).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { answerFor } from './fake-model-server.js';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  CLIENT_TIMEOUT_MS,
-  ofTrace,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
-
-const QUESTION = 'What is new in Qwen3?';
-const SYSTEM = 'You are a helpful assistant, and you use search_web tool to find information.';
-const RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes.`;
-const ANSWER = answerFor(RESULT);
-/** The fake server numbers tool calls over its life: the second run's call is call_2. */
-const call = (n: number) => ({ id: `call_${n}`, name: 'search_web', arguments: { query: QUESTION } });
+import { describe, it } from 'node:test';
+import { clientRun, otlpHttpEnv, runPython } from './support/client-run.js';
+import { ofTrace, one, tree } from './support/scenario.js';
+import { ANSWER, QUESTION, RESULT, SYSTEM_PROMPT as SYSTEM, searchCall } from './support/search-agent.js';
 
 describe('Pydantic AI instrumentation (current and version 2) → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      s = await startScenario();
+  const run = clientRun({
+    fixture: 'pydantic-ai',
+    spans: 8,
+    programs: 2,
+    async client(s, python) {
       const env = (version?: string) =>
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
-          OTEL_SERVICE_NAME: 'pydantic-ai-agent',
-          ...(version ? { PYDANTIC_AI_INSTRUMENTATION_VERSION: version } : {}),
-        });
-      const program = [join(PYTHON_DIR, 'pydantic_ai_agent.py')];
-      await runClient('pydantic_ai_agent.py', python, program, env());
+        otlpHttpEnv(s, 'pydantic-ai-agent', version ? { PYDANTIC_AI_INSTRUMENTATION_VERSION: version } : {});
+      await runPython(python, 'pydantic_ai_agent.py', env());
       await s.waitForSpans(4);
-      await runClient('pydantic_ai_agent.py (version 2)', python, program, env('2'));
-      spans = await s.waitForSpans(8);
-      traces = await s.traces();
-      verbose(tree(spans));
+      await runPython(python, 'pydantic_ai_agent.py', env('2'), 'pydantic_ai_agent.py (version 2)');
     },
-    { timeout: VENV_TIMEOUT_MS + 2 * CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('pydantic-ai'));
+  });
 
   it('two traces: AGENT › CHAT_MODEL, TOOL, CHAT_MODEL', () => {
     assert.deepEqual(
-      traces.map((t) => [t.name, t.state, t.experiment_name]),
+      run.traces.map((t) => [t.name, t.state, t.experiment_name]),
       [
         ['invoke_agent search_agent', 'OK', 'pydantic-ai-agent'],
         ['agent run', 'OK', 'pydantic-ai-agent'],
       ],
     );
     assert.equal(
-      tree(ofTrace(spans, traces[0]!.trace_id as string)),
+      tree(ofTrace(run.spans, run.traces[0]!.trace_id as string)),
       [
         'AGENT invoke_agent search_agent',
         '  CHAT_MODEL chat qwen-plus-latest',
@@ -75,7 +44,7 @@ describe('Pydantic AI instrumentation (current and version 2) → OTLP/HTTP prot
       ].join('\n'),
     );
     assert.equal(
-      tree(ofTrace(spans, traces[1]!.trace_id as string)),
+      tree(ofTrace(run.spans, run.traces[1]!.trace_id as string)),
       [
         'AGENT agent run',
         '  CHAT_MODEL chat qwen-plus-latest',
@@ -90,9 +59,9 @@ describe('Pydantic AI instrumentation (current and version 2) → OTLP/HTTP prot
     ['version 2', 1, 'agent run', 'running tool'],
   ] as const) {
     it(`${label}: the agent run's conversation, answer, model and usage; the tool's arguments and result`, () => {
-      const t = traces[index]!;
-      const CALL = call(index + 1);
-      const rows = ofTrace(spans, t.trace_id as string);
+      const t = run.traces[index]!;
+      const CALL = searchCall(index + 1);
+      const rows = ofTrace(run.spans, t.trace_id as string);
       const agent = one(rows, agentName, 'AGENT');
       assert.deepEqual(agent.input_messages, [
         { role: 'system', content: SYSTEM },

@@ -7,66 +7,35 @@
  * final answer.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { answerFor } from './fake-model-server.js';
-import { ensurePythonEnv, PYTHON_DIR, VENV_TIMEOUT_MS } from './support/python.js';
-import {
-  all,
-  CLIENT_TIMEOUT_MS,
-  ofTrace,
-  one,
-  type Row,
-  runClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
-
-const QUESTION = 'What is new in Qwen3?';
-const SYSTEM = 'You are a helpful assistant, and you use search_web tool to find information.';
-const RESULT = `Qwen3 search results for '${QUESTION}': hybrid thinking modes.`;
-const ANSWER = answerFor(RESULT);
-/** The fake server numbers tool calls over its life: the second run's call is call_2. */
-const call = (n: number) => ({ id: `call_${n}`, name: 'search_web', arguments: { query: QUESTION } });
+import { describe, it } from 'node:test';
+import { clientRun, runPython } from './support/client-run.js';
+import { all, ofTrace, one, type Row, tree } from './support/scenario.js';
+import { ANSWER, QUESTION, RESULT, SYSTEM_PROMPT as SYSTEM, searchCall } from './support/search-agent.js';
 
 describe('Strands Agents native spans (default and latest GenAI semconv) → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-
-  before(
-    async () => {
-      const python = await ensurePythonEnv((m) => verbose(m));
-      s = await startScenario();
+  const run = clientRun({
+    fixture: 'strands-agents',
+    spans: 12,
+    programs: 2,
+    async client(s, python) {
+      // The exporter's base endpoint (it appends /v1/traces itself), as Strands' own setup reads it.
       const env = (extra: Record<string, string> = {}) =>
         s.env({ OTEL_EXPORTER_OTLP_ENDPOINT: s.httpEndpoint, OTEL_SERVICE_NAME: 'strands-agent', ...extra });
-      const program = [join(PYTHON_DIR, 'strands_agent.py')];
-      await runClient('strands_agent.py', python, program, env());
+      await runPython(python, 'strands_agent.py', env());
       await s.waitForSpans(6);
-      await runClient(
-        'strands_agent.py (latest semconv)',
-        python,
-        program,
-        env({ OTEL_SEMCONV_STABILITY_OPT_IN: 'gen_ai_latest_experimental' }),
-      );
-      spans = await s.waitForSpans(12);
-      traces = await s.traces();
-      verbose(tree(spans));
+      const latest = env({ OTEL_SEMCONV_STABILITY_OPT_IN: 'gen_ai_latest_experimental' });
+      await runPython(python, 'strands_agent.py', latest, 'strands_agent.py (latest semconv)');
     },
-    { timeout: VENV_TIMEOUT_MS + 2 * CLIENT_TIMEOUT_MS },
-  );
-  after(() => s?.finish('strands-agents'));
+  });
 
   for (const [label, index] of [
     ['default mode', 0],
     ['latest semconv mode', 1],
   ] as const) {
     it(`${label}: AGENT › CHAIN cycles › CHAT_MODEL, TOOL`, () => {
-      assert.equal(traces.length, 2);
+      assert.equal(run.traces.length, 2);
       assert.equal(
-        tree(ofTrace(spans, traces[index]!.trace_id as string)),
+        tree(ofTrace(run.spans, run.traces[index]!.trace_id as string)),
         [
           'AGENT invoke_agent search_agent',
           '  CHAIN execute_event_loop_cycle',
@@ -79,9 +48,9 @@ describe('Strands Agents native spans (default and latest GenAI semconv) → OTL
     });
 
     it(`${label}: messages with the tool call and its result, tool payloads, usage, previews`, () => {
-      const t = traces[index]!;
-      const CALL = call(index + 1);
-      const rows = ofTrace(spans, t.trace_id as string);
+      const t = run.traces[index]!;
+      const CALL = searchCall(index + 1);
+      const rows = ofTrace(run.spans, t.trace_id as string);
       const [toolTurn, answerTurn] = all(rows, 'chat', 'CHAT_MODEL');
       assert.ok(toolTurn && answerTurn);
       const strip = (ms: unknown) => (ms as Row[]).map(({ finish_reason: _f, name: _n, ...m }) => m);

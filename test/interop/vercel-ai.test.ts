@@ -4,17 +4,9 @@
  * (the ai.* spans of earlier SDK versions) — and exported by the OTel JS SDK over OTLP/HTTP protobuf.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  one,
-  type Row,
-  requireNpmPackages,
-  runNodeClient,
-  type Scenario,
-  startScenario,
-  tree,
-  verbose,
-} from './support/scenario.js';
+import { describe, it } from 'node:test';
+import { clientRun, JS_SDK_TRACES_ONLY, otlpHttpEnv } from './support/client-run.js';
+import { one, pick, type Row, runNodeClient, TRACE_TOTALS, tree } from './support/scenario.js';
 
 const QUESTION = 'What is new in Qwen3?';
 const SEARCH_RESULT = 'Qwen3 adds hybrid thinking modes and MCP support.';
@@ -29,58 +21,24 @@ const GENAI_ROOT = 'invoke_agent search-agent';
 const LEGACY_ROOT = 'ai.generateText';
 
 describe('Vercel AI SDK (@ai-sdk/otel) → OTel JS SDK → OTLP/HTTP protobuf', () => {
-  let s: Scenario;
-  let spans: Row[];
-  let traces: Row[];
-  const traceOf = (root: string) => {
-    const t = traces.find((r) => r.name === root);
-    assert.ok(t, `trace ${root} stored; traces: ${traces.map((r) => r.name).join(', ')}`);
-    return t;
-  };
-  const spansOf = (root: string) => spans.filter((r) => r.trace_id === traceOf(root).trace_id);
-
-  before(
-    async () => {
-      requireNpmPackages(['ai', '@ai-sdk/otel', 'zod']);
-      s = await startScenario();
-      await runNodeClient(
-        'vercel-ai.ts',
-        s.env({
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${s.httpEndpoint}/v1/traces`,
-          OTEL_SERVICE_NAME: 'vercel-ai-agent',
-          OTEL_METRICS_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'none',
-        }),
-      );
-      spans = await s.waitForSpans(10);
-      traces = await s.traces();
-      verbose(tree(spans));
-    },
-    { timeout: 240_000 },
-  );
-  after(() => s?.finish('vercel-ai'));
+  const run = clientRun({
+    fixture: 'vercel-ai',
+    spans: 10,
+    npm: ['ai', '@ai-sdk/otel', 'zod'],
+    client: (s) => runNodeClient('vercel-ai.ts', otlpHttpEnv(s, 'vercel-ai-agent', JS_SDK_TRACES_ONLY)),
+  });
 
   it('two traces in the experiment named by OTEL_SERVICE_NAME, with model usage summed per trace', () => {
-    assert.deepEqual(
-      traces.map((t) => [
-        t.name,
-        t.state,
-        t.experiment_name,
-        t.input_tokens,
-        t.output_tokens,
-        t.total_tokens,
-      ]),
-      [
-        [GENAI_ROOT, 'OK', 'vercel-ai-agent', '158', '40', '198'],
-        [LEGACY_ROOT, 'OK', 'vercel-ai-agent', '158', '40', '198'],
-      ],
-    );
-    for (const t of traces) assert.deepEqual([t.request_preview, t.response_preview], [QUESTION, ANSWER]);
+    assert.deepEqual(pick(run.traces, TRACE_TOTALS), [
+      [GENAI_ROOT, 'OK', 'vercel-ai-agent', '158', '40', '198'],
+      [LEGACY_ROOT, 'OK', 'vercel-ai-agent', '158', '40', '198'],
+    ]);
+    for (const t of run.traces) assert.deepEqual([t.request_preview, t.response_preview], [QUESTION, ANSWER]);
   });
 
   it('legacy spans: CHAIN ai.generateText › CHAT_MODEL doGenerate (› TOOL ai.toolCall)', () => {
     assert.equal(
-      tree(spansOf(LEGACY_ROOT)),
+      tree(run.spansOf(LEGACY_ROOT)),
       [
         'CHAIN ai.generateText',
         '  CHAT_MODEL ai.generateText.doGenerate',
@@ -92,7 +50,7 @@ describe('Vercel AI SDK (@ai-sdk/otel) → OTel JS SDK → OTLP/HTTP protobuf', 
 
   it('GenAI spans: AGENT invoke_agent › step spans (orchestration: CHAIN) › CHAT_MODEL chat, TOOL execute_tool', () => {
     assert.equal(
-      tree(spansOf(GENAI_ROOT)),
+      tree(run.spansOf(GENAI_ROOT)),
       [
         'AGENT invoke_agent search-agent',
         '  CHAIN step 1',
@@ -109,7 +67,7 @@ describe('Vercel AI SDK (@ai-sdk/otel) → OTel JS SDK → OTLP/HTTP protobuf', 
       [GENAI_ROOT, 'chat qwen-plus-latest'],
       [LEGACY_ROOT, 'ai.generateText.doGenerate'],
     ] as const) {
-      const [toolTurn, answerTurn] = spansOf(root).filter((r) => r.name === name);
+      const [toolTurn, answerTurn] = run.spansOf(root).filter((r) => r.name === name);
       assert.ok(toolTurn && answerTurn, root);
       assert.equal(toolTurn.span_type, 'CHAT_MODEL');
       assert.deepEqual(toolTurn.input_messages, [SYSTEM, { role: 'user', content: QUESTION }], root);
@@ -149,7 +107,7 @@ describe('Vercel AI SDK (@ai-sdk/otel) → OTel JS SDK → OTLP/HTTP protobuf', 
       [GENAI_ROOT, 'execute_tool search_web'],
       [LEGACY_ROOT, 'ai.toolCall'],
     ] as const) {
-      const tool = one(spansOf(root), name, 'TOOL');
+      const tool = one(run.spansOf(root), name, 'TOOL');
       assert.deepEqual([tool.tool_name, tool.tool_call_id], ['search_web', 'call_1'], root);
       assert.deepEqual(tool.inputs, { query: QUESTION }, root);
       assert.deepEqual(tool.outputs, TOOL_OUTPUT, root);
@@ -157,7 +115,7 @@ describe('Vercel AI SDK (@ai-sdk/otel) → OTel JS SDK → OTLP/HTTP protobuf', 
   });
 
   it('the agent root (GenAI): agent name from functionId, the whole conversation, usage', () => {
-    const agent = one(spansOf(GENAI_ROOT), GENAI_ROOT, 'AGENT');
+    const agent = one(run.spansOf(GENAI_ROOT), GENAI_ROOT, 'AGENT');
     assert.equal(agent.agent_name, 'search-agent');
     assert.deepEqual(agent.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.equal((agent.output_messages as Row[])[0]?.content, ANSWER);
@@ -165,25 +123,29 @@ describe('Vercel AI SDK (@ai-sdk/otel) → OTel JS SDK → OTLP/HTTP protobuf', 
   });
 
   it('legacy root: the prompt, the answer, functionId as a trace tag', () => {
-    const root = one(spansOf(LEGACY_ROOT), LEGACY_ROOT, 'CHAIN');
+    const root = one(run.spansOf(LEGACY_ROOT), LEGACY_ROOT, 'CHAIN');
     assert.deepEqual(root.inputs, {
       system: SYSTEM.content,
       messages: [{ role: 'user', content: QUESTION }],
     });
     assert.deepEqual(root.input_messages, [SYSTEM, { role: 'user', content: QUESTION }]);
     assert.equal((root.output_messages as Row[])[0]?.content, ANSWER);
-    assert.equal((traceOf(LEGACY_ROOT).tags as Row)['ai.telemetry.functionId'], 'search-agent');
+    assert.equal((run.traceOf(LEGACY_ROOT).tags as Row)['ai.telemetry.functionId'], 'search-agent');
   });
 
   it('legacy: runtimeContext sent for telemetry (ai.settings.context.*) is trace context, not a request parameter', () => {
     // AI SDK 7 sends `runtimeContext` entries chosen by telemetry.includeRuntimeContext as ai.settings.context.<key>
     // (SDK <= 6 sent telemetry metadata as ai.telemetry.metadata.<key>): a session id is the trace's session.
-    for (const r of spansOf(LEGACY_ROOT)) {
+    for (const r of run.spansOf(LEGACY_ROOT)) {
       assert.equal((r.request_params as Row | null)?.['context.sessionId'], undefined, r.name as string);
     }
-    const t = traceOf(LEGACY_ROOT);
+    const t = run.traceOf(LEGACY_ROOT);
     assert.equal(t.session_id, 'session-7');
     assert.equal((t.tags as Row).sessionId, 'session-7');
-    assert.equal(JSON.stringify(spans).includes('not-for-telemetry'), false, 'excluded context is not sent');
+    assert.equal(
+      JSON.stringify(run.spans).includes('not-for-telemetry'),
+      false,
+      'excluded context is not sent',
+    );
   });
 });

@@ -2,7 +2,7 @@
  * The interop suite's Python environments: the main venv in test/interop/.venv (git-ignored), created with
  * `python3 -m venv` and filled with `pip install -r test/interop/python/requirements.txt` (pinned versions) from
  * the normal package index, and one more per client whose pins conflict with it (test/interop/.venv-livekit from
- * requirements-livekit.txt). Idempotent: a stamp file holds the hash of the requirements and the interpreter
+ * requirements-livekit.txt, test/interop/.venv-crewai from requirements-crewai.txt). Idempotent: a stamp file holds the hash of the requirements and the interpreter
  * version, and nothing is installed while it matches. Test files run in parallel processes, so creation is
  * serialized by a lock directory; a second file waits for the first to finish.
  *
@@ -31,6 +31,11 @@ export const MAIN_ENV: PythonEnv = { dir: VENV_DIR, requirements: REQUIREMENTS }
 export const LIVEKIT_ENV: PythonEnv = {
   dir: join(INTEROP_DIR, '.venv-livekit'),
   requirements: join(PYTHON_DIR, 'requirements-livekit.txt'),
+};
+/** crewai 1.x pins OpenTelemetry and openai versions of its own, and brings chromadb / lancedb (requirements-crewai.txt). */
+export const CREWAI_ENV: PythonEnv = {
+  dir: join(INTEROP_DIR, '.venv-crewai'),
+  requirements: join(PYTHON_DIR, 'requirements-crewai.txt'),
 };
 
 const stampOf = (env: PythonEnv) => join(env.dir, '.tracebridge-requirements.sha256');
@@ -127,7 +132,8 @@ function readStamp(env: PythonEnv): string | null {
   }
 }
 
-async function acquireLock(lock: string, deadline: number): Promise<() => void> {
+/** A lock directory shared by parallel test files (also the JS clients' install, support/js-clients.ts). */
+export async function acquireLock(lock: string, deadline: number): Promise<() => void> {
   mkdirSync(join(lock, '..'), { recursive: true });
   for (;;) {
     try {

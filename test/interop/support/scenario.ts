@@ -7,7 +7,7 @@
  * INTEROP_SAVE_CAPTURES=1 writes what the client sent, converted to OTLP/JSON, to test/fixtures/captured/<client>/
  * (see save-captures.ts). INTEROP_VERBOSE=1 prints each client's output and span tree.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,6 @@ import { type FakeModelServer, type Script, startFakeModelServer } from '../fake
 import { assertOk, INTEROP_DIR, type RunResult, run } from './python.js';
 import { saveCaptures } from './save-captures.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CAPTURED_DIR = fileURLToPath(new URL('../../fixtures/captured/', import.meta.url));
 
 export type Row = Record<string, unknown>;
@@ -228,14 +227,16 @@ export function runNodeClient(file: string, env: NodeJS.ProcessEnv): Promise<Run
   );
 }
 
-/**
- * The JS clients are devDependencies of the project; a missing one fails the test with the install hint rather
- * than with a module-not-found stack from the child process.
- */
-export function requireNpmPackages(names: string[]): void {
-  const missing = names.filter((n) => !existsSync(join(REPO_ROOT, 'node_modules', n, 'package.json')));
-  if (missing.length)
-    throw new Error(
-      `npm packages missing (devDependencies of tracebridge): ${missing.join(', ')}; run npm install`,
-    );
-}
+/** A trace's name, state, experiment and token totals: what most clients' tests check of their traces first. */
+export const TRACE_TOTALS = [
+  'name',
+  'state',
+  'experiment_name',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+];
+
+/** These columns of each row, in this order. */
+export const pick = (rows: Row[], columns: string[]): unknown[][] =>
+  rows.map((r) => columns.map((c) => r[c]));
