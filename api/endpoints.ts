@@ -12,11 +12,13 @@ import {
   listSessions,
   MAX_GROUP_TRACES,
   runAttachments,
+  runTracePage,
   runTraces,
   sessionTraces,
 } from '../store/read/runs.js';
-import { getSpanContent, getSpanTree, getTraceRow } from '../store/read/trace-detail.js';
+import { getSpanContent, getSpanTree, getSpanTrees, getTraceRow } from '../store/read/trace-detail.js';
 import { type ListCursor, listTraces, searchQuery } from '../store/read/trace-list.js';
+import { compactSpans } from './compact-tree.js';
 import { HttpError } from './http-error.js';
 import { encodeCursor, Params, pathSegment, spanIdSegment, traceIdSegment } from './params.js';
 import type {
@@ -25,11 +27,13 @@ import type {
   Page,
   RunDetail,
   RunListItem,
+  RunTraceTree,
   SessionDetail,
   SessionListItem,
   SpanContent,
   TraceDetail,
   TraceListItem,
+  TraceTree,
 } from './types.js';
 
 /** What the key may see: null = everything; else these experiments (names and their ids). */
@@ -108,6 +112,14 @@ async function trace({ db, scope, segments, search }: EndpointRequest): Promise<
   return { trace: row, spans: await getSpanTree(db, traceId) };
 }
 
+async function traceTree({ db, scope, segments, search }: EndpointRequest): Promise<TraceTree> {
+  new Params(search).done();
+  const traceId = traceIdSegment(segments[0]!);
+  const row = await getTraceRow(db, traceId);
+  if (!row || !visible(scope, row.experiment_name)) throw notFound(`trace ${traceId}`);
+  return { trace: row, spans: compactSpans(await getSpanTree(db, traceId), row.start_ns) };
+}
+
 async function span({ db, scope, segments, search }: EndpointRequest): Promise<SpanContent> {
   new Params(search).done();
   const traceId = traceIdSegment(segments[0]!);
@@ -155,6 +167,33 @@ async function run({ db, scope, segments, search }: EndpointRequest): Promise<Ru
   };
 }
 
+/** Spans in one page of a run's trees, past its first trace (a trace is never split across pages). */
+export const RUN_SPANS_PAGE_SPANS = 20_000;
+
+async function runSpans({ db, scope, segments, search }: EndpointRequest): Promise<Page<RunTraceTree>> {
+  const params = new Params(search);
+  const limit = params.limit();
+  const after = params.cursor();
+  params.done();
+  const runId = pathSegment(segments[0]!, 'run id');
+  const row = await getRun(db, runId);
+  if (!row || !visible(scope, row.experiment_name)) throw notFound(`run ${runId.slice(0, 100)}`);
+  const page = await runTracePage(db, runId, after, limit, RUN_SPANS_PAGE_SPANS);
+  const trees = await getSpanTrees(
+    db,
+    page.traces.map((t) => t.trace_id),
+  );
+  return {
+    items: page.traces.map((t) => ({
+      trace_id: t.trace_id,
+      start_ns: t.start_ns,
+      root_span_id: t.root_span_id,
+      spans: compactSpans(trees.get(t.trace_id) ?? [], t.start_ns),
+    })),
+    next_cursor: cursorOf(page.next),
+  };
+}
+
 async function sessions({ db, scope, search }: EndpointRequest): Promise<Page<SessionListItem>> {
   const params = new Params(search);
   const filter = {
@@ -194,9 +233,11 @@ export const ENDPOINTS: Endpoint[] = [
   { pattern: /^\/api\/v1\/experiments\/?$/, handle: experiments },
   { pattern: /^\/api\/v1\/traces\/?$/, handle: traces },
   { pattern: /^\/api\/v1\/traces\/([^/]+)\/?$/, handle: trace },
+  { pattern: /^\/api\/v1\/traces\/([^/]+)\/tree\/?$/, handle: traceTree },
   { pattern: /^\/api\/v1\/traces\/([^/]+)\/spans\/([^/]+)\/?$/, handle: span },
   { pattern: /^\/api\/v1\/runs\/?$/, handle: runs },
   { pattern: /^\/api\/v1\/runs\/([^/]+)\/?$/, handle: run },
+  { pattern: /^\/api\/v1\/runs\/([^/]+)\/spans\/?$/, handle: runSpans },
   { pattern: /^\/api\/v1\/sessions\/?$/, handle: sessions },
   { pattern: /^\/api\/v1\/sessions\/([^/]+)\/?$/, handle: session },
 ];

@@ -16,6 +16,11 @@ function schema(properties: Record<string, unknown>, extra: Record<string, unkno
   return { type: 'object', required: Object.keys(properties), properties, ...extra };
 }
 
+/** An object whose `optional` keys may be absent (the compact tree leaves defaults out). */
+function sparse(properties: Record<string, unknown>, optional: Record<string, unknown>) {
+  return { type: 'object', required: Object.keys(properties), properties: { ...properties, ...optional } };
+}
+
 function page(item: string) {
   return schema({ items: { type: 'array', items: ref(item) }, next_cursor: nstr });
 }
@@ -144,6 +149,15 @@ export const openApiDocument = {
         responses: ok('TraceDetail'),
       },
     },
+    '/api/v1/traces/{trace_id}/tree': {
+      get: {
+        summary:
+          'A trace: its row and its span tree in compact form (defaults left out, starts as offsets): what the ' +
+          'web UI loads',
+        parameters: [pathParam('trace_id', '^[0-9a-fA-F]{32}$')],
+        responses: ok('TraceTree'),
+      },
+    },
     '/api/v1/traces/{trace_id}/spans/{span_id}': {
       get: {
         summary: 'One span’s content: inputs, outputs, messages, attributes, resource, scope, events, links',
@@ -171,6 +185,15 @@ export const openApiDocument = {
         responses: ok('RunDetail'),
       },
     },
+    '/api/v1/runs/{run_id}/spans': {
+      get: {
+        summary:
+          'The span trees of a run’s traces, compact, oldest trace first; whole traces per page, at most `limit` ' +
+          'traces and (past the first) 20,000 spans',
+        parameters: [pathParam('run_id'), ...paging],
+        responses: ok('RunTracePage'),
+      },
+    },
     '/api/v1/sessions': {
       get: {
         summary: 'Sessions, latest activity first',
@@ -185,7 +208,10 @@ export const openApiDocument = {
     },
     '/api/v1/sessions/{session_id}': {
       get: {
-        summary: 'A session: its row and its traces in time order',
+        summary:
+          'A session: its row and its traces in time order. A session id is per experiment: `experiment` names ' +
+          'which; without it the most recently active session of that id (among the experiments the key sees) ' +
+          'answers',
         parameters: [pathParam('session_id'), experiment],
         responses: ok('SessionDetail'),
       },
@@ -205,6 +231,7 @@ export const openApiDocument = {
       TraceRow: schema({
         ...traceListItem,
         end_ns: nstr,
+        run_trace_count: int,
         root_span_id: nstr,
         root_missing: { type: 'boolean' },
         metadata: obj,
@@ -236,6 +263,36 @@ export const openApiDocument = {
         event_count: int,
       }),
       TraceDetail: schema({ trace: ref('TraceRow'), spans: { type: 'array', items: ref('SpanNode') } }),
+      CompactSpan: sparse(
+        { span_id: str, name: str, span_type: str, start_offset_ns: int, duration_ms: { type: 'number' } },
+        {
+          parent_span_id: str,
+          kind: str,
+          status: { type: 'string', enum: ['OK', 'ERROR'] },
+          status_message: str,
+          error_type: str,
+          model: str,
+          provider: str,
+          input_tokens: { type: 'number' },
+          output_tokens: { type: 'number' },
+          total_tokens: { type: 'number' },
+          tool_name: str,
+          agent_name: str,
+          links: { type: 'array', items: ref('SpanLink') },
+          has_inputs: { const: true },
+          has_outputs: { const: true },
+          has_messages: { const: true },
+          event_count: int,
+        },
+      ),
+      TraceTree: schema({ trace: ref('TraceRow'), spans: { type: 'array', items: ref('CompactSpan') } }),
+      RunTraceTree: schema({
+        trace_id: str,
+        start_ns: nstr,
+        root_span_id: nstr,
+        spans: { type: 'array', items: ref('CompactSpan') },
+      }),
+      RunTracePage: page('RunTraceTree'),
       SpanContent: schema({
         trace_id: str,
         span_id: str,
@@ -252,6 +309,7 @@ export const openApiDocument = {
         finish_reasons: { type: ['array', 'null'], items: str },
         assessments: { type: ['array', 'null'] },
         conventions: { type: 'array', items: str },
+        derived: { type: ['object', 'null'] },
       }),
       RunListItem: schema({
         run_id: str,

@@ -4,11 +4,11 @@
  * names the parameter and never reaches the database (where it could fail as a 500). Unknown parameters are
  * refused too: a typo in a filter must not silently widen the result.
  */
+import type { TraceState } from '../store/read/rows.js';
 import type { ListCursor } from '../store/read/trace-list.js';
 
 export class BadRequest extends Error {}
 
-export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
 const STATES: readonly string[] = ['OK', 'ERROR', 'IN_PROGRESS'];
 
 export const DEFAULT_LIMIT = 50;

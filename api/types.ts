@@ -1,15 +1,20 @@
 /**
  * The read API's contract, shared by the server (api/) and the web UI (ui/): types only, no runtime code and no
- * Node imports, so the UI imports it with `import type` without pulling server code.
+ * Node imports, so the UI imports it with `import type` without pulling server code. The rows the store returns
+ * are defined once, in store/read/rows.ts (itself types only, importing nothing), and named here as the API
+ * calls them; this file adds what only the API has (pages, queries, the compact tree, typed chat messages).
  *
  * Contract (GET only; JSON; snake_case keys, as the SQL columns they come from):
  * - Base path `/api/v1/`; the OpenAPI 3.1 document is `GET /api/v1/openapi.json`.
  *   `GET /api/v1/experiments` → ExperimentList
  *   `GET /api/v1/traces?…TraceListQuery` → Page<TraceListItem>, newest first
  *   `GET /api/v1/traces/<trace_id>` → TraceDetail (the tree: no large content)
+ *   `GET /api/v1/traces/<trace_id>/tree` → TraceTree (the same tree, compact: what the UI loads)
  *   `GET /api/v1/traces/<trace_id>/spans/<span_id>` → SpanContent (one span's content)
  *   `GET /api/v1/runs?…RunListQuery` → Page<RunListItem>; `GET /api/v1/runs/<run_id>` → RunDetail
- *   `GET /api/v1/sessions?…SessionListQuery` → Page<SessionListItem>; `GET /api/v1/sessions/<id>` → SessionDetail
+ *   `GET /api/v1/runs/<run_id>/spans?…RunSpansQuery` → Page<RunTraceTree> (the run's trees, compact, paged)
+ *   `GET /api/v1/sessions?…SessionListQuery` → Page<SessionListItem>;
+ *   `GET /api/v1/sessions/<id>?experiment=<name>` → SessionDetail
  * - Access: when the bridge has API keys, every `/api/v1/` call needs `Authorization: Bearer <key>` or
  *   `x-api-key: <key>` (401 without or with a wrong key; the OpenAPI document is public). A key scoped to
  *   experiments sees only those: other experiments' traces, runs and sessions answer 404 and are absent from lists.
@@ -30,28 +35,23 @@
  *   style props) are allowed by CSP. Everything is served by the bridge: no CDN, fonts or network calls.
  */
 
-export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
+import type {
+  ExperimentRow,
+  RunAttachmentRow,
+  RunRow,
+  SessionRow,
+  SpanContentRow,
+  SpanEventRow,
+  SpanLinkRow,
+  SpanNodeRow,
+  SpanStatus,
+  SpanType,
+  TraceListRow,
+  TraceRowDetail,
+  TraceState,
+} from '../store/read/rows.js';
 
-/** The span types the mapper assigns (docs/schema.md); the API passes through whatever is stored. */
-export type SpanType =
-  | 'LLM'
-  | 'CHAT_MODEL'
-  | 'EMBEDDING'
-  | 'RERANKER'
-  | 'RETRIEVER'
-  | 'TOOL'
-  | 'AGENT'
-  | 'CHAIN'
-  | 'PARSER'
-  | 'MEMORY'
-  | 'WORKFLOW'
-  | 'TASK'
-  | 'GUARDRAIL'
-  | 'EVALUATOR'
-  | 'UNKNOWN'
-  | (string & {});
-
-export type SpanStatus = 'UNSET' | 'OK' | 'ERROR';
+export type { SpanStatus, SpanType, TraceState } from '../store/read/rows.js';
 
 export interface ApiError {
   error: {
@@ -71,13 +71,7 @@ export interface Page<T> {
 // ---------------------------------------------------------------------------------------------------------------
 // Experiments
 
-export interface Experiment {
-  /** bigint as a decimal string. */
-  experiment_id: string;
-  name: string;
-  created_at: string;
-  tags: Record<string, unknown>;
-}
+export type Experiment = ExperimentRow;
 
 export interface ExperimentList {
   items: Experiment[];
@@ -121,104 +115,61 @@ export interface TraceListQuery {
   cursor?: string;
 }
 
-export interface TraceListItem {
-  trace_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  /** The run the trace belongs to (issue 17: the trace's own id for a run of one). */
-  run_id: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string;
-  end_time: string | null;
-  start_ns: string | null;
-  duration_ms: number | null;
-  span_count: number;
-  /** Spans with status ERROR (a trace can be OK at its root and still hold failed spans). */
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  /** Distinct models of the trace's spans, sorted. */
-  models: string[];
-  request_preview: string | null;
-  response_preview: string | null;
-  session_id: string | null;
-  user_id: string | null;
-  tags: Record<string, unknown>;
-}
+export type TraceListItem = TraceListRow;
 
-export interface TraceRow extends TraceListItem {
-  end_ns: string | null;
-  /** null when the root span never arrived (`root_missing`). */
-  root_span_id: string | null;
-  root_missing: boolean;
-  metadata: Record<string, unknown>;
-}
+export type TraceRow = TraceRowDetail;
 
-/** A span link as stored (`spans.links`): to a span of this or another trace. */
-export interface SpanLink {
-  trace_id: string;
-  span_id: string;
-  /** Only in SpanContent. */
-  attributes?: Record<string, unknown>;
-  trace_state?: string;
-}
+export type SpanLink = SpanLinkRow;
 
-/** One node of the span tree: everything but content. Spans come sorted by (start_ns, span_id). */
-export interface SpanNode {
-  span_id: string;
-  /** null for a root; may name a span that never arrived (then the UI shows the span at top level). */
-  parent_span_id: string | null;
-  name: string;
-  span_type: SpanType;
-  kind: string;
-  status: SpanStatus;
-  status_message: string | null;
-  error_type: string | null;
-  start_ns: string;
-  end_ns: string;
-  duration_ms: number;
-  model: string | null;
-  provider: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  tool_name: string | null;
-  agent_name: string | null;
-  /** Links to spans of other traces (or of this one). */
-  links: SpanLink[];
-  has_inputs: boolean;
-  has_outputs: boolean;
-  /** input_messages or output_messages present: the Chat tab has something to show. */
-  has_messages: boolean;
-  event_count: number;
-}
+export type SpanNode = SpanNodeRow;
 
 export interface TraceDetail {
   trace: TraceRow;
   spans: SpanNode[];
 }
 
-/** `GET /api/v1/traces/<trace_id>/spans/<span_id>`: the span's content, as stored (docs/schema.md). */
-export interface SpanContent {
-  trace_id: string;
+/**
+ * A SpanNode in the compact tree (`/tree`, the run's `/spans`): a 10,000-span tree in about half the bytes.
+ * A key that is absent has its default: `parent_span_id` null (a root), `kind` "INTERNAL", `status` "UNSET",
+ * other strings and tokens null, `links` [], the `has_*` flags false, `event_count` 0. Times are offsets.
+ */
+export interface CompactSpan {
   span_id: string;
-  inputs: unknown;
-  outputs: unknown;
-  /** Normalized chat messages: [{role, content, tool_calls?: [{id, name, arguments}], tool_call_id?, name?, …}]. */
+  parent_span_id?: string;
+  name: string;
+  span_type: SpanType;
+  kind?: string;
+  status?: SpanStatus;
+  status_message?: string;
+  error_type?: string;
+  /** Nanoseconds from the trace's `start_ns` (a JSON number: exact below 2^53 ns, 104 days; may be negative). */
+  start_offset_ns: number;
+  duration_ms: number;
+  model?: string;
+  provider?: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  total_tokens?: number;
+  tool_name?: string;
+  agent_name?: string;
+  links?: SpanLink[];
+  has_inputs?: true;
+  has_outputs?: true;
+  has_messages?: true;
+  event_count?: number;
+}
+
+/** `GET /api/v1/traces/<trace_id>/tree`: the trace row and its compact span tree, sorted by (start, span_id). */
+export interface TraceTree {
+  trace: TraceRow;
+  spans: CompactSpan[];
+}
+
+/** `GET /api/v1/traces/<trace_id>/spans/<span_id>`: the span's content, as stored (docs/schema.md). */
+export interface SpanContent
+  extends Omit<SpanContentRow, 'experiment_name' | 'input_messages' | 'output_messages'> {
   input_messages: ChatMessage[] | null;
   output_messages: ChatMessage[] | null;
-  attributes: Record<string, unknown>;
-  resource_attributes: Record<string, unknown>;
-  scope: { name: string | null; version: string | null; attributes: Record<string, unknown> };
-  /** [{name, time_unix_nano, attributes}]; an exception event has `exception.type/message/stacktrace`. */
-  events: SpanEvent[];
-  links: SpanLink[];
-  request_params: Record<string, unknown> | null;
-  finish_reasons: string[] | null;
-  assessments: unknown[] | null;
-  conventions: string[];
 }
 
 export interface ChatMessage {
@@ -231,11 +182,7 @@ export interface ChatMessage {
   [key: string]: unknown;
 }
 
-export interface SpanEvent {
-  name: string;
-  time_unix_nano: string;
-  attributes: Record<string, unknown>;
-}
+export type SpanEvent = SpanEventRow;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Runs (traces joined by span links, issue 17)
@@ -250,44 +197,34 @@ export interface RunListQuery {
   cursor?: string;
 }
 
-export interface RunListItem {
-  run_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string | null;
-  end_time: string | null;
-  duration_ms: number | null;
-  trace_count: number;
-  span_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  request_preview: string | null;
-  response_preview: string | null;
-}
+export type RunListItem = RunRow;
 
-/**
- * How a trace of the run hangs in the run's tree: a span of `trace_id` (`via_span_id`) links to
- * `parent_span_id` in `parent_trace_id`, so the trace is drawn under that span. A trace with no such link is a top
- * level of the run. A trace linked from several spans is listed once per link; the UI draws it under the first.
- */
-export interface RunAttachment {
-  trace_id: string;
-  via_span_id: string;
-  parent_trace_id: string;
-  parent_span_id: string;
-}
+export type RunAttachment = RunAttachmentRow;
 
 export interface RunDetail {
   run: RunListItem;
-  /** The run's traces, oldest first (each tree loads from `GET /api/v1/traces/<id>`). At most 1000. */
+  /** The run's traces, oldest first (their trees load from `GET /api/v1/runs/<id>/spans`). At most 1000. */
   traces: TraceListItem[];
   attachments: RunAttachment[];
   /** true when the run has more traces than `traces` holds. */
   truncated: boolean;
+}
+
+/**
+ * `GET /api/v1/runs/<run_id>/spans` query: the run's traces oldest first, whole traces per page — at most `limit`
+ * traces (1–200, default 50) and, past the first trace, no more than 20,000 spans.
+ */
+export interface RunSpansQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+/** One trace of a run with its compact span tree (offsets from this trace's `start_ns`). */
+export interface RunTraceTree {
+  trace_id: string;
+  start_ns: string | null;
+  root_span_id: string | null;
+  spans: CompactSpan[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -301,21 +238,7 @@ export interface SessionListQuery {
   cursor?: string;
 }
 
-export interface SessionListItem {
-  session_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  first_time: string | null;
-  last_time: string | null;
-  trace_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  /** The first trace's request and the last trace's response. */
-  request_preview: string | null;
-  response_preview: string | null;
-}
+export type SessionListItem = SessionRow;
 
 export interface SessionDetail {
   session: SessionListItem;

@@ -1,7 +1,7 @@
 /**
  * The read-side benchmark (issue 18): `npm run bench:read [-- flags]`.
  *
- * 1. Ingest cost of the read-side indexes (migrations 008 and 012): bench/read-ingest.ts — pairs of short runs of
+ * 1. Ingest cost of the read-side indexes (migrations 008 and 011): bench/read-ingest.ts — pairs of short runs of
  *    the same closed-loop load into a fresh database with and without the indexes, per pair the ratio of spans/s
  *    and of the CPU per committed span of Postgres and of the bridge (the control: its work is the same either
  *    way), and the median, range and geometric mean with its 95 % interval of the ratios.

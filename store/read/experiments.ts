@@ -1,14 +1,8 @@
 /** Experiments for the read API, and the name → id lookup its filters and scoped keys need. */
 import type { Queryable } from '../db.js';
+import type { ExperimentRow } from './rows.js';
 import { isoSql } from './trace-list.js';
 import { object } from './values.js';
-
-export interface ExperimentRow {
-  experiment_id: string;
-  name: string;
-  created_at: string;
-  tags: Record<string, unknown>;
-}
 
 /** Every experiment, or only those named in `names` (a scoped key's). */
 export async function listExperiments(db: Queryable, names: string[] | null): Promise<ExperimentRow[]> {
@@ -34,3 +28,5 @@ export async function experimentIds(db: Queryable, names: string[]): Promise<str
   );
   return r.rows.map((row) => String(row.id));
 }
+
+export type { ExperimentRow } from './rows.js';

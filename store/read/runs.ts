@@ -3,62 +3,23 @@
  * sessions (the `sessions` view) for the read API.
  *
  * Lists are newest activity first: a run (session) sits at its newest trace, found by walking traces in the
- * list's index order and keeping a trace only when it is its run's newest; its aggregate row is then read from
- * the view for that one run, so a page reads a page's worth of runs, not the whole view. "Its run's newest" is a
+ * list's index order and keeping a trace only when it is its run's newest; the aggregate rows are then computed
+ * for the page's groups only (group-rows.ts), so a page reads a page's worth of groups. "Its run's newest" is a
  * correlated subquery, not NOT EXISTS: an anti-join let the planner hash-join every trace of a session with every
  * other (12 s for 30,000 traces in 86 sessions).
  */
 import type { Queryable } from '../db.js';
+import { RUN_COLUMNS, type RunRow, runRow, runRows, type SessionRow, sessionRows } from './group-rows.js';
+import type { RunAttachmentRow } from './rows.js';
 import {
-  isoSql,
   type ListCursor,
   TRACE_ITEM_COLUMNS,
   type TraceListRow,
   type TraceState,
   traceItem,
 } from './trace-list.js';
-import { num, str } from './values.js';
 
-export interface RunRow {
-  run_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string | null;
-  end_time: string | null;
-  duration_ms: number | null;
-  trace_count: number;
-  span_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  request_preview: string | null;
-  response_preview: string | null;
-}
-
-export interface SessionRow {
-  session_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  first_time: string | null;
-  last_time: string | null;
-  trace_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  request_preview: string | null;
-  response_preview: string | null;
-}
-
-export interface RunAttachmentRow {
-  trace_id: string;
-  via_span_id: string;
-  parent_trace_id: string;
-  parent_span_id: string;
-}
+export type { RunAttachmentRow, RunRow, SessionRow } from './rows.js';
 
 export interface GroupListFilter {
   experimentIds: string[] | null;
@@ -72,56 +33,6 @@ export interface GroupListFilter {
 
 /** Most traces a run or session page lists (the rest is reachable through the trace list's `run` filter). */
 export const MAX_GROUP_TRACES = 1000;
-
-const RUN_COLUMNS = `
-  r.run_id, r.experiment_id::text AS experiment_id, e.name AS experiment_name, r.name, r.state,
-  ${isoSql('r.start_time')} AS start_time, ${isoSql('r.end_time')} AS end_time, r.duration_ms,
-  r.trace_count, r.span_count, r.error_count, r.input_tokens, r.output_tokens, r.total_tokens,
-  r.request_preview, r.response_preview`;
-
-const SESSION_COLUMNS = `
-  g.session_id, g.experiment_id::text AS experiment_id, e.name AS experiment_name,
-  ${isoSql('g.start_time')} AS first_time, ${isoSql('g.end_time')} AS last_time,
-  g.trace_count, g.error_count, g.input_tokens, g.output_tokens, g.total_tokens,
-  g.request_preview, g.response_preview`;
-
-function runRow(row: Record<string, unknown>): RunRow {
-  return {
-    run_id: String(row.run_id),
-    experiment_id: String(row.experiment_id),
-    experiment_name: String(row.experiment_name),
-    name: str(row.name),
-    state: row.state as TraceState,
-    start_time: str(row.start_time),
-    end_time: str(row.end_time),
-    duration_ms: num(row.duration_ms),
-    trace_count: Number(row.trace_count),
-    span_count: Number(row.span_count),
-    failed_span_count: Number(row.error_count),
-    input_tokens: num(row.input_tokens),
-    output_tokens: num(row.output_tokens),
-    total_tokens: num(row.total_tokens),
-    request_preview: str(row.request_preview),
-    response_preview: str(row.response_preview),
-  };
-}
-
-function sessionRow(row: Record<string, unknown>): SessionRow {
-  return {
-    session_id: String(row.session_id),
-    experiment_id: String(row.experiment_id),
-    experiment_name: String(row.experiment_name),
-    first_time: str(row.first_time),
-    last_time: str(row.last_time),
-    trace_count: Number(row.trace_count),
-    failed_span_count: Number(row.error_count),
-    input_tokens: num(row.input_tokens),
-    output_tokens: num(row.output_tokens),
-    total_tokens: num(row.total_tokens),
-    request_preview: str(row.request_preview),
-    response_preview: str(row.response_preview),
-  };
-}
 
 const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`;
 
@@ -200,16 +111,15 @@ const newerFirst = (a: Candidate, b: Candidate): number => {
 
 /**
  * A page of groups (runs or sessions): windows of traces give the groups in order of their newest trace, and the
- * groups' aggregate rows come from the view by key (`= ANY` on the view's grouping column is pushed down to the
- * traces index; a lateral join to the view was not, and aggregated the whole table per row). Filters on the
- * aggregate (state, failed spans) drop groups, so it steps on until the page is full or MAX_WINDOWS windows were
- * read; the cursor is then the last trace looked at, which keeps paging exact.
+ * groups' aggregate rows are computed for those keys (group-rows.ts). Filters on the aggregate (state, failed
+ * spans) drop groups, so it steps on until the page is full or MAX_WINDOWS windows were read; the cursor is then
+ * the newest trace of the last group looked at (or the window's last trace), which keeps paging exact.
  */
 async function groupPage<T>(
   db: Queryable,
   kind: GroupKind,
   f: GroupListFilter,
-  rowsOf: (keys: string[]) => Promise<{ key: string; experimentId: string; row: T }[]>,
+  rowsOf: (groups: Candidate[]) => Promise<{ key: string; experimentId: string; row: T }[]>,
 ): Promise<{ rows: T[]; next: ListCursor | null }> {
   const out: T[] = [];
   let after = f.after;
@@ -228,15 +138,21 @@ async function groupPage<T>(
         }),
       )
       .sort(newerFirst);
-    const rows = found.length ? await rowsOf([...new Set(found.map((c) => c.key))]) : [];
-    const byKey = new Map(rows.map((r) => [`${r.key}\u0000${r.experimentId}`, r.row]));
-    for (const c of found) {
-      const row = byKey.get(`${c.key}\u0000${c.experimentId}`);
-      if (row === undefined) continue;
+    // Only as many groups as the page still needs are aggregated at a time: a window of 2,000 traces may name
+    // 100 sessions, and aggregating all of them would read twice the traces the page shows.
+    for (let i = 0; i < found.length; ) {
       if (out.length === f.limit) return { rows: out, next: after };
-      out.push(row);
-      after = c.cursor;
+      const chunk = found.slice(i, i + f.limit - out.length);
+      i += chunk.length;
+      const rows = await rowsOf(chunk);
+      const byKey = new Map(rows.map((r) => [`${r.key}\u0000${r.experimentId}`, r.row]));
+      for (const c of chunk) {
+        const row = byKey.get(`${c.key}\u0000${c.experimentId}`);
+        if (row !== undefined) out.push(row);
+        after = c.cursor;
+      }
     }
+    if (out.length === f.limit) return { rows: out, next: after };
     if (Number(end.window_rows) < WINDOW_TRACES) return { rows: out, next: null };
     after = { startMicros: String(end.cursor_micros), traceId: String(end.cursor_trace_id) };
   }
@@ -247,43 +163,28 @@ export function listRuns(
   db: Queryable,
   f: GroupListFilter,
 ): Promise<{ rows: RunRow[]; next: ListCursor | null }> {
-  return groupPage(db, 'run', f, async (keys) => {
-    const where = ['r.run_id = ANY($1::text[])'];
-    const params: unknown[] = [keys];
-    if (f.state !== null) {
-      params.push(f.state);
-      where.push(`r.state = $${params.length}::text`);
-    }
-    if (f.errors) where.push('r.error_count > 0');
-    const r = await db.query<Record<string, unknown>>(
-      `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id
-       WHERE ${where.join(' AND ')}`,
-      params,
-    );
-    return r.rows.map((row) => ({
-      key: String(row.run_id),
-      experimentId: String(row.experiment_id),
-      row: runRow(row),
-    }));
-  });
+  return groupPage(db, 'run', f, async (groups) =>
+    (await runRows(db, [...new Set(groups.map((g) => g.key))], f)).map((row) => ({
+      key: row.run_id,
+      experimentId: row.experiment_id,
+      row,
+    })),
+  );
 }
 
 export function listSessions(
   db: Queryable,
   f: GroupListFilter,
 ): Promise<{ rows: SessionRow[]; next: ListCursor | null }> {
-  return groupPage(db, 'session', f, async (keys) => {
-    const r = await db.query<Record<string, unknown>>(
-      `SELECT ${SESSION_COLUMNS} FROM sessions g JOIN experiments e ON e.experiment_id = g.experiment_id
-       WHERE g.session_id = ANY($1::text[])${f.errors ? ' AND g.error_count > 0' : ''}`,
-      [keys],
-    );
-    return r.rows.map((row) => ({
-      key: String(row.session_id),
-      experimentId: String(row.experiment_id),
-      row: sessionRow(row),
-    }));
-  });
+  return groupPage(db, 'session', f, async (groups) =>
+    (
+      await sessionRows(
+        db,
+        groups.map((g) => ({ sessionId: g.key, experimentId: g.experimentId })),
+        f.errors,
+      )
+    ).map((row) => ({ key: row.session_id, experimentId: row.experiment_id, row })),
+  );
 }
 
 export async function getRun(db: Queryable, runId: string): Promise<RunRow | null> {
@@ -334,12 +235,23 @@ export async function runAttachments(db: Queryable, runId: string): Promise<RunA
 
 /** The session's rows (one per experiment that has it), newest activity first. */
 export async function getSessions(db: Queryable, sessionId: string): Promise<SessionRow[]> {
-  const r = await db.query<Record<string, unknown>>(
-    `SELECT ${SESSION_COLUMNS} FROM sessions g JOIN experiments e ON e.experiment_id = g.experiment_id
-     WHERE g.session_id = $1::text ORDER BY g.end_time DESC NULLS LAST, g.experiment_id`,
+  // The experiments holding the id (an index-only scan of the session index), then their rows as the list
+  // computes them: the `sessions` view would sort every trace of a big session (0.3 s for 2,000 traces).
+  const r = await db.query<{ id: string }>(
+    `SELECT DISTINCT experiment_id::text AS id FROM traces WHERE session_id = $1::text`,
     [sessionId],
   );
-  return r.rows.map(sessionRow);
+  const rows = await sessionRows(
+    db,
+    r.rows.map((row) => ({ sessionId, experimentId: String(row.id) })),
+    false,
+  );
+  // Newest activity first (ISO-8601 times of one format compare as text), then by experiment id.
+  return rows.sort(
+    (a, b) =>
+      (b.last_time ?? '').localeCompare(a.last_time ?? '') ||
+      Number(a.experiment_id) - Number(b.experiment_id),
+  );
 }
 
 export const sessionTraces = (
@@ -348,3 +260,56 @@ export const sessionTraces = (
   experimentId: string,
 ): Promise<TraceListRow[]> =>
   tracesWhere(db, 't.session_id = $1::text AND t.experiment_id = $2::bigint', [sessionId, experimentId]);
+
+export interface RunTraceHead {
+  trace_id: string;
+  start_ns: string | null;
+  root_span_id: string | null;
+  span_count: number;
+  cursor: ListCursor;
+}
+
+/**
+ * A page of a run's traces for its span trees, oldest first after `after`: at most `limit` traces and, past the
+ * first, no more than `maxSpans` spans (by traces.span_count), so a page of a huge run stays a bounded answer.
+ * `next` is null on the last page.
+ */
+export async function runTracePage(
+  db: Queryable,
+  runId: string,
+  after: ListCursor | null,
+  limit: number,
+  maxSpans: number,
+): Promise<{ traces: RunTraceHead[]; next: ListCursor | null }> {
+  const params: unknown[] = [runId, limit + 1];
+  let cursor = '';
+  if (after !== null) {
+    params.push(after.startMicros, after.traceId);
+    cursor = `AND (t.start_time, t.trace_id) > (${fromMicros('$3')}, $4::text)`;
+  }
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT t.trace_id, t.start_time_unix_nano::text AS start_ns, t.root_span_id, t.span_count,
+       (extract(epoch FROM t.start_time) * 1000000)::bigint::text AS start_micros
+     FROM traces t
+     WHERE t.run_id = $1::text AND t.start_time IS NOT NULL ${cursor}
+     ORDER BY t.start_time, t.trace_id
+     LIMIT $2::integer`,
+    params,
+  );
+  const traces: RunTraceHead[] = [];
+  let spans = 0;
+  for (const row of r.rows.slice(0, limit)) {
+    const count = Number(row.span_count);
+    if (traces.length > 0 && spans + count > maxSpans) break;
+    spans += count;
+    traces.push({
+      trace_id: String(row.trace_id),
+      start_ns: row.start_ns === null ? null : String(row.start_ns),
+      root_span_id: row.root_span_id === null ? null : String(row.root_span_id),
+      span_count: count,
+      cursor: { startMicros: String(row.start_micros), traceId: String(row.trace_id) },
+    });
+  }
+  const more = traces.length < r.rows.length;
+  return { traces, next: more ? traces[traces.length - 1]!.cursor : null };
+}

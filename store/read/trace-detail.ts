@@ -3,70 +3,15 @@
  * one primary-key range), and one span's content when it is opened.
  */
 import type { Queryable } from '../db.js';
-import { TRACE_ITEM_COLUMNS, type TraceListRow, traceItem } from './trace-list.js';
+import type { SpanContentRow, SpanLinkRow, SpanNodeRow, TraceRowDetail } from './rows.js';
+import { TRACE_ITEM_COLUMNS, traceItem } from './trace-list.js';
 import { num, object, str } from './values.js';
 
-export interface TraceRowDetail extends TraceListRow {
-  end_ns: string | null;
-  root_span_id: string | null;
-  root_missing: boolean;
-  metadata: Record<string, unknown>;
-}
-
-export interface SpanLinkRow {
-  trace_id: string;
-  span_id: string;
-  attributes?: Record<string, unknown>;
-  trace_state?: string;
-}
-
-export interface SpanNodeRow {
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  span_type: string;
-  kind: string;
-  status: 'UNSET' | 'OK' | 'ERROR';
-  status_message: string | null;
-  error_type: string | null;
-  start_ns: string;
-  end_ns: string;
-  duration_ms: number;
-  model: string | null;
-  provider: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  tool_name: string | null;
-  agent_name: string | null;
-  links: SpanLinkRow[];
-  has_inputs: boolean;
-  has_outputs: boolean;
-  has_messages: boolean;
-  event_count: number;
-}
-
-export interface SpanContentRow {
-  trace_id: string;
-  span_id: string;
-  experiment_name: string;
-  inputs: unknown;
-  outputs: unknown;
-  input_messages: Record<string, unknown>[] | null;
-  output_messages: Record<string, unknown>[] | null;
-  attributes: Record<string, unknown>;
-  resource_attributes: Record<string, unknown>;
-  scope: { name: string | null; version: string | null; attributes: Record<string, unknown> };
-  events: { name: string; time_unix_nano: string; attributes: Record<string, unknown> }[];
-  links: SpanLinkRow[];
-  request_params: Record<string, unknown> | null;
-  finish_reasons: string[] | null;
-  assessments: unknown[] | null;
-  conventions: string[];
-}
+export type { SpanContentRow, SpanLinkRow, SpanNodeRow, TraceRowDetail } from './rows.js';
 
 const TRACE_ROW_SQL = `
-SELECT ${TRACE_ITEM_COLUMNS}, t.end_time_unix_nano::text AS end_ns, t.root_span_id, t.metadata
+SELECT ${TRACE_ITEM_COLUMNS}, t.end_time_unix_nano::text AS end_ns, t.root_span_id, t.metadata,
+  (SELECT count(*) FROM traces r WHERE r.run_id = t.run_id) AS run_trace_count
 FROM traces t
 JOIN experiments e ON e.experiment_id = t.experiment_id
 WHERE t.trace_id = $1::text`;
@@ -77,6 +22,7 @@ export async function getTraceRow(db: Queryable, traceId: string): Promise<Trace
   return {
     ...traceItem(row),
     end_ns: str(row.end_ns),
+    run_trace_count: Number(row.run_trace_count ?? 1),
     root_span_id: str(row.root_span_id),
     root_missing: row.root_span_id === null || row.root_span_id === undefined,
     metadata: object(row.metadata),
@@ -85,8 +31,8 @@ export async function getTraceRow(db: Queryable, traceId: string): Promise<Trace
 
 // Only the link ids in the tree; the content columns are tested for presence, not read (IS NOT NULL reads the
 // null bitmap, not the TOASTed value).
-const SPAN_TREE_SQL = `
-SELECT s.span_id, s.parent_span_id, s.name, s.span_type, s.kind, s.status, s.status_message, s.error_type,
+const SPAN_TREE_COLUMNS = `
+  s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_type, s.kind, s.status, s.status_message, s.error_type,
   s.start_time_unix_nano::text AS start_ns, s.end_time_unix_nano::text AS end_ns, s.duration_ms,
   s.model, s.provider, s.input_tokens, s.output_tokens, s.total_tokens, s.tool_name, s.agent_name,
   CASE WHEN jsonb_typeof(s.links) = 'array' AND s.links <> '[]'::jsonb THEN
@@ -98,10 +44,13 @@ SELECT s.span_id, s.parent_span_id, s.name, s.span_type, s.kind, s.status, s.sta
   s.inputs IS NOT NULL AS has_inputs,
   s.outputs IS NOT NULL AS has_outputs,
   (s.input_messages IS NOT NULL OR s.output_messages IS NOT NULL) AS has_messages,
-  CASE WHEN jsonb_typeof(s.events) = 'array' THEN jsonb_array_length(s.events) ELSE 0 END AS event_count
-FROM spans s
-WHERE s.trace_id = $1::text
+  CASE WHEN jsonb_typeof(s.events) = 'array' THEN jsonb_array_length(s.events) ELSE 0 END AS event_count`;
+
+const SPAN_TREE_SQL = `SELECT ${SPAN_TREE_COLUMNS} FROM spans s WHERE s.trace_id = $1::text
 ORDER BY s.start_time_unix_nano, s.span_id`;
+
+const SPAN_TREES_SQL = `SELECT ${SPAN_TREE_COLUMNS} FROM spans s WHERE s.trace_id = ANY($1::text[])
+ORDER BY s.trace_id, s.start_time_unix_nano, s.span_id`;
 
 const links = (v: unknown): SpanLinkRow[] =>
   Array.isArray(v)
@@ -117,7 +66,20 @@ const links = (v: unknown): SpanLinkRow[] =>
 
 export async function getSpanTree(db: Queryable, traceId: string): Promise<SpanNodeRow[]> {
   const r = await db.query<Record<string, unknown>>(SPAN_TREE_SQL, [traceId]);
-  return r.rows.map((row) => ({
+  return r.rows.map(spanNode);
+}
+
+/** The span trees of several traces (a page of a run's traces), by trace id. */
+export async function getSpanTrees(db: Queryable, traceIds: string[]): Promise<Map<string, SpanNodeRow[]>> {
+  const out = new Map<string, SpanNodeRow[]>(traceIds.map((id) => [id, []]));
+  if (traceIds.length === 0) return out;
+  const r = await db.query<Record<string, unknown>>(SPAN_TREES_SQL, [traceIds]);
+  for (const row of r.rows) out.get(String(row.trace_id))?.push(spanNode(row));
+  return out;
+}
+
+function spanNode(row: Record<string, unknown>): SpanNodeRow {
+  return {
     span_id: String(row.span_id),
     parent_span_id: str(row.parent_span_id),
     name: String(row.name),
@@ -141,13 +103,13 @@ export async function getSpanTree(db: Queryable, traceId: string): Promise<SpanN
     has_outputs: Boolean(row.has_outputs),
     has_messages: Boolean(row.has_messages),
     event_count: Number(row.event_count),
-  }));
+  };
 }
 
 const SPAN_CONTENT_SQL = `
 SELECT s.trace_id, s.span_id, e.name AS experiment_name, s.inputs, s.outputs, s.input_messages, s.output_messages,
   s.attributes, s.resource_attributes, s.scope_name, s.scope_version, s.scope_attributes, s.events, s.links,
-  s.request_params, s.finish_reasons, s.assessments, s.conventions
+  s.request_params, s.finish_reasons, s.assessments, s.conventions, s.derived
 FROM spans s
 JOIN experiments e ON e.experiment_id = s.experiment_id
 WHERE s.trace_id = $1::text AND s.span_id = $2::text`;
@@ -186,5 +148,6 @@ export async function getSpanContent(
     finish_reasons: array<string>(row.finish_reasons),
     assessments: array(row.assessments),
     conventions: array<string>(row.conventions) ?? [],
+    derived: row.derived === null || row.derived === undefined ? null : object(row.derived),
   };
 }

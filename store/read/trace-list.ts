@@ -8,9 +8,10 @@
  * from fixed fragments, so the planner sees each filter's value (node-postgres plans unnamed statements with them).
  */
 import type { Database, Queryable } from '../db.js';
+import type { TraceListRow, TraceState } from './rows.js';
 import { num, object, str, texts, time } from './values.js';
 
-export type TraceState = 'OK' | 'ERROR' | 'IN_PROGRESS';
+export type { TraceListRow, TraceState } from './rows.js';
 
 /** Already validated by the caller (api/); the store only builds SQL from it. */
 export interface TraceListFilter {
@@ -36,30 +37,6 @@ export interface TraceListFilter {
 export interface ListCursor {
   startMicros: string;
   traceId: string;
-}
-
-export interface TraceListRow {
-  trace_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  run_id: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string;
-  end_time: string | null;
-  start_ns: string | null;
-  duration_ms: number | null;
-  span_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  models: string[];
-  request_preview: string | null;
-  response_preview: string | null;
-  session_id: string | null;
-  user_id: string | null;
-  tags: Record<string, unknown>;
 }
 
 /** ISO-8601 UTC with microseconds, the precision timestamptz stores. */
@@ -129,19 +106,20 @@ const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interv
 /**
  * The newest `limit` traces matching `f`, and the cursor after them.
  *
- * Full-text and tag filters are GIN lookups whose selectivity the planner cannot see well (jsonb containment has a
- * fixed estimate; a word missing from the statistics is guessed at half the least common one), and a wrong guess
- * either walks the whole table checking each row (a word no trace has) or sorts every match (a word most traces
- * have). So those searches run in two steps that need no estimate: first the newest WALK_ROWS candidates (in
- * index order, with the other filters) are checked, which finds a common word's page at once; when that does not
- * fill the page, the query runs again with plain index scans disabled, so the match set comes from the GIN index
- * and only it is sorted — small, since the word was rare among the newest traces.
+ * Full-text, tag and span-type filters are GIN lookups whose selectivity the planner cannot see well (jsonb
+ * containment has a fixed estimate; a word or a span type missing from the statistics is guessed at a fraction of
+ * the least common one), and a wrong guess either walks the whole table checking each row (a word or a span type no
+ * trace has) or sorts every match (a word most traces have). So those searches run in two steps that need no
+ * estimate: first the newest WALK_ROWS candidates (in index order, with the other filters) are checked, which
+ * finds a common word's page at once; when that does not fill the page, the query runs again with plain index
+ * scans disabled, so the match set comes from the GIN index and only it is sorted — small, since the word was rare
+ * among the newest traces.
  */
 export async function listTraces(
   db: Database,
   f: TraceListFilter,
 ): Promise<{ rows: TraceListRow[]; next: ListCursor | null }> {
-  const searched = f.search !== null || f.tags.length > 0;
+  const searched = f.search !== null || f.tags.length > 0 || f.spanType !== null;
   let rows: Record<string, unknown>[];
   if (!searched) rows = (await db.query<Record<string, unknown>>(...listSql(f, 'direct'))).rows;
   else {
@@ -174,6 +152,7 @@ function listSql(f: TraceListFilter, shape: 'direct' | 'walk'): [string, unknown
   const searched: string[] = [];
   if (f.search !== null) searched.push(`t.search_vector @@ ${p(f.search)}::tsquery`);
   for (const tag of f.tags) searched.push(`t.tags @> ${p(JSON.stringify({ [tag.key]: tag.value }))}::jsonb`);
+  if (f.spanType !== null) searched.push(`t.span_types @> ARRAY[${p(f.spanType)}::text]`);
   if (f.experimentIds !== null) {
     where.push(
       f.experimentIds.length === 1
@@ -185,7 +164,6 @@ function listSql(f: TraceListFilter, shape: 'direct' | 'walk'): [string, unknown
   if (f.errors) where.push('t.error_count > 0');
   if (f.from !== null) where.push(`t.start_time >= ${p(f.from.toISOString())}::timestamptz`);
   if (f.to !== null) where.push(`t.start_time < ${p(f.to.toISOString())}::timestamptz`);
-  if (f.spanType !== null) where.push(`t.span_types @> ARRAY[${p(f.spanType)}::text]`);
   if (f.minDurationMs !== null) where.push(`t.duration_ms >= ${p(f.minDurationMs)}::float8`);
   if (f.traceIdPrefix !== null) {
     // Ids are fixed-width lowercase hex: a prefix is the closed range [prefix000…, prefixfff…] of the primary key.

@@ -194,7 +194,12 @@ describe('trace list', () => {
     const sessions = await open('/?view=sessions&experiment=support-agent');
     await sessions.page.waitForSelector('a.session-row');
     assert.match(await sessions.page.locator('a.session-row').first().innerText(), /sess-/);
-    assert.ok(await sessions.page.locator(`.session-row[href="/sessions/${seeded.sessionId}"]`).count());
+    // Session ids are per experiment: the link names it.
+    assert.ok(
+      await sessions.page
+        .locator(`.session-row[href="/sessions/${seeded.sessionId}?experiment=support-agent"]`)
+        .count(),
+    );
     await done(sessions);
   });
 });
@@ -365,13 +370,44 @@ describe('run and session pages', () => {
   });
 
   it('shows a session as a conversation in time order with totals', async () => {
-    const tab = await open(`/sessions/${seeded.sessionId}`);
-    await tab.page.waitForSelector('.turn');
-    const turns = await tab.page.$$eval('.turn .role-user', (e) => e.map((x) => x.textContent ?? ''));
-    assert.equal(turns.length, 3);
-    assert.match(turns[0]!, /refund/);
-    assert.match(turns[2]!, /confirmation/);
-    assert.match(await tab.page.locator('.page-head').innerText(), /Traces\s*3/i);
+    // With the experiment named (as the app links it), and without (the most recently active one answers).
+    for (const path of [
+      `/sessions/${seeded.sessionId}?experiment=support-agent`,
+      `/sessions/${seeded.sessionId}`,
+    ]) {
+      const tab = await open(path);
+      await tab.page.waitForSelector('.turn');
+      const turns = await tab.page.$$eval('.turn .role-user', (e) => e.map((x) => x.textContent ?? ''));
+      assert.equal(turns.length, 3, path);
+      assert.match(turns[0]!, /refund/);
+      assert.match(turns[2]!, /confirmation/);
+      assert.match(await tab.page.locator('.page-head').innerText(), /Traces\s*3/i);
+      await done(tab);
+    }
+    // Another experiment has no such session: a 404 (Chromium logs the failed request, so no done()).
+    const other = await open(`/sessions/${seeded.sessionId}?experiment=research-assistant`);
+    assert.match(await other.page.locator('.error-box').innerText(), /Not found/);
+    await other.page.close();
+  });
+
+  it('marks a tool span’s derived arguments and result on the Inputs / Outputs tab', async () => {
+    const tab = await open(`/traces/${seeded.support[1]}`);
+    await tab.page.locator('.span-row', { hasText: 'execute_tool lookup_order' }).click();
+    await tab.page.click('role=tab[name="Inputs / Outputs"]');
+    const notes = tab.page.locator('.derived-note');
+    await notes.first().waitFor();
+    assert.deepEqual(await notes.allInnerTexts(), [
+      'derived from the model’s tool call in the chat messages',
+      'derived from the tool message in the chat messages',
+    ]);
+    assert.match(await tab.page.locator('.tab-panel').innerText(), /A-1042/);
+    // A tool span sent whole has no note.
+    const whole = await open(`/traces/${seeded.support[0]}`);
+    await whole.page.locator('.span-row', { hasText: 'execute_tool lookup_order' }).click();
+    await whole.page.click('role=tab[name="Inputs / Outputs"]');
+    await whole.page.locator('.tab-panel', { hasText: 'A-1042' }).waitFor();
+    assert.equal(await whole.page.locator('.derived-note').count(), 0);
+    await done(whole);
     await done(tab);
   });
 });

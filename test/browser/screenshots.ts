@@ -10,7 +10,8 @@ import { startPostgres } from '../support/pg-server.mjs';
 import { launchBrowser } from './support/browser.js';
 import { seedDemo, seedLargeTrace } from './support/seed.js';
 
-const OUT = new URL('../../docs/screenshots/', import.meta.url).pathname;
+// SCREENSHOTS_DIR: somewhere else to look at them first.
+const OUT = process.env.SCREENSHOTS_DIR ?? new URL('../../docs/screenshots/', import.meta.url).pathname;
 const SIZES = [
   { name: 'wide', width: 1440, height: 900 },
   { name: 'narrow', width: 390, height: 844 },
@@ -50,8 +51,19 @@ try {
         await p.waitForSelector('.event.exception');
       },
     },
-    { file: 'run', path: `/runs/${s.runParent}`, ready: '.span-row' },
-    { file: 'session', path: `/sessions/${s.sessionId}`, ready: '.turn' },
+    {
+      file: 'trace-derived',
+      path: `/traces/${s.support[1]}`,
+      ready: '.span-row',
+      act: async (p) => {
+        await p.locator('.span-row', { hasText: 'execute_tool lookup_order' }).click();
+        await p.click('role=tab[name="Inputs / Outputs"]');
+        await p.waitForSelector('.derived-note');
+      },
+    },
+    // A run's id is its smallest trace id.
+    { file: 'run', path: `/runs/${[s.runParent, s.runChild].sort()[0]}`, ready: '.span-row' },
+    { file: 'session', path: `/sessions/${s.sessionId}?experiment=support-agent`, ready: '.turn' },
   ];
   for (const size of SIZES) {
     for (const shot of shots) {

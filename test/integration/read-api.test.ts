@@ -11,15 +11,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type {
+  CompactSpan,
   ExperimentList,
   Page,
   RunDetail,
   RunListItem,
+  RunTraceTree,
   SessionDetail,
   SessionListItem,
   SpanContent,
+  SpanNode,
   TraceDetail,
   TraceListItem,
+  TraceTree,
 } from '../../api/types.js';
 import type { RunningBridge } from '../../cli/bridge.js';
 import { startTestBridge } from '../support/bridge.js';
@@ -479,6 +483,96 @@ describe('one trace', () => {
   });
 });
 
+/** The compact tree read back into SpanNodes (without end_ns, which it leaves out): the test's own oracle. */
+function expand(spans: CompactSpan[], startNs: string): Omit<SpanNode, 'end_ns'>[] {
+  return spans.map((c) => ({
+    span_id: c.span_id,
+    parent_span_id: c.parent_span_id ?? null,
+    name: c.name,
+    span_type: c.span_type,
+    kind: c.kind ?? 'INTERNAL',
+    status: c.status ?? 'UNSET',
+    status_message: c.status_message ?? null,
+    error_type: c.error_type ?? null,
+    start_ns: (BigInt(startNs) + BigInt(c.start_offset_ns)).toString(),
+    duration_ms: c.duration_ms,
+    model: c.model ?? null,
+    provider: c.provider ?? null,
+    input_tokens: c.input_tokens ?? null,
+    output_tokens: c.output_tokens ?? null,
+    total_tokens: c.total_tokens ?? null,
+    tool_name: c.tool_name ?? null,
+    agent_name: c.agent_name ?? null,
+    links: c.links ?? [],
+    has_inputs: c.has_inputs ?? false,
+    has_outputs: c.has_outputs ?? false,
+    has_messages: c.has_messages ?? false,
+    event_count: c.event_count ?? 0,
+  }));
+}
+const withoutEnd = (spans: SpanNode[]) => spans.map(({ end_ns: _, ...rest }) => rest);
+
+describe('the compact trees', () => {
+  it('/tree holds the same tree as the full answer, and the trace row counts its run', async () => {
+    for (const key of ['refund', 'xss', 'toolfail']) {
+      const id = sent[key]!.traceId;
+      const full = await ok<TraceDetail>(`/api/v1/traces/${id}`);
+      const compact = await ok<TraceTree>(`/api/v1/traces/${id}/tree`);
+      assert.deepEqual(compact.trace, full.trace, key);
+      assert.deepEqual(expand(compact.spans, compact.trace.start_ns!), withoutEnd(full.spans), key);
+      assert.ok(
+        compact.spans.every((s) => !('end_ns' in s) && !('has_inputs' in s && !s.has_inputs)),
+        key,
+      );
+    }
+    assert.equal((await ok<TraceDetail>(`/api/v1/traces/${sent.refund!.traceId}`)).trace.run_trace_count, 2);
+    assert.equal(
+      (await ok<TraceTree>(`/api/v1/traces/${sent.toolfail!.traceId}/tree`)).trace.run_trace_count,
+      1,
+    );
+    assert.equal((await get(`/api/v1/traces/${sent.other!.traceId}/tree`, SCOPED)).status, 404);
+    assert.equal((await get('/api/v1/traces/zzz/tree')).status, 400);
+    assert.equal((await get(`/api/v1/traces/${sent.refund!.traceId}/tree?x=1`)).status, 400);
+  });
+
+  it('/runs/<id>/spans pages the run’s trees, oldest trace first, each as /tree has it', async () => {
+    const runId = runOf();
+    const first = await ok<Page<RunTraceTree>>(`/api/v1/runs/${runId}/spans?limit=1`);
+    assert.equal(first.items.length, 1);
+    assert.ok(first.next_cursor);
+    const second = await ok<Page<RunTraceTree>>(
+      `/api/v1/runs/${runId}/spans?limit=1&cursor=${first.next_cursor}`,
+    );
+    assert.equal(second.next_cursor, null);
+    const all = await ok<Page<RunTraceTree>>(`/api/v1/runs/${runId}/spans`);
+    assert.deepEqual(all.items, [...first.items, ...second.items]);
+    assert.deepEqual(
+      all.items.map((t) => t.trace_id),
+      keysOf('refund', 'xss'),
+    );
+    for (const t of all.items) {
+      const tree = await ok<TraceTree>(`/api/v1/traces/${t.trace_id}/tree`);
+      assert.deepEqual(t.spans, tree.spans);
+      assert.equal(t.start_ns, tree.trace.start_ns);
+      assert.equal(t.root_span_id, tree.trace.root_span_id);
+    }
+    assert.equal((await get(`/api/v1/runs/${sent.other!.traceId}/spans`, SCOPED)).status, 404);
+    assert.equal((await get(`/api/v1/runs/${'0'.repeat(32)}/spans`)).status, 404);
+    for (const query of ['limit=0', 'limit=201', 'cursor=garbage!', 'unknown=1', 'limit=1&limit=2']) {
+      const r = await get<{ error: { code: string } }>(`/api/v1/runs/${runId}/spans?${query}`);
+      assert.equal(r.status, 400, query);
+      assert.equal(r.body.error.code, 'BAD_REQUEST', query);
+    }
+    assert.equal((await get('/api/v1/runs/%00/spans')).status, 400);
+  });
+
+  it('says whether a span’s tool content was derived', async () => {
+    const { traceId, childId } = sent.refund!;
+    const content = await ok<SpanContent>(`/api/v1/traces/${traceId}/spans/${childId}`);
+    assert.equal(content.derived, null, 'a chat span sent whole');
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('documents exactly the keys each endpoint answers with', async () => {
     type Schema = { properties?: Record<string, Schema>; required?: string[]; $ref?: string; items?: Schema };
@@ -505,6 +599,8 @@ describe('the OpenAPI document', () => {
       ['/api/v1/experiments', 'ExperimentList'],
       ['/api/v1/traces?limit=5', 'TracePage'],
       [`/api/v1/traces/${sent.xss!.traceId}`, 'TraceDetail'],
+      [`/api/v1/traces/${sent.xss!.traceId}/tree`, 'TraceTree'],
+      [`/api/v1/runs/${runOf()}/spans`, 'RunTracePage'],
       [`/api/v1/traces/${traceId}/spans/${childId}`, 'SpanContent'],
       ['/api/v1/runs', 'RunPage'],
       [`/api/v1/runs/${runOf()}`, 'RunDetail'],
@@ -562,6 +658,18 @@ describe('runs and sessions', () => {
     );
     assert.equal(s.session.failed_span_count, 1);
     assert.equal((await get('/api/v1/sessions/nope')).status, 404);
+    // A session id is per experiment: ?experiment= names which one; another experiment's is a 404.
+    const inA = await ok<SessionDetail>(`/api/v1/sessions/s1?experiment=${s.session.experiment_name}`);
+    assert.deepEqual(inA, s);
+    assert.equal((await get('/api/v1/sessions/s1?experiment=nope')).status, 404);
+    for (const query of [
+      'experiment=%00',
+      `experiment=${'e'.repeat(201)}`,
+      'experiment=a&experiment=b',
+      'x=1',
+    ]) {
+      assert.equal((await get(`/api/v1/sessions/s1?${query}`)).status, 400, query);
+    }
   });
 });
 

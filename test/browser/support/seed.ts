@@ -116,7 +116,8 @@ function supportTrace(
   question: string,
   answer: string,
   sessionId: string,
-  opts: { failTool?: boolean; orderId?: string } = {},
+  /** bareTool: the tool span carries only its call id; tracebridge derives its arguments and result. */
+  opts: { failTool?: boolean; orderId?: string; bareTool?: boolean } = {},
 ) {
   const [agent, chat1, tool, chat2] = [hex(8), hex(8), hex(8), hex(8)];
   const orderId = opts.orderId ?? 'A-1042';
@@ -164,8 +165,12 @@ function supportTrace(
         'gen_ai.operation.name': 'execute_tool',
         'gen_ai.tool.name': 'lookup_order',
         'gen_ai.tool.call.id': 'call_lookup_1',
-        'gen_ai.tool.call.arguments': JSON.stringify({ order_id: orderId }),
-        'gen_ai.tool.call.result': JSON.stringify(toolResult),
+        ...(opts.bareTool
+          ? {}
+          : {
+              'gen_ai.tool.call.arguments': JSON.stringify({ order_id: orderId }),
+              'gen_ai.tool.call.result': JSON.stringify(toolResult),
+            }),
       },
       ...(opts.failTool
         ? {
@@ -242,7 +247,13 @@ export async function seedDemo(port: number, headers: Record<string, string> = {
     support.push(id);
     await send(
       port,
-      otlpJson('support-agent', id, now - 3_600_000 + i * 90_000, supportTrace(q, a, sessionId)),
+      // The second turn's tool span arrives bare: its Inputs / Outputs are derived from the chat messages.
+      otlpJson(
+        'support-agent',
+        id,
+        now - 3_600_000 + i * 90_000,
+        supportTrace(q, a, sessionId, { bareTool: i === 1 }),
+      ),
       headers,
     );
   }

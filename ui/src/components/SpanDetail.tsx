@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import type { SpanContent, SpanEvent, SpanNode } from '../../../api/types.ts';
+import type { CompactSpan, SpanContent, SpanEvent } from '../../../api/types.ts';
 import { apiPath } from '../api/client.ts';
 import { formatCount, formatDuration } from '../lib/format.ts';
 import { useApi } from '../lib/use-api.ts';
@@ -19,12 +19,15 @@ type Tab = 'chat' | 'io' | 'attributes' | 'events' | 'links';
 export function SpanDetail({
   traceId,
   span,
+  startNs,
   offsetMs,
   tab,
   onTab,
 }: {
   traceId: string;
-  span: SpanNode;
+  span: CompactSpan;
+  /** The span's start in Unix nanoseconds: its events are shown against it. */
+  startNs: bigint | null;
   offsetMs: number;
   tab: Tab | null;
   onTab: (t: Tab) => void;
@@ -37,7 +40,7 @@ export function SpanDetail({
     { id: 'io', label: 'Inputs / Outputs' },
     { id: 'attributes', label: 'Attributes' },
     { id: 'events', label: 'Events', count: span.event_count },
-    { id: 'links', label: 'Links', count: span.links.length },
+    { id: 'links', label: 'Links', count: span.links?.length ?? 0 },
   ];
   const active: Tab = tab && tabs.some((t) => t.id === tab) ? tab : span.has_messages ? 'chat' : 'io';
   const failed = span.status === 'ERROR';
@@ -55,7 +58,7 @@ export function SpanDetail({
           </div>
           <div>
             <dt>Status</dt>
-            <dd class={failed ? 'text-fail' : ''}>{span.status}</dd>
+            <dd class={failed ? 'text-fail' : ''}>{span.status ?? 'UNSET'}</dd>
           </div>
           <div>
             <dt>Duration</dt>
@@ -132,23 +135,27 @@ export function SpanDetail({
         ) : !content.data ? (
           <Loading />
         ) : (
-          <TabBody tab={active} content={content.data} span={span} />
+          <TabBody tab={active} content={content.data} startNs={startNs} />
         )}
       </div>
     </section>
   );
 }
 
-function TabBody({ tab, content, span }: { tab: Tab; content: SpanContent; span: SpanNode }) {
+function TabBody({ tab, content, startNs }: { tab: Tab; content: SpanContent; startNs: bigint | null }) {
   switch (tab) {
     case 'chat':
       return <ChatTab content={content} />;
     case 'io':
       return (
         <>
-          <h3 class="section-title">Inputs</h3>
+          <h3 class="section-title">
+            Inputs <DerivedNote derived={content.derived} column="inputs" />
+          </h3>
           <JsonView data={content.inputs} />
-          <h3 class="section-title">Outputs</h3>
+          <h3 class="section-title">
+            Outputs <DerivedNote derived={content.derived} column="outputs" />
+          </h3>
           <JsonView data={content.outputs} />
           {content.request_params && Object.keys(content.request_params).length ? (
             <>
@@ -178,10 +185,31 @@ function TabBody({ tab, content, span }: { tab: Tab; content: SpanContent; span:
         </>
       );
     case 'events':
-      return <Events events={content.events} start={span.start_ns} />;
+      return <Events events={content.events} startNs={startNs} />;
     case 'links':
       return <Links links={content.links} />;
   }
+}
+
+/**
+ * "Derived": tracebridge filled this tool span's arguments or result from another span of the trace (the chat
+ * message carrying the same tool call, `spans.derived`), because the span itself did not carry them.
+ */
+function DerivedNote({ derived, column }: { derived: SpanContent['derived']; column: 'inputs' | 'outputs' }) {
+  const how = derived?.[column];
+  if (how == null || typeof how !== 'object') return null;
+  const source = (how as Record<string, unknown>).source;
+  const what =
+    source === 'tool_message'
+      ? 'the tool message'
+      : source === 'tool_call'
+        ? 'the model’s tool call'
+        : 'another span';
+  return (
+    <span class="derived-note" title={JSON.stringify(how)}>
+      derived from {what} in the chat messages
+    </span>
+  );
 }
 
 function ChatTab({ content }: { content: SpanContent }) {
@@ -230,16 +258,16 @@ function KeyValues({ values }: { values: Record<string, unknown> | null | undefi
   );
 }
 
-function Events({ events, start }: { events: SpanEvent[]; start: string }) {
+function Events({ events, startNs }: { events: SpanEvent[]; startNs: bigint | null }) {
   if (!events.length) return <p class="muted small">This span has no events.</p>;
-  const startNs = /^\d+$/.test(start) ? BigInt(start) : 0n;
   return (
     <ol class="events">
       {events.map((e, i) => {
         const a = e.attributes ?? {};
-        const at = /^\d+$/.test(e.time_unix_nano ?? '')
-          ? Number(BigInt(e.time_unix_nano) - startNs) / 1e6
-          : null;
+        const at =
+          startNs != null && /^\d+$/.test(e.time_unix_nano ?? '')
+            ? Number(BigInt(e.time_unix_nano) - startNs) / 1e6
+            : null;
         const isException = e.name === 'exception';
         return (
           <li key={i} class={isException ? 'event exception' : 'event'}>

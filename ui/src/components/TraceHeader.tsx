@@ -1,14 +1,13 @@
 /** The trace page's header: name, state, when, how long, how big, what it cost, and where it belongs. */
 import { Link } from 'wouter-preact';
-import type { SpanNode, TraceRow } from '../../../api/types.ts';
-import { formatCount, formatDuration, formatFullTime } from '../lib/format.ts';
-import { useRunHasOthers } from '../lib/use-run-size.ts';
+import type { CompactSpan, TraceRow } from '../../../api/types.ts';
+import { formatCount, formatDuration, formatFullTime, sessionPath } from '../lib/format.ts';
 import { CopyId } from './CopyId.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { Tags } from './Tags.tsx';
 
-export function TraceHeader({ trace, spans }: { trace: TraceRow; spans: readonly SpanNode[] }) {
-  const inRun = useRunHasOthers(trace.run_id);
+export function TraceHeader({ trace, spans }: { trace: TraceRow; spans: readonly CompactSpan[] }) {
+  const inRun = trace.run_trace_count > 1;
   const models = trace.models.length ? trace.models : [...new Set(spans.map((s) => s.model).filter(Boolean))];
   return (
     <header class="page-head">
@@ -58,7 +57,7 @@ export function TraceHeader({ trace, spans }: { trace: TraceRow; spans: readonly
           <div>
             <dt>Session</dt>
             <dd>
-              <Link href={`/sessions/${encodeURIComponent(trace.session_id)}`}>{trace.session_id}</Link>
+              <Link href={sessionPath(trace.session_id, trace.experiment_name)}>{trace.session_id}</Link>
             </dd>
           </div>
         ) : null}

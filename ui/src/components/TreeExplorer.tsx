@@ -7,7 +7,7 @@
 import { ChevronsDownUp, ChevronsUpDown, CircleAlert, Search } from 'lucide-preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useSearch } from 'wouter-preact';
-import { haystackOf, type SpanItem } from '../lib/span-items.ts';
+import { haystackOf, type SpanItem, spanStartNs } from '../lib/span-items.ts';
 import { ancestorsOf, buildTree, parentKeys, visibleRows } from '../lib/tree.ts';
 import { useKeys } from '../lib/use-keys.ts';
 import { SpanDetail } from './SpanDetail.tsx';
@@ -215,6 +215,7 @@ export function TreeExplorer({
               key={selected.key}
               traceId={selected.traceId}
               span={selected.span}
+              startNs={spanStartNs(selected)}
               offsetMs={selected.start}
               tab={tab}
               onTab={setTab}

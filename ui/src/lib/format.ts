@@ -86,3 +86,8 @@ export function oneLine(text: string | null | undefined, max = 240): string {
   const s = text.replace(/\s+/g, ' ').trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/** A session's page: session ids are per experiment, so the link names the experiment too. */
+export function sessionPath(sessionId: string, experimentName: string): string {
+  return `/sessions/${encodeURIComponent(sessionId)}?experiment=${encodeURIComponent(experimentName)}`;
+}

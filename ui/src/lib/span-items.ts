@@ -1,10 +1,16 @@
-/** SpanNode (the API's tree rows) → the items the tree draws, on a time axis in milliseconds from `origin`. */
-import type { SpanNode } from '../../../api/types.ts';
+/**
+ * CompactSpan (the API's compact tree, `/tree` and a run's `/spans`) → the items the tree draws, on a time axis in
+ * milliseconds. Starts come as nanosecond offsets from their trace's start: within a trace they are plain numbers,
+ * and only the run page shifts each trace by its start against the run's first (one BigInt per trace, not per span).
+ */
+import type { CompactSpan } from '../../../api/types.ts';
 import type { TreeInput } from './tree.ts';
 
 export interface SpanItem extends TreeInput {
   traceId: string;
-  span: SpanNode;
+  span: CompactSpan;
+  /** The trace's start_ns, from which `span.start_offset_ns` counts (null when the trace has none). */
+  traceStartNs: string | null;
   /** Milliseconds from the axis origin. */
   start: number;
   end: number;
@@ -16,43 +22,50 @@ export interface SpanItem extends TreeInput {
 }
 
 export function nsToBig(ns: string | null | undefined): bigint | null {
-  if (!ns || !/^\d+$/.test(ns)) return null;
+  if (!ns || !/^-?\d+$/.test(ns)) return null;
   return BigInt(ns);
 }
 
-/** Milliseconds between two decimal-nanosecond strings, exact to the microsecond. */
-export function msBetween(origin: bigint, ns: string | null | undefined): number {
-  const v = nsToBig(ns);
-  return v == null ? 0 : Number(v - origin) / 1e6;
+/** The earliest start offset of a trace's spans (0 for none): the axis starts at the first span. */
+export function minOffset(spans: readonly CompactSpan[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const s of spans) if (s.start_offset_ns < min) min = s.start_offset_ns;
+  return Number.isFinite(min) ? min : 0;
 }
 
-export function minStartNs(spans: readonly SpanNode[]): bigint {
-  let min: bigint | null = null;
-  for (const s of spans) {
-    const v = nsToBig(s.start_ns);
-    if (v != null && (min == null || v < min)) min = v;
-  }
-  return min ?? 0n;
-}
-
+/**
+ * The trace's spans as items; `shiftMs` places the trace's start on the axis (on a trace page, minus its first
+ * span's offset, so the axis starts at the first span).
+ */
 export function spanItems(
   traceId: string,
-  spans: readonly SpanNode[],
-  origin: bigint,
+  spans: readonly CompactSpan[],
+  traceStartNs: string | null,
+  shiftMs: number,
   keyOf: (spanId: string) => string = (id) => id,
 ): SpanItem[] {
-  return spans.map((span) => {
-    const start = msBetween(origin, span.start_ns);
-    return {
+  const out: SpanItem[] = new Array(spans.length);
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    const start = shiftMs + span.start_offset_ns / 1e6;
+    out[i] = {
       key: keyOf(span.span_id),
       parentKey: span.parent_span_id ? keyOf(span.parent_span_id) : null,
       traceId,
       span,
+      traceStartNs,
       start,
-      end: Math.max(start, start + (span.duration_ms ?? 0)),
+      end: start + Math.max(0, span.duration_ms ?? 0),
       failed: span.status === 'ERROR',
     };
-  });
+  }
+  return out;
+}
+
+/** The span's start as exact Unix nanoseconds (its events are placed against it), or null. */
+export function spanStartNs(item: SpanItem): bigint | null {
+  const base = nsToBig(item.traceStartNs);
+  return base == null ? null : base + BigInt(Math.round(item.span.start_offset_ns));
 }
 
 export function haystackOf(item: SpanItem): string {

@@ -10,6 +10,7 @@ import { FilterBar } from '../components/FilterBar.tsx';
 import { RunRow, SessionRow, TraceRowView } from '../components/ListRows.tsx';
 import { Empty, ErrorBox, Loading } from '../components/Status.tsx';
 import { apiParams, filtersToSearch, type ListFilters, type ListView, parseFilters } from '../lib/filters.ts';
+import { sessionPath } from '../lib/format.ts';
 import { useKeys } from '../lib/use-keys.ts';
 import { type KeysetList, useKeysetList } from '../lib/use-keyset-list.ts';
 
@@ -32,7 +33,7 @@ function hrefOf(view: ListView, item: AnyItem): string {
   if (view === 'runs') return `/runs/${encodeURIComponent((item as RunListItem).run_id)}`;
   if (view === 'sessions') {
     const s = item as SessionListItem;
-    return `/sessions/${encodeURIComponent(s.session_id)}`;
+    return sessionPath(s.session_id, s.experiment_name);
   }
   return `/traces/${encodeURIComponent((item as TraceListItem).trace_id)}`;
 }

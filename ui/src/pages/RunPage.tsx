@@ -1,10 +1,11 @@
 /**
  * A run (traces joined by span links, issue 17) as one tree: each linked trace under the span it links from, with
- * the run's totals. Trace trees load in parallel (a few at a time) from the trace endpoint.
+ * the run's totals. The trees come from `GET /api/v1/runs/<id>/spans`, whole traces a page (bounded in traces and
+ * spans by the API), read page after page up to MAX_SPANS.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import type { RunDetail, SpanNode, TraceDetail } from '../../../api/types.ts';
+import type { Page, RunDetail, RunTraceTree } from '../../../api/types.ts';
 import { apiPath, getJson } from '../api/client.ts';
 import { CopyId } from '../components/CopyId.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
@@ -14,7 +15,9 @@ import { formatCount, formatDuration, formatFullTime } from '../lib/format.ts';
 import { runItems, runKey } from '../lib/run-tree.ts';
 import { useApi } from '../lib/use-api.ts';
 
-const PARALLEL = 4;
+/** Spans the run page draws at most (five 10,000-span traces); past it the page says the tree is cut. */
+const MAX_SPANS = 50_000;
+const PAGE_TRACES = 200;
 
 export function RunPage({ runId }: { runId: string }) {
   const run = useApi<RunDetail>(apiPath(`/api/v1/runs/${encodeURIComponent(runId)}`));
@@ -23,45 +26,43 @@ export function RunPage({ runId }: { runId: string }) {
   return <RunView key={runId} detail={run.data} />;
 }
 
-function useTraceTrees(traceIds: string[]) {
-  const [trees, setTrees] = useState<{ traceId: string; spans: SpanNode[]; rootSpanId: string | null }[]>([]);
-  const [error, setError] = useState<Error | null>(null);
-  const [done, setDone] = useState(false);
+function useRunTrees(runId: string) {
+  const [state, setState] = useState<{
+    trees: RunTraceTree[];
+    error: Error | null;
+    done: boolean;
+    cut: boolean;
+  }>({ trees: [], error: null, done: false, cut: false });
   useEffect(() => {
     const ac = new AbortController();
-    const out: { traceId: string; spans: SpanNode[]; rootSpanId: string | null }[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < traceIds.length && !ac.signal.aborted) {
-        const id = traceIds[next++]!;
-        const d = await getJson<TraceDetail>(apiPath(`/api/v1/traces/${encodeURIComponent(id)}`), ac.signal);
-        out.push({ traceId: id, spans: d.spans, rootSpanId: d.trace.root_span_id });
-      }
-    };
-    Promise.all(Array.from({ length: PARALLEL }, worker)).then(
-      () => {
-        if (ac.signal.aborted) return;
-        const order = new Map(traceIds.map((id, i) => [id, i]));
-        setTrees(out.sort((a, b) => order.get(a.traceId)! - order.get(b.traceId)!));
-        setDone(true);
-      },
-      (e: Error) => {
-        if (!ac.signal.aborted) setError(e);
-      },
-    );
+    (async () => {
+      const trees: RunTraceTree[] = [];
+      let spans = 0;
+      let cursor: string | null = null;
+      do {
+        const page: Page<RunTraceTree> = await getJson<Page<RunTraceTree>>(
+          apiPath(`/api/v1/runs/${encodeURIComponent(runId)}/spans`, { limit: PAGE_TRACES, cursor }),
+          ac.signal,
+        );
+        for (const t of page.items) spans += t.spans.length;
+        trees.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor !== null && spans < MAX_SPANS && !ac.signal.aborted);
+      if (!ac.signal.aborted) setState({ trees, error: null, done: true, cut: cursor !== null });
+    })().catch((error: Error) => {
+      if (!ac.signal.aborted) setState((s) => ({ ...s, error }));
+    });
     return () => ac.abort();
-  }, [traceIds.join(',')]);
-  return { trees, error, done };
+  }, [runId]);
+  return state;
 }
 
 function RunView({ detail }: { detail: RunDetail }) {
   const { run } = detail;
-  const ids = useMemo(() => detail.traces.map((t) => t.trace_id), [detail]);
-  const { trees, error, done } = useTraceTrees(ids);
+  const { trees, error, done, cut } = useRunTrees(run.run_id);
   const items = useMemo(() => runItems(trees, detail.attachments), [trees, detail.attachments]);
-  const first = detail.traces[0];
-  const firstTree = trees.find((t) => t.traceId === first?.trace_id);
-  const preferred = first && firstTree?.rootSpanId ? runKey(first.trace_id, firstTree.rootSpanId) : null;
+  const first = trees[0];
+  const preferred = first?.root_span_id ? runKey(first.trace_id, first.root_span_id) : null;
   return (
     <div class="trace-page">
       <header class="page-head">
@@ -106,14 +107,17 @@ function RunView({ detail }: { detail: RunDetail }) {
             </dd>
           </div>
         </dl>
-        {detail.truncated ? (
-          <p class="notice">This run has more traces than are shown here ({detail.traces.length}).</p>
+        {cut || detail.truncated ? (
+          <p class="notice">
+            This run is larger than the page draws: the first {formatCount(trees.length)} of its{' '}
+            {formatCount(run.trace_count)} traces are shown.
+          </p>
         ) : null}
       </header>
       {error ? (
         <ErrorBox error={error} />
       ) : !done ? (
-        <Loading label={`Loading ${ids.length} traces…`} />
+        <Loading label={`Loading ${formatCount(run.trace_count)} traces…`} />
       ) : (
         <TreeExplorer
           items={items}

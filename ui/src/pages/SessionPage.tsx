@@ -2,7 +2,7 @@
  * A session's traces in time order as a conversation: each trace's request and response, with its time, state,
  * duration and tokens, and the session's totals above.
  */
-import { Link } from 'wouter-preact';
+import { Link, useSearch } from 'wouter-preact';
 import type { SessionDetail } from '../../../api/types.ts';
 import { apiPath } from '../api/client.ts';
 import { CopyId } from '../components/CopyId.tsx';
@@ -13,7 +13,12 @@ import { formatCompact, formatCount, formatDuration, formatFullTime, formatTime 
 import { useApi } from '../lib/use-api.ts';
 
 export function SessionPage({ sessionId }: { sessionId: string }) {
-  const res = useApi<SessionDetail>(apiPath(`/api/v1/sessions/${encodeURIComponent(sessionId)}`));
+  // A session id is per experiment: links carry ?experiment=; without it the API answers with the most recently
+  // active session of that id.
+  const experiment = new URLSearchParams(useSearch()).get('experiment');
+  const res = useApi<SessionDetail>(
+    apiPath(`/api/v1/sessions/${encodeURIComponent(sessionId)}`, { experiment }),
+  );
   if (res.error) return <ErrorBox error={res.error} />;
   if (!res.data) return <Loading label="Loading session…" />;
   const { session, traces } = res.data;
