@@ -15,6 +15,8 @@
  * Flags: --traces 1000000  --load-minutes 120 (the load stops there even if short)  --clients 4  --message-kb 1
  *        --repeat 5  --ingest-pairs 8  --ingest-seconds 10  --no-ingest (skip 1)  --no-read (skip 2)  --out FILE
  *        --ingest-base N   each ingest run starts from a copy of a database holding N trace rows (default 0)
+ *        --ingest-without-search-vector   the "without" runs also stop computing the search vector (to_tsvector
+ *                          per trace row), so the pairs measure the whole read side's write cost
  *        --synthetic       fill the traces table by SQL instead of through the bridge (bench/read-synthetic.ts)
  *        --data-dir DIR    the benchmark's Postgres cluster in DIR (DIR/data) instead of a temporary directory
  *        --keep            leave DIR in place (with the loaded database `bench_read_latency` and DIR/load.json)
@@ -51,6 +53,7 @@ const { values: flags } = parseArgs({
     'ingest-seconds': { type: 'string', default: '10' },
     'ingest-pairs': { type: 'string', default: '8' },
     'ingest-base': { type: 'string', default: '0' },
+    'ingest-without-search-vector': { type: 'boolean', default: false },
     clients: { type: 'string', default: '4' },
     'message-kb': { type: 'string', default: '1' },
     repeat: { type: 'string', default: '5' },
@@ -70,6 +73,7 @@ const opts = {
   ingestSeconds: Number(flags['ingest-seconds']),
   ingestPairs: Number(flags['ingest-pairs']),
   ingestBase: Number(flags['ingest-base']),
+  ingestWithoutSearchVector: flags['ingest-without-search-vector'],
   clients: Number(flags.clients),
   messageKb: Number(flags['message-kb']),
   repeat: Number(flags.repeat),
@@ -360,6 +364,7 @@ async function main(): Promise<void> {
         seconds: opts.ingestSeconds,
         warmupSeconds: 5,
         baseTraces: opts.ingestBase,
+        withoutSearchVector: opts.ingestWithoutSearchVector,
         clients: opts.clients,
         messageKb: opts.messageKb,
       });
