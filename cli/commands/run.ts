@@ -1,9 +1,10 @@
 /** `tracebridge run <id>`: one run (traces joined by span links) as a single span tree with a waterfall. */
-import { findTraceIds, getTraceSpans } from '../../store/queries.js';
+import { getTraceSpans } from '../../store/queries.js';
 import { getRun, getRunLinks, getRunTraceIds, runOfTrace } from '../../store/run-queries.js';
 import { renderRunHeader, renderRunTree } from '../render/run-view.js';
 import { colorsEnabled, palette, terminalWidth } from '../render/terminal.js';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs } from './args.js';
+import { idPrefixArgument, uniqueTraceId } from './id-prefix.js';
 import { type CommandIO, processIO, runViewerCommand } from './viewer-command.js';
 
 export const RUN_USAGE = `usage: tracebridge run <id>
@@ -14,32 +15,21 @@ Reads DATABASE_URL, else the running bridge's wire port (TRACEBRIDGE_PG_PORT), e
 export function runCommand(argv: string[], io: CommandIO = processIO()): Promise<number> {
   return runViewerCommand('run', RUN_USAGE, io, () => {
     const args = parseArgs(argv, { values: [], booleans: [] });
-    const [raw, extra] = args.positionals;
-    if (raw === undefined) throw new UsageError('which run? give its id or the id of one of its traces');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
-    const prefix = raw.trim().toLowerCase();
-    if (!/^[0-9a-f]{4,32}$/.test(prefix)) {
-      throw new UsageError(
-        `an id is 32 hex characters (or a prefix of at least 4), got ${JSON.stringify(raw)}`,
-      );
-    }
+    const prefix = idPrefixArgument(
+      args.positionals,
+      'which run? give its id or the id of one of its traces',
+      'an id',
+    );
     return {
       configArgs: args.configArgs,
       run: async (db) => {
         // A run id is the smallest trace id of the run, so ids of runs and of traces are looked up alike.
-        const ids = await findTraceIds(db, prefix);
-        if (ids.length !== 1) {
-          io.stderr.write(
-            ids.length === 0
-              ? `tracebridge run: no run or trace with id ${prefix}\n`
-              : `tracebridge run: ${prefix} is ambiguous (${ids.join(', ')}, …): give more characters\n`,
-          );
-          return 1;
-        }
-        const runId = await runOfTrace(db, ids[0]!);
+        const traceId = await uniqueTraceId(db, prefix, io, 'run', 'no run or trace with id');
+        if (traceId === null) return 1;
+        const runId = await runOfTrace(db, traceId);
         const run = runId === null ? null : await getRun(db, runId);
         if (!run) {
-          io.stderr.write(`tracebridge run: no run with id ${ids[0]}\n`);
+          io.stderr.write(`tracebridge run: no run with id ${traceId}\n`);
           return 1;
         }
         const traceIds = await getRunTraceIds(db, run.runId);

@@ -1,9 +1,10 @@
 /** `tracebridge trace <trace_id> [--json]`: one trace as a span tree with a waterfall, or as JSON. */
-import { findTraceIds, getTrace, getTraceSpans } from '../../store/queries.js';
+import { getTrace, getTraceSpans } from '../../store/queries.js';
 import { colorsEnabled, palette, terminalWidth } from '../render/terminal.js';
 import { traceJson } from '../render/trace-json.js';
 import { renderSpanTree, renderTraceHeader } from '../render/trace-view.js';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs } from './args.js';
+import { idPrefixArgument, uniqueTraceId } from './id-prefix.js';
 import { type CommandIO, processIO, runViewerCommand } from './viewer-command.js';
 
 export const TRACE_USAGE = `usage: tracebridge trace <trace_id> [--json]
@@ -14,28 +15,12 @@ Reads DATABASE_URL, else the running bridge's wire port (TRACEBRIDGE_PG_PORT), e
 export function traceCommand(argv: string[], io: CommandIO = processIO()): Promise<number> {
   return runViewerCommand('trace', TRACE_USAGE, io, () => {
     const args = parseArgs(argv, { values: [], booleans: ['--json'] });
-    const [raw, extra] = args.positionals;
-    if (raw === undefined) throw new UsageError('which trace? give its id');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
-    const prefix = raw.trim().toLowerCase();
-    if (!/^[0-9a-f]{4,32}$/.test(prefix)) {
-      throw new UsageError(
-        `a trace id is 32 hex characters (or a prefix of at least 4), got ${JSON.stringify(raw)}`,
-      );
-    }
+    const prefix = idPrefixArgument(args.positionals, 'which trace? give its id', 'a trace id');
     return {
       configArgs: args.configArgs,
       run: async (db) => {
-        const ids = await findTraceIds(db, prefix);
-        if (ids.length !== 1) {
-          io.stderr.write(
-            ids.length === 0
-              ? `tracebridge trace: no trace with id ${prefix}\n`
-              : `tracebridge trace: ${prefix} is ambiguous (${ids.join(', ')}, …): give more characters\n`,
-          );
-          return 1;
-        }
-        const traceId = ids[0]!;
+        const traceId = await uniqueTraceId(db, prefix, io, 'trace', 'no trace with id');
+        if (traceId === null) return 1;
         const [trace, spans] = await Promise.all([getTrace(db, traceId), getTraceSpans(db, traceId)]);
         if (!trace) {
           io.stderr.write(`tracebridge trace: no trace with id ${traceId}\n`);
