@@ -2,188 +2,61 @@
  * Runs (traces joined by span links: traces.run_id, the `runs` view and `trace_links`, docs/schema.md) and
  * sessions (the `sessions` view) for the read API.
  *
- * Lists are newest activity first: a run (session) sits at its newest trace, found by walking traces in the
- * list's index order and keeping a trace only when it is its run's newest; the aggregate rows are then computed
- * for the page's groups only (group-rows.ts), so a page reads a page's worth of groups. "Its run's newest" is a
- * correlated subquery, not NOT EXISTS: an anti-join let the planner hash-join every trace of a session with every
- * other (12 s for 30,000 traces in 86 sessions).
+ * Lists are newest activity first: a run (session) sits at its newest trace. Which groups a page holds is
+ * group-walk.ts's; their aggregate rows are computed for the page's groups only (group-rows.ts), so a page reads
+ * a page's worth of groups.
  */
 import type { Queryable } from '../db.js';
 import { RUN_COLUMNS, type RunRow, runRow, runRows, type SessionRow, sessionRows } from './group-rows.js';
+import { type GroupListFilter, type GroupWalkTuning, groupPage } from './group-walk.js';
 import type { RunAttachmentRow } from './rows.js';
-import {
-  type ListCursor,
-  TRACE_ITEM_COLUMNS,
-  type TraceListRow,
-  type TraceState,
-  traceItem,
-} from './trace-list.js';
+import { type ListCursor, TRACE_ITEM_COLUMNS, type TraceListRow, traceItem } from './trace-list.js';
 
+export type { GroupListFilter, GroupWalkTuning } from './group-walk.js';
 export type { RunAttachmentRow, RunRow, SessionRow } from './rows.js';
-
-export interface GroupListFilter {
-  experimentIds: string[] | null;
-  state: TraceState | null;
-  errors: boolean;
-  from: Date | null;
-  to: Date | null;
-  limit: number;
-  after: ListCursor | null;
-}
 
 /** Most traces a run or session page lists (the rest is reachable through the trace list's `run` filter). */
 export const MAX_GROUP_TRACES = 1000;
 
 const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`;
 
-/** WHERE fragments on `traces t` shared by the run and session lists. */
-function traceWhere(f: GroupListFilter, p: (v: unknown) => string): string[] {
-  const where = ['t.start_time IS NOT NULL'];
-  if (f.experimentIds !== null) where.push(`t.experiment_id = ANY(${p(f.experimentIds)}::bigint[])`);
-  if (f.from !== null) where.push(`t.start_time >= ${p(f.from.toISOString())}::timestamptz`);
-  if (f.to !== null) where.push(`t.start_time < ${p(f.to.toISOString())}::timestamptz`);
-  if (f.after !== null) {
-    where.push(
-      `(t.start_time, t.trace_id) < (${fromMicros(p(f.after.startMicros))}, ${p(f.after.traceId)}::text)`,
-    );
-  }
-  return where;
-}
-
-/** Traces looked at per step, and steps per page: a page of few or rare groups stops after this many traces. */
-const WINDOW_TRACES = 2000;
-const MAX_WINDOWS = 10;
-
-interface Candidate {
-  key: string;
-  experimentId: string;
-  cursor: ListCursor;
-}
-
-type GroupKind = 'run' | 'session';
-
-/**
- * The next window of traces in list order, and the groups whose newest trace is in it (each group once, at that
- * trace). A group's newest trace is found among the window's rows first (DISTINCT ON), then checked against the
- * whole table with one probe of the (group, start_time, trace_id) index per distinct group — not per trace, so a
- * window of 2,000 traces in 86 sessions costs 86 probes.
- */
-function windowSql(kind: GroupKind, f: GroupListFilter, after: ListCursor | null): [string, unknown[]] {
-  const params: unknown[] = [];
-  const p = (v: unknown): string => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where = traceWhere({ ...f, after }, p);
-  const key = kind === 'run' ? 't.run_id' : 't.session_id';
-  if (kind === 'session') where.push('t.session_id IS NOT NULL');
-  const newest =
-    kind === 'run'
-      ? 'n.run_id = c.key'
-      : 'n.session_id = c.key AND n.experiment_id = c.experiment_id AND n.session_id IS NOT NULL';
-  return [
-    `WITH w AS MATERIALIZED (
-  SELECT ${key} AS key, t.experiment_id, t.start_time, t.trace_id FROM traces t
-  WHERE ${where.join(' AND ')}
-  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${WINDOW_TRACES}
-),
-c AS (SELECT DISTINCT ON (key, experiment_id) * FROM w ORDER BY key, experiment_id, start_time DESC, trace_id DESC)
-SELECT c.key, c.experiment_id::text AS experiment_id,
-  (extract(epoch FROM c.start_time) * 1000000)::bigint::text AS cursor_micros, c.trace_id AS cursor_trace_id,
-  false AS window_end, 0 AS window_rows
-FROM c
-WHERE (SELECT n.trace_id FROM traces n WHERE ${newest}
-       ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) = c.trace_id
-UNION ALL
-SELECT NULL, NULL, (extract(epoch FROM l.start_time) * 1000000)::bigint::text, l.trace_id, true,
-  (SELECT count(*) FROM w)::integer
-FROM (SELECT * FROM w ORDER BY start_time, trace_id LIMIT 1) l`,
-    params,
-  ];
-}
-
-const newerFirst = (a: Candidate, b: Candidate): number => {
-  const ma = BigInt(a.cursor.startMicros);
-  const mb = BigInt(b.cursor.startMicros);
-  if (ma !== mb) return ma > mb ? -1 : 1;
-  return a.cursor.traceId > b.cursor.traceId ? -1 : a.cursor.traceId < b.cursor.traceId ? 1 : 0;
-};
-
-/**
- * A page of groups (runs or sessions): windows of traces give the groups in order of their newest trace, and the
- * groups' aggregate rows are computed for those keys (group-rows.ts). Filters on the aggregate (state, failed
- * spans) drop groups, so it steps on until the page is full or MAX_WINDOWS windows were read; the cursor is then
- * the newest trace of the last group looked at (or the window's last trace), which keeps paging exact.
- */
-async function groupPage<T>(
-  db: Queryable,
-  kind: GroupKind,
-  f: GroupListFilter,
-  rowsOf: (groups: Candidate[]) => Promise<{ key: string; experimentId: string; row: T }[]>,
-): Promise<{ rows: T[]; next: ListCursor | null }> {
-  const out: T[] = [];
-  let after = f.after;
-  for (let step = 0; step < MAX_WINDOWS; step++) {
-    const [sql, params] = windowSql(kind, f, after);
-    const result = (await db.query<Record<string, unknown>>(sql, params)).rows;
-    const end = result.find((r) => r.window_end === true);
-    if (!end || Number(end.window_rows) === 0) return { rows: out, next: null };
-    const found = result
-      .filter((r) => r.window_end !== true)
-      .map(
-        (r): Candidate => ({
-          key: String(r.key),
-          experimentId: String(r.experiment_id),
-          cursor: { startMicros: String(r.cursor_micros), traceId: String(r.cursor_trace_id) },
-        }),
-      )
-      .sort(newerFirst);
-    // Only as many groups as the page still needs are aggregated at a time: a window of 2,000 traces may name
-    // 100 sessions, and aggregating all of them would read twice the traces the page shows.
-    for (let i = 0; i < found.length; ) {
-      if (out.length === f.limit) return { rows: out, next: after };
-      const chunk = found.slice(i, i + f.limit - out.length);
-      i += chunk.length;
-      const rows = await rowsOf(chunk);
-      const byKey = new Map(rows.map((r) => [`${r.key}\u0000${r.experimentId}`, r.row]));
-      for (const c of chunk) {
-        const row = byKey.get(`${c.key}\u0000${c.experimentId}`);
-        if (row !== undefined) out.push(row);
-        after = c.cursor;
-      }
-    }
-    if (out.length === f.limit) return { rows: out, next: after };
-    if (Number(end.window_rows) < WINDOW_TRACES) return { rows: out, next: null };
-    after = { startMicros: String(end.cursor_micros), traceId: String(end.cursor_trace_id) };
-  }
-  return { rows: out, next: after };
-}
-
 export function listRuns(
   db: Queryable,
   f: GroupListFilter,
+  tuning?: GroupWalkTuning,
 ): Promise<{ rows: RunRow[]; next: ListCursor | null }> {
-  return groupPage(db, 'run', f, async (groups) =>
-    (await runRows(db, [...new Set(groups.map((g) => g.key))], f)).map((row) => ({
-      key: row.run_id,
-      experimentId: row.experiment_id,
-      row,
-    })),
+  return groupPage(
+    db,
+    'run',
+    f,
+    async (groups) =>
+      (await runRows(db, [...new Set(groups.map((g) => g.key))], f)).map((row) => ({
+        key: row.run_id,
+        experimentId: row.experiment_id,
+        row,
+      })),
+    tuning,
   );
 }
 
 export function listSessions(
   db: Queryable,
   f: GroupListFilter,
+  tuning?: GroupWalkTuning,
 ): Promise<{ rows: SessionRow[]; next: ListCursor | null }> {
-  return groupPage(db, 'session', f, async (groups) =>
-    (
-      await sessionRows(
-        db,
-        groups.map((g) => ({ sessionId: g.key, experimentId: g.experimentId })),
-        f.errors,
-      )
-    ).map((row) => ({ key: row.session_id, experimentId: row.experiment_id, row })),
+  return groupPage(
+    db,
+    'session',
+    f,
+    async (groups) =>
+      (
+        await sessionRows(
+          db,
+          groups.map((g) => ({ sessionId: g.key, experimentId: g.experimentId })),
+          f.errors,
+        )
+      ).map((row) => ({ key: row.session_id, experimentId: row.experiment_id, row })),
+    tuning,
   );
 }
 

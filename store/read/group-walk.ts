@@ -1,0 +1,281 @@
+/**
+ * Which groups (runs or sessions) a page of the runs / sessions list holds, in list order: a group sits at its
+ * newest trace ("head"), newest head first, keyset pagination on the head's (start_time, trace_id). The page's
+ * aggregate rows are then computed for those groups only (group-rows.ts, through `rowsOf`).
+ *
+ * Two ways to find the groups, with the same answer:
+ *
+ * - **Walking windows of traces** in list order and keeping a trace when it is its group's head: the list without
+ *   a filter on the group, where nearly every window holds heads. A filter on the group's aggregate (a run's
+ *   state, a failed span in the group) drops groups, so when matches are rare this walk reads windows and finds
+ *   none; it stops after MAX_STEPS windows with a short page and a cursor.
+ * - **From the traces the filter needs** ("rare" traces): a run in state X has a trace in state X, a group with a
+ *   failed span has a trace with error_count > 0 (sum > 0 needs a positive term). So every group the filter
+ *   keeps has such a trace older than its head, hence older than the cursor: the rare traces below the cursor
+ *   (an index range: the failing traces' partial index, the state index — migration 008) name every candidate,
+ *   and one probe of the group index each gives its head. When there are at most MAX_RARE_TRACES of them this is
+ *   the exact candidate set, sorted by head. A rare trace need not be its group's head (a session's newest trace
+ *   is usually not the one that failed; a run's later trace may be fine), which is why the candidates are all of
+ *   them and not the newest few: only the full set gives the list's order. More rare traces than that means the
+ *   matches are not rare, and the window walk finds them soon; it is used instead.
+ *
+ * A run's traces are all in one experiment (store/runs.ts: runs never cross experiments), and a session is keyed
+ * by its experiment, so the experiment filter applies to the rare traces too.
+ */
+import type { Queryable } from '../db.js';
+import type { ListCursor, TraceState } from './trace-list.js';
+
+export interface GroupListFilter {
+  experimentIds: string[] | null;
+  state: TraceState | null;
+  errors: boolean;
+  from: Date | null;
+  to: Date | null;
+  limit: number;
+  after: ListCursor | null;
+}
+
+export type GroupKind = 'run' | 'session';
+
+export interface Candidate {
+  key: string;
+  experimentId: string;
+  cursor: ListCursor;
+}
+
+/** Tuning of the walk; tests lower it to reach the window walk with a small table. */
+export interface GroupWalkTuning {
+  /** Most rare traces below the cursor for which the groups come from them rather than from windows. */
+  maxRareTraces?: number;
+}
+
+/** Traces looked at per window, and steps per page: a page of few or rare groups stops after this many. */
+const WINDOW_TRACES = 2000;
+const MAX_STEPS = 10;
+/** See the top: ~7 µs a rare trace when cached (its row, its group's head), ~35 ms at most. */
+export const MAX_RARE_TRACES = 5000;
+/** Candidates returned per step from the rare traces (sorted by head; the next step continues after them). */
+const RARE_GROUPS = 500;
+
+const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`;
+const microsOf = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::bigint::text`;
+
+type Param = (v: unknown) => string;
+
+function params(): [unknown[], Param] {
+  const values: unknown[] = [];
+  return [
+    values,
+    (v: unknown): string => {
+      values.push(v);
+      return `$${values.length}`;
+    },
+  ];
+}
+
+/** WHERE fragments on traces `a` placing them in the list: a start, the experiments, the time range, the cursor. */
+function traceWhere(
+  f: GroupListFilter,
+  after: ListCursor | null,
+  p: Param,
+  a: string,
+  from = true,
+): string[] {
+  const where = [`${a}.start_time IS NOT NULL`];
+  if (f.experimentIds !== null) where.push(`${a}.experiment_id = ANY(${p(f.experimentIds)}::bigint[])`);
+  if (from && f.from !== null) where.push(`${a}.start_time >= ${p(f.from.toISOString())}::timestamptz`);
+  if (f.to !== null) where.push(`${a}.start_time < ${p(f.to.toISOString())}::timestamptz`);
+  if (after !== null) {
+    where.push(
+      `(${a}.start_time, ${a}.trace_id) < (${fromMicros(p(after.startMicros))}, ${p(after.traceId)}::text)`,
+    );
+  }
+  return where;
+}
+
+/** What every group the filter keeps has at least one trace `a` of (null: the filter keeps most groups). */
+function rareTrace(kind: GroupKind, f: GroupListFilter, p: Param): ((a: string) => string) | null {
+  if (!filtersGroups(kind, f)) return null;
+  if (f.errors) return (a) => `${a}.error_count > 0`;
+  if (kind === 'run' && f.state !== null) {
+    const state = p(f.state);
+    return (a) => `${a}.state = ${state}::text`;
+  }
+  return null;
+}
+
+const filtersGroups = (kind: GroupKind, f: GroupListFilter): boolean =>
+  f.errors || (kind === 'run' && f.state !== null);
+
+const keyOf = (kind: GroupKind, a: string) => (kind === 'run' ? `${a}.run_id` : `${a}.session_id`);
+
+/** The head of group `c` (key, experiment_id): traces `n`, newest first (a trace with no start comes first). */
+const headWhere = (kind: GroupKind) =>
+  kind === 'run'
+    ? 'n.run_id = c.key'
+    : 'n.session_id = c.key AND n.experiment_id = c.experiment_id AND n.session_id IS NOT NULL';
+
+const HEAD_ORDER = 'ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1';
+
+/**
+ * The next window of traces in list order, and the groups whose head is in it (each group once, at that trace).
+ * A group's newest trace is found among the window's rows first (DISTINCT ON), then checked against the whole
+ * table with one probe of the (group, start_time, trace_id) index per distinct group — not per trace, so a window
+ * of 2,000 traces in 86 sessions costs 86 probes. With a rare-trace filter on runs, a run without such a trace is
+ * dropped here (one probe of the run index) instead of being aggregated.
+ */
+function windowSql(kind: GroupKind, f: GroupListFilter, after: ListCursor | null): [string, unknown[]] {
+  const [values, p] = params();
+  const where = traceWhere(f, after, p, 't');
+  if (kind === 'session') where.push('t.session_id IS NOT NULL');
+  const rare = kind === 'run' ? rareTrace(kind, f, p) : null;
+  const keep = rare ? `AND EXISTS (SELECT 1 FROM traces r WHERE r.run_id = c.key AND ${rare('r')})` : '';
+  return [
+    `WITH w AS MATERIALIZED (
+  SELECT ${keyOf(kind, 't')} AS key, t.experiment_id, t.start_time, t.trace_id FROM traces t
+  WHERE ${where.join(' AND ')}
+  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${WINDOW_TRACES}
+),
+c AS (SELECT DISTINCT ON (key, experiment_id) * FROM w ORDER BY key, experiment_id, start_time DESC, trace_id DESC)
+SELECT c.key, c.experiment_id::text AS experiment_id, ${microsOf('c.start_time')} AS cursor_micros,
+  c.trace_id AS cursor_trace_id, false AS window_end, 0 AS window_rows
+FROM c
+WHERE (SELECT n.trace_id FROM traces n WHERE ${headWhere(kind)} ${HEAD_ORDER}) = c.trace_id ${keep}
+UNION ALL
+SELECT NULL, NULL, ${microsOf('l.start_time')}, l.trace_id, true, (SELECT count(*) FROM w)::integer
+FROM (SELECT * FROM w ORDER BY start_time, trace_id LIMIT 1) l`,
+    values,
+  ];
+}
+
+/**
+ * The groups with a rare trace below `after`, with their heads, newest head first (RARE_GROUPS + 1 at most), or
+ * one row with `overflow` when there are more than `maxRare` rare traces. `from` bounds heads only: a group whose
+ * head is in the range may have its rare trace before it.
+ */
+function rareSql(
+  kind: GroupKind,
+  f: GroupListFilter,
+  after: ListCursor | null,
+  maxRare: number,
+): [string, unknown[]] {
+  const [values, p] = params();
+  const rare = rareTrace(kind, f, p);
+  if (rare === null) throw new Error('rareSql without a rare-trace filter');
+  const where = [...traceWhere(f, after, p, 't', false), rare('t')];
+  if (kind === 'session') where.push('t.session_id IS NOT NULL');
+  const groupBy = kind === 'run' ? 'key' : 'key, experiment_id';
+  return [
+    `WITH r AS MATERIALIZED (
+  SELECT ${keyOf(kind, 't')} AS key, t.experiment_id FROM traces t
+  WHERE ${where.join(' AND ')}
+  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${maxRare + 1}
+),
+c AS (SELECT DISTINCT ${groupBy} FROM r WHERE (SELECT count(*) FROM r) <= ${maxRare}),
+h AS (
+  SELECT c.key, n.experiment_id, n.start_time, n.trace_id
+  FROM c CROSS JOIN LATERAL (
+    SELECT n.experiment_id, n.start_time, n.trace_id FROM traces n WHERE ${headWhere(kind)} ${HEAD_ORDER}
+  ) n
+)
+SELECT * FROM (
+  SELECT h.key, h.experiment_id::text AS experiment_id, ${microsOf('h.start_time')} AS cursor_micros,
+    h.trace_id AS cursor_trace_id, false AS overflow
+  FROM h WHERE ${traceWhere(f, after, p, 'h').join(' AND ')}
+  ORDER BY h.start_time DESC, h.trace_id DESC LIMIT ${RARE_GROUPS + 1}
+) heads
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT count(*) FROM r) > ${maxRare}`,
+    values,
+  ];
+}
+
+const candidateOf = (r: Record<string, unknown>): Candidate => ({
+  key: String(r.key),
+  experimentId: String(r.experiment_id),
+  cursor: { startMicros: String(r.cursor_micros), traceId: String(r.cursor_trace_id) },
+});
+
+const newerFirst = (a: Candidate, b: Candidate): number => {
+  const ma = BigInt(a.cursor.startMicros);
+  const mb = BigInt(b.cursor.startMicros);
+  if (ma !== mb) return ma > mb ? -1 : 1;
+  return a.cursor.traceId > b.cursor.traceId ? -1 : a.cursor.traceId < b.cursor.traceId ? 1 : 0;
+};
+
+/**
+ * One step: candidates below `after` newest first, and where the next step starts (null: none are left), or
+ * 'overflow' when the rare traces are too many to be the candidates.
+ */
+async function step(
+  db: Queryable,
+  kind: GroupKind,
+  f: GroupListFilter,
+  after: ListCursor | null,
+  rareFirst: number | null,
+): Promise<{ found: Candidate[]; end: ListCursor | null } | 'overflow'> {
+  if (rareFirst !== null) {
+    const rows = (await db.query<Record<string, unknown>>(...rareSql(kind, f, after, rareFirst))).rows;
+    if (rows.some((r) => r.overflow === true)) return 'overflow';
+    const found = rows.map(candidateOf).sort(newerFirst);
+    if (found.length <= RARE_GROUPS) return { found, end: null };
+    const kept = found.slice(0, RARE_GROUPS);
+    return { found: kept, end: kept[kept.length - 1]!.cursor };
+  }
+  const rows = (await db.query<Record<string, unknown>>(...windowSql(kind, f, after))).rows;
+  const last = rows.find((r) => r.window_end === true);
+  const count = last ? Number(last.window_rows) : 0;
+  const found = rows
+    .filter((r) => r.window_end !== true)
+    .map(candidateOf)
+    .sort(newerFirst);
+  const end =
+    last && count === WINDOW_TRACES
+      ? { startMicros: String(last.cursor_micros), traceId: String(last.cursor_trace_id) }
+      : null;
+  return { found, end };
+}
+
+/**
+ * A page of groups: candidates in list order (from the rare traces or from windows), their aggregate rows
+ * computed a chunk at a time, until the page is full, nothing is left, or MAX_STEPS steps were taken; the cursor
+ * is then the head of the last group looked at (or the last window's last trace), which keeps paging exact.
+ */
+export async function groupPage<T>(
+  db: Queryable,
+  kind: GroupKind,
+  f: GroupListFilter,
+  rowsOf: (groups: Candidate[]) => Promise<{ key: string; experimentId: string; row: T }[]>,
+  tuning: GroupWalkTuning = {},
+): Promise<{ rows: T[]; next: ListCursor | null }> {
+  const out: T[] = [];
+  let after = f.after;
+  let rareFirst = filtersGroups(kind, f) ? (tuning.maxRareTraces ?? MAX_RARE_TRACES) : null;
+  for (let n = 0; n < MAX_STEPS; n++) {
+    const s = await step(db, kind, f, after, rareFirst);
+    if (s === 'overflow') {
+      // Rare traces below a cursor only get fewer as the cursor moves on, so this holds for the page.
+      rareFirst = null;
+      n--;
+      continue;
+    }
+    // Only as many groups as the page still needs are aggregated at a time: a window of 2,000 traces may name
+    // 100 sessions, and aggregating all of them would read twice the traces the page shows.
+    for (let i = 0; i < s.found.length; ) {
+      if (out.length === f.limit) return { rows: out, next: after };
+      const chunk = s.found.slice(i, i + f.limit - out.length);
+      i += chunk.length;
+      const rows = await rowsOf(chunk);
+      const byKey = new Map(rows.map((r) => [`${r.key}\u0000${r.experimentId}`, r.row]));
+      for (const c of chunk) {
+        const row = byKey.get(`${c.key}\u0000${c.experimentId}`);
+        if (row !== undefined) out.push(row);
+        after = c.cursor;
+      }
+    }
+    if (s.end === null) return { rows: out, next: null };
+    if (out.length === f.limit) return { rows: out, next: after };
+    after = s.end;
+  }
+  return { rows: out, next: after };
+}
