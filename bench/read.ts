@@ -22,6 +22,10 @@
  *        --keep            leave DIR in place (with the loaded database `bench_read_latency` and DIR/load.json)
  *        --reuse DIR       start the cluster kept in DIR, apply new migrations (the project's migrate), skip the
  *                          load and time the reads on the database already there (implies --keep)
+ *        --url URL         time the reads on the loaded database at URL on a server already running (another
+ *                          session's --reuse cluster): no cluster is started and nothing is loaded or migrated by
+ *                          the bench (the bridge it starts applies migrations the database lacks: none when the
+ *                          tree's are all there); needs --no-ingest
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -63,6 +67,7 @@ const { values: flags } = parseArgs({
     'data-dir': { type: 'string' },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
+    url: { type: 'string' },
     out: { type: 'string' },
   },
   strict: true,
@@ -83,9 +88,14 @@ const opts = {
   dataDir: flags.reuse ? resolve(flags.reuse) : flags['data-dir'] ? resolve(flags['data-dir']) : null,
   keep: flags.keep || Boolean(flags.reuse),
   reuse: Boolean(flags.reuse),
+  url: flags.url ?? null,
   out: flags.out ?? null,
 };
 if (flags.reuse && flags['data-dir']) throw new Error('--reuse DIR names the directory: drop --data-dir');
+if (opts.url && (opts.ingest || opts.dataDir || opts.synthetic))
+  throw new Error(
+    '--url times reads on a database already loaded: add --no-ingest, drop --data-dir/--reuse/--synthetic',
+  );
 if (opts.reuse && !existsSync(join(opts.dataDir!, 'data', 'PG_VERSION')))
   throw new Error(`--reuse ${opts.dataDir}: no kept cluster there (DIR/data)`);
 if (!opts.reuse && opts.dataDir && existsSync(join(opts.dataDir, 'data')))
@@ -245,21 +255,22 @@ async function migrateKept(url: string): Promise<void> {
 /** Taken before the build: the tree the measured bridge was built from (it may be committed to during a long load). */
 const SOURCES = sourcesCommit();
 
-async function readRun(admin: pg.Client, server: string) {
+async function readRun(admin: pg.Client | null, server: string) {
   let load: unknown = null;
-  const url = databaseUrl(server, LATENCY_DB);
-  if (opts.reuse) {
+  const url = opts.url ?? databaseUrl(server, LATENCY_DB);
+  if (opts.url) console.log('running server: nothing loaded or migrated by the bench');
+  else if (opts.reuse) {
     await migrateKept(url);
     const file = loadFile()!;
     if (existsSync(file)) load = JSON.parse(readFileSync(file, 'utf8'));
     console.log(`kept load: ${JSON.stringify(load)}`);
-  } else await freshDatabase(admin, server, LATENCY_DB, true);
+  } else await freshDatabase(admin!, server, LATENCY_DB, true);
   const ports = await freePorts();
   const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports, onSpawn: track });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    if (!opts.reuse) {
+    if (!opts.reuse && !opts.url) {
       const t0 = Date.now();
       if (opts.synthetic) await fillSynthetic(client, opts.traces);
       load = opts.synthetic
@@ -328,7 +339,25 @@ async function readRun(admin: pg.Client, server: string) {
       ['experiments', '/api/v1/experiments'],
       ['runs list', '/api/v1/runs'],
       ['runs list, errors=true', '/api/v1/runs?errors=true'],
+      ['runs list, state=ERROR', '/api/v1/runs?state=ERROR'],
+      ['runs list, state=IN_PROGRESS', '/api/v1/runs?state=IN_PROGRESS'],
+      ['runs list, state=OK', '/api/v1/runs?state=OK'],
+      ['runs list, experiment', `/api/v1/runs?experiment=${encodeURIComponent(m.experiment)}`],
+      ['runs list, time range', `/api/v1/runs?from=${from}&to=${to}`],
+      ['runs list, keyset page in the middle', `/api/v1/runs?cursor=${cursor}`],
+      [
+        'runs list, errors + experiment',
+        `/api/v1/runs?errors=true&experiment=${encodeURIComponent(m.experiment)}`,
+      ],
+      ['runs list, errors + time range', `/api/v1/runs?errors=true&from=${from}&to=${to}`],
       ['sessions list', '/api/v1/sessions'],
+      ['sessions list, errors=true', '/api/v1/sessions?errors=true'],
+      ['sessions list, experiment', `/api/v1/sessions?experiment=${encodeURIComponent(m.experiment)}`],
+      ['sessions list, time range', `/api/v1/sessions?from=${from}&to=${to}`],
+      [
+        'sessions list, errors + experiment',
+        `/api/v1/sessions?errors=true&experiment=${encodeURIComponent(m.experiment)}`,
+      ],
       ['one trace (tree)', `/api/v1/traces/${m.id}`],
       ['one span (content)', `/api/v1/traces/${m.id}/spans/${m.span}`],
       ['one run', `/api/v1/runs/${m.run}`],
@@ -345,9 +374,33 @@ async function readRun(admin: pg.Client, server: string) {
 /** Stops the load generators and the server, whatever ends the run (a signal from `timeout` included). */
 let shutdown: () => void = () => {};
 
+function printReads(r: Awaited<ReturnType<typeof readRun>>): void {
+  console.log(`\n${r.stats.traces} traces, ${r.stats.spans} spans, database ${r.stats.size}\n`);
+  console.log('| filter | query | rows | median ms | max ms |\n| --- | --- | ---: | ---: | ---: |');
+  for (const t of r.timings) {
+    const q = t.query.length > 50 ? `${t.query.slice(0, 47)}…` : t.query;
+    console.log(`| ${t.label} | \`${q}\` | ${t.rows} | ${t.medianMs.toFixed(1)} | ${t.maxMs.toFixed(1)} |`);
+  }
+}
+
 async function main(): Promise<void> {
   const failed = buildDist();
   if (failed) throw new Error(`build failed:\n${failed}`);
+  const report: Record<string, unknown> = { options: opts, sources: SOURCES };
+  if (opts.url) {
+    shutdown = () => {
+      for (const c of children) c.kill('SIGKILL');
+    };
+    try {
+      const r = await readRun(null, opts.url);
+      printReads(r);
+      report.read = r;
+      if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2));
+    } finally {
+      shutdown();
+    }
+    return;
+  }
   const server = await startBenchPostgres([], { dir: opts.dataDir ?? undefined, keep: opts.keep });
   console.log(`Postgres cluster in ${server.dir}${opts.keep ? ' (kept)' : ''}`);
   shutdown = () => {
@@ -356,7 +409,6 @@ async function main(): Promise<void> {
   };
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
-  const report: Record<string, unknown> = { options: opts, sources: SOURCES };
   try {
     if (opts.ingest) {
       report.ingest = await measureIngestCost(admin, server, {
@@ -371,14 +423,7 @@ async function main(): Promise<void> {
     }
     if (opts.read) {
       const r = await readRun(admin, server.url);
-      console.log(`\n${r.stats.traces} traces, ${r.stats.spans} spans, database ${r.stats.size}\n`);
-      console.log('| filter | query | rows | median ms | max ms |\n| --- | --- | ---: | ---: | ---: |');
-      for (const t of r.timings) {
-        const q = t.query.length > 50 ? `${t.query.slice(0, 47)}…` : t.query;
-        console.log(
-          `| ${t.label} | \`${q}\` | ${t.rows} | ${t.medianMs.toFixed(1)} | ${t.maxMs.toFixed(1)} |`,
-        );
-      }
+      printReads(r);
       report.read = r;
     }
     if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2));

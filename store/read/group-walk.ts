@@ -43,10 +43,12 @@ export interface Candidate {
   cursor: ListCursor;
 }
 
-/** Tuning of the walk; tests lower it to reach the window walk with a small table. */
+/** Tuning of the walk; tests lower both to reach the window walk, and many windows, with a small table. */
 export interface GroupWalkTuning {
   /** Most rare traces below the cursor for which the groups come from them rather than from windows. */
   maxRareTraces?: number;
+  /** Traces per window. */
+  windowTraces?: number;
 }
 
 /** Traces looked at per window, and steps per page: a page of few or rare groups stops after this many. */
@@ -124,7 +126,12 @@ const HEAD_ORDER = 'ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1';
  * of 2,000 traces in 86 sessions costs 86 probes. With a rare-trace filter on runs, a run without such a trace is
  * dropped here (one probe of the run index) instead of being aggregated.
  */
-function windowSql(kind: GroupKind, f: GroupListFilter, after: ListCursor | null): [string, unknown[]] {
+function windowSql(
+  kind: GroupKind,
+  f: GroupListFilter,
+  after: ListCursor | null,
+  windowTraces: number,
+): [string, unknown[]] {
   const [values, p] = params();
   const where = traceWhere(f, after, p, 't');
   if (kind === 'session') where.push('t.session_id IS NOT NULL');
@@ -134,7 +141,7 @@ function windowSql(kind: GroupKind, f: GroupListFilter, after: ListCursor | null
     `WITH w AS MATERIALIZED (
   SELECT ${keyOf(kind, 't')} AS key, t.experiment_id, t.start_time, t.trace_id FROM traces t
   WHERE ${where.join(' AND ')}
-  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${WINDOW_TRACES}
+  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${windowTraces}
 ),
 c AS (SELECT DISTINCT ON (key, experiment_id) * FROM w ORDER BY key, experiment_id, start_time DESC, trace_id DESC)
 SELECT c.key, c.experiment_id::text AS experiment_id, ${microsOf('c.start_time')} AS cursor_micros,
@@ -166,12 +173,20 @@ function rareSql(
   if (kind === 'session') where.push('t.session_id IS NOT NULL');
   const groupBy = kind === 'run' ? 'key' : 'key, experiment_id';
   return [
-    `WITH r AS MATERIALIZED (
-  SELECT ${keyOf(kind, 't')} AS key, t.experiment_id FROM traces t
-  WHERE ${where.join(' AND ')}
-  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${maxRare + 1}
+    // Counted first from the index alone (the rare traces' columns are in it), so that when they are too many
+    // their rows are not read.
+    `WITH n AS MATERIALIZED (
+  SELECT count(*) AS n FROM (
+    SELECT 1 FROM traces t WHERE ${where.join(' AND ')}
+    ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${maxRare + 1}
+  ) x
 ),
-c AS (SELECT DISTINCT ${groupBy} FROM r WHERE (SELECT count(*) FROM r) <= ${maxRare}),
+r AS MATERIALIZED (
+  SELECT ${keyOf(kind, 't')} AS key, t.experiment_id FROM traces t
+  WHERE ${where.join(' AND ')} AND (SELECT n FROM n) <= ${maxRare}
+  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${maxRare}
+),
+c AS (SELECT DISTINCT ${groupBy} FROM r),
 h AS (
   SELECT c.key, n.experiment_id, n.start_time, n.trace_id
   FROM c CROSS JOIN LATERAL (
@@ -185,7 +200,7 @@ SELECT * FROM (
   ORDER BY h.start_time DESC, h.trace_id DESC LIMIT ${RARE_GROUPS + 1}
 ) heads
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT count(*) FROM r) > ${maxRare}`,
+SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT n FROM n) > ${maxRare}`,
     values,
   ];
 }
@@ -213,6 +228,7 @@ async function step(
   f: GroupListFilter,
   after: ListCursor | null,
   rareFirst: number | null,
+  windowTraces: number,
 ): Promise<{ found: Candidate[]; end: ListCursor | null } | 'overflow'> {
   if (rareFirst !== null) {
     const rows = (await db.query<Record<string, unknown>>(...rareSql(kind, f, after, rareFirst))).rows;
@@ -222,7 +238,7 @@ async function step(
     const kept = found.slice(0, RARE_GROUPS);
     return { found: kept, end: kept[kept.length - 1]!.cursor };
   }
-  const rows = (await db.query<Record<string, unknown>>(...windowSql(kind, f, after))).rows;
+  const rows = (await db.query<Record<string, unknown>>(...windowSql(kind, f, after, windowTraces))).rows;
   const last = rows.find((r) => r.window_end === true);
   const count = last ? Number(last.window_rows) : 0;
   const found = rows
@@ -230,7 +246,7 @@ async function step(
     .map(candidateOf)
     .sort(newerFirst);
   const end =
-    last && count === WINDOW_TRACES
+    last && count === windowTraces
       ? { startMicros: String(last.cursor_micros), traceId: String(last.cursor_trace_id) }
       : null;
   return { found, end };
@@ -252,7 +268,7 @@ export async function groupPage<T>(
   let after = f.after;
   let rareFirst = filtersGroups(kind, f) ? (tuning.maxRareTraces ?? MAX_RARE_TRACES) : null;
   for (let n = 0; n < MAX_STEPS; n++) {
-    const s = await step(db, kind, f, after, rareFirst);
+    const s = await step(db, kind, f, after, rareFirst, tuning.windowTraces ?? WINDOW_TRACES);
     if (s === 'overflow') {
       // Rare traces below a cursor only get fewer as the cursor moves on, so this holds for the page.
       rareFirst = null;
