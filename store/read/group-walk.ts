@@ -54,8 +54,11 @@ export interface GroupWalkTuning {
 /** Traces looked at per window, and steps per page: a page of few or rare groups stops after this many. */
 const WINDOW_TRACES = 2000;
 const MAX_STEPS = 10;
-/** See the top: ~7 µs a rare trace when cached (its row, its group's head), ~35 ms at most. */
-export const MAX_RARE_TRACES = 5000;
+/**
+ * See the top. A rare trace costs ~7 µs when cached (its row, its group's head): ~15 ms at most. Counting them when
+ * there are more costs up to this many index entries before the window walk starts.
+ */
+export const MAX_RARE_TRACES = 2000;
 /** Candidates returned per step from the rare traces (sorted by head; the next step continues after them). */
 const RARE_GROUPS = 500;
 

@@ -644,6 +644,37 @@ describe('runs and sessions', () => {
     assert.equal(rest.next_cursor, null);
   });
 
+  it('pages the runs and sessions that failed, one a page, newest activity first', async () => {
+    // The linked pair's run sits at xss (3 s, failed), above toolfail (2 s, a failed child under an OK root).
+    const pages = async (path: string): Promise<string[][]> => {
+      const out: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const sep = path.includes('?') ? '&' : '?';
+        const page: Page<RunListItem> = await ok<Page<RunListItem>>(
+          cursor ? `${path}${sep}cursor=${cursor}` : path,
+        );
+        out.push(page.items.map((r) => r.run_id));
+        cursor = page.next_cursor;
+      } while (cursor !== null && out.length < 10);
+      return out;
+    };
+    assert.deepEqual(await pages('/api/v1/runs?errors=true&limit=1'), [[runOf()], [sent.toolfail!.traceId]]);
+    assert.deepEqual(await pages('/api/v1/runs?state=ERROR&limit=1'), [[runOf()]]);
+    assert.deepEqual(await pages('/api/v1/runs?errors=true&experiment=exp-b'), [[]]);
+    const scoped = await ok<Page<RunListItem>>('/api/v1/runs?errors=true', SCOPED);
+    assert.deepEqual(
+      scoped.items.map((r) => r.run_id),
+      [runOf(), sent.toolfail!.traceId],
+    );
+    const sessions = await ok<Page<SessionListItem>>('/api/v1/sessions?errors=true&limit=1');
+    assert.deepEqual(
+      sessions.items.map((s) => [s.session_id, s.failed_span_count]),
+      [['s1', 1]],
+    );
+    assert.equal(sessions.next_cursor, null);
+  });
+
   it('returns sessions and a session in time order', async () => {
     const list = await ok<Page<SessionListItem>>('/api/v1/sessions');
     assert.deepEqual(
