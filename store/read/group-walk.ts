@@ -98,19 +98,17 @@ function traceWhere(
   return where;
 }
 
-/** What every group the filter keeps has at least one trace `a` of (null: the filter keeps most groups). */
-function rareTrace(kind: GroupKind, f: GroupListFilter, p: Param): ((a: string) => string) | null {
-  if (!filtersGroups(kind, f)) return null;
-  if (f.errors) return (a) => `${a}.error_count > 0`;
-  if (kind === 'run' && f.state !== null) {
-    const state = p(f.state);
-    return (a) => `${a}.state = ${state}::text`;
-  }
-  return null;
+/**
+ * Conditions on one trace `a` that every group the filter keeps has a trace meeting — each on its own: a failed
+ * span in one trace and the state in another. Empty: the filter keeps most groups.
+ */
+function rareTraces(kind: GroupKind, f: GroupListFilter, p: Param): ((a: string) => string)[] {
+  const out: ((a: string) => string)[] = [];
+  if (f.errors) out.push((a) => `${a}.error_count > 0`);
+  const state = f.state;
+  if (kind === 'run' && state !== null) out.push((a) => `${a}.state = ${p(state)}::text`);
+  return out;
 }
-
-const filtersGroups = (kind: GroupKind, f: GroupListFilter): boolean =>
-  f.errors || (kind === 'run' && f.state !== null);
 
 const keyOf = (kind: GroupKind, a: string) => (kind === 'run' ? `${a}.run_id` : `${a}.session_id`);
 
@@ -138,8 +136,9 @@ function windowSql(
   const [values, p] = params();
   const where = traceWhere(f, after, p, 't');
   if (kind === 'session') where.push('t.session_id IS NOT NULL');
-  const rare = kind === 'run' ? rareTrace(kind, f, p) : null;
-  const keep = rare ? `AND EXISTS (SELECT 1 FROM traces r WHERE r.run_id = c.key AND ${rare('r')})` : '';
+  const keep = (kind === 'run' ? rareTraces(kind, f, p) : [])
+    .map((rare) => `AND EXISTS (SELECT 1 FROM traces r WHERE r.run_id = c.key AND ${rare('r')})`)
+    .join(' ');
   return [
     `WITH w AS MATERIALIZED (
   SELECT ${keyOf(kind, 't')} AS key, t.experiment_id, t.start_time, t.trace_id FROM traces t
@@ -167,11 +166,12 @@ function rareSql(
   kind: GroupKind,
   f: GroupListFilter,
   after: ListCursor | null,
+  which: number,
   maxRare: number,
 ): [string, unknown[]] {
   const [values, p] = params();
-  const rare = rareTrace(kind, f, p);
-  if (rare === null) throw new Error('rareSql without a rare-trace filter');
+  const rare = rareTraces(kind, f, p)[which];
+  if (rare === undefined) throw new Error(`rareSql: no rare-trace condition ${which}`);
   const where = [...traceWhere(f, after, p, 't', false), rare('t')];
   if (kind === 'session') where.push('t.session_id IS NOT NULL');
   const groupBy = kind === 'run' ? 'key' : 'key, experiment_id';
@@ -223,18 +223,19 @@ const newerFirst = (a: Candidate, b: Candidate): number => {
 
 /**
  * One step: candidates below `after` newest first, and where the next step starts (null: none are left), or
- * 'overflow' when the rare traces are too many to be the candidates.
+ * 'overflow' when the rare traces (of condition `rare.which`) are too many to be the candidates.
  */
 async function step(
   db: Queryable,
   kind: GroupKind,
   f: GroupListFilter,
   after: ListCursor | null,
-  rareFirst: number | null,
+  rare: { which: number; max: number } | null,
   windowTraces: number,
 ): Promise<{ found: Candidate[]; end: ListCursor | null } | 'overflow'> {
-  if (rareFirst !== null) {
-    const rows = (await db.query<Record<string, unknown>>(...rareSql(kind, f, after, rareFirst))).rows;
+  if (rare !== null) {
+    const sql = rareSql(kind, f, after, rare.which, rare.max);
+    const rows = (await db.query<Record<string, unknown>>(...sql)).rows;
     if (rows.some((r) => r.overflow === true)) return 'overflow';
     const found = rows.map(candidateOf).sort(newerFirst);
     if (found.length <= RARE_GROUPS) return { found, end: null };
@@ -269,12 +270,15 @@ export async function groupPage<T>(
 ): Promise<{ rows: T[]; next: ListCursor | null }> {
   const out: T[] = [];
   let after = f.after;
-  let rareFirst = filtersGroups(kind, f) ? (tuning.maxRareTraces ?? MAX_RARE_TRACES) : null;
+  // Each condition in turn (errors, then a run's state), until one has few enough traces below the cursor.
+  const conditions = rareTraces(kind, f, () => '').length;
+  const max = tuning.maxRareTraces ?? MAX_RARE_TRACES;
+  let rare = conditions > 0 ? { which: 0, max } : null;
   for (let n = 0; n < MAX_STEPS; n++) {
-    const s = await step(db, kind, f, after, rareFirst, tuning.windowTraces ?? WINDOW_TRACES);
+    const s = await step(db, kind, f, after, rare, tuning.windowTraces ?? WINDOW_TRACES);
     if (s === 'overflow') {
       // Rare traces below a cursor only get fewer as the cursor moves on, so this holds for the page.
-      rareFirst = null;
+      rare = rare!.which + 1 < conditions ? { which: rare!.which + 1, max } : null;
       n--;
       continue;
     }

@@ -195,11 +195,14 @@ const SESSION_FILTERS: [string, Partial<GroupListFilter>][] = [
   ['errors, experiment one', { errors: true, experimentIds: ['1'] }],
   ['errors, a time range', { errors: true, from, to }],
 ];
-// By default the groups come from the rare traces (a few hundred at most here). With at most 2, pages start by
-// walking windows and switch to the rare traces once two or fewer are left below the cursor; with 0, windows
-// (of 40 traces, so a page spans many and may end short of its limit with a cursor) unless none are left.
+// By default the groups come from the rare traces (a few hundred at most here). With at most 40, a filter with
+// both errors and a state goes to the second condition when the first has more (seed 3: ~150 failing traces,
+// ~30 in state ERROR). With at most 2, pages start by walking windows and switch to the rare traces once two or
+// fewer are left below the cursor; with 0, windows (of 40 traces, so a page spans many and may end short of its
+// limit with a cursor) unless none are left.
 const TUNINGS: [string, GroupWalkTuning][] = [
   ['from the rare traces', {}],
+  ['from the rare traces, at most 40', { maxRareTraces: 40 }],
   ['windows, then the rare traces', { maxRareTraces: 2 }],
   ['by windows of 40', { maxRareTraces: 0, windowTraces: 40 }],
 ];
