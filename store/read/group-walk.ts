@@ -3,21 +3,26 @@
  * newest trace ("head"), newest head first, keyset pagination on the head's (start_time, trace_id). The page's
  * aggregate rows are then computed for those groups only (group-rows.ts, through `rowsOf`).
  *
- * Two ways to find the groups, with the same answer:
+ * Three ways to find the groups, with the same answer, tried in this order (each that does not apply says so, and
+ * the page goes on to the next):
  *
- * - **Walking windows of traces** in list order and keeping a trace when it is its group's head: the list without
- *   a filter on the group, where nearly every window holds heads. A filter on the group's aggregate (a run's
- *   state, a failed span in the group) drops groups, so when matches are rare this walk reads windows and finds
- *   none; it stops after MAX_STEPS windows with a short page and a cursor.
- * - **From the traces the filter needs** ("rare" traces): a run in state X has a trace in state X, a group with a
- *   failed span has a trace with error_count > 0 (sum > 0 needs a positive term). So every group the filter
- *   keeps has such a trace older than its head, hence older than the cursor: the rare traces below the cursor
- *   (an index range: the failing traces' partial index, the state index — migration 008) name every candidate,
- *   and one probe of the group index each gives its head. When there are at most MAX_RARE_TRACES of them this is
- *   the exact candidate set, sorted by head. A rare trace need not be its group's head (a session's newest trace
- *   is usually not the one that failed; a run's later trace may be fine), which is why the candidates are all of
- *   them and not the newest few: only the full set gives the list's order. More rare traces than that means the
- *   matches are not rare, and the window walk finds them soon; it is used instead.
+ * - **Runs of one trace at their rare trace** (runs with `errors` / `state`): a filter on the group needs a trace
+ *   of it ("rare" trace): a run in state X has a trace in state X, a group with a failed span has a trace with
+ *   error_count > 0 (sum > 0 needs a positive term). A run of one trace is its own newest, so walking the rare
+ *   traces in list order (the failing traces' partial index, the state index — migration 008) gives those runs in
+ *   list order, as far as the page needs. The runs of several traces are listed by migration 013's index (their
+ *   traces that are not the run's smallest id) and each placed by a probe for its newest trace; this way applies
+ *   while they are few (MAX_MULTI_RUN_TRACES).
+ * - **From all the rare traces below the cursor** (runs, and sessions with `errors`): every group the filter keeps
+ *   has a rare trace older than its head, hence older than the cursor, so when there are at most MAX_RARE_TRACES of
+ *   them, their groups are the exact candidate set, sorted by head (one probe of the group index each). A rare
+ *   trace need not be its group's head (a session's newest trace is usually not the one that failed; a run's later
+ *   trace may be fine), which is why it takes all of them and not the newest few: only the full set gives the
+ *   order. With `errors` and a `state`, each condition's traces in turn.
+ * - **Walking windows of traces** in list order and keeping a trace when it is its group's head: the lists without
+ *   a group filter, where nearly every window holds heads, and filters whose traces are not rare, where matches
+ *   come soon. A filter on the group's aggregate drops groups, so a page may read MAX_STEPS windows and end short
+ *   with a cursor; a run without a trace meeting each condition is dropped by a probe before it is aggregated.
  *
  * A run's traces are all in one experiment (store/runs.ts: runs never cross experiments), and a session is keyed
  * by its experiment, so the experiment filter applies to the rare traces too.
@@ -43,8 +48,10 @@ export interface Candidate {
   cursor: ListCursor;
 }
 
-/** Tuning of the walk; tests lower both to reach the window walk, and many windows, with a small table. */
+/** Tuning of the walk; tests lower these to reach every way of finding groups, and many windows, in a small table. */
 export interface GroupWalkTuning {
+  /** Most traces in runs of several (migration 013's index) for which runs of one are taken at their rare trace. */
+  maxMultiRunTraces?: number;
   /** Most rare traces below the cursor for which the groups come from them rather than from windows. */
   maxRareTraces?: number;
   /** Traces per window. */
@@ -59,6 +66,12 @@ const MAX_STEPS = 10;
  * there are more costs up to this many index entries before the window walk starts.
  */
 export const MAX_RARE_TRACES = 2000;
+/**
+ * Runs of several traces at most (counted as migration 013's index entries: a run of n has n - 1) for the runs list
+ * to walk the rare traces in list order without a cap on their number: ~1–3 µs each to list them, a probe each
+ * for the runs' newest trace and rare trace.
+ */
+export const MAX_MULTI_RUN_TRACES = 2000;
 /** Candidates returned per step from the rare traces (sorted by head; the next step continues after them). */
 const RARE_GROUPS = 500;
 
@@ -208,6 +221,51 @@ SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT n FROM n) > ${maxRare}`,
   ];
 }
 
+/**
+ * Runs only: the runs with a rare trace below `after`, newest head first (RARE_GROUPS + 1 at most), or one row with
+ * `overflow` when more than `maxMulti` traces are in runs of several. A run of one trace is its own head, so those
+ * come from walking the rare traces in list order — every condition on the one trace — as far as a page needs,
+ * however many there are; the runs of several (few) are each placed by a probe for their newest trace and kept
+ * when they have a trace meeting each condition.
+ */
+function aloneSql(f: GroupListFilter, after: ListCursor | null, maxMulti: number): [string, unknown[]] {
+  const [values, p] = params();
+  const rare = rareTraces('run', f, p);
+  const one = [...traceWhere(f, after, p, 't'), ...rare.map((r) => r('t'))];
+  const many = rare.map((r) => `EXISTS (SELECT 1 FROM traces r WHERE r.run_id = m.key AND ${r('r')})`);
+  return [
+    `WITH k AS MATERIALIZED (
+  SELECT count(*) AS n FROM (SELECT 1 FROM traces WHERE run_id <> trace_id LIMIT ${maxMulti + 1}) x
+),
+m AS MATERIALIZED (
+  SELECT DISTINCT run_id AS key FROM traces WHERE run_id <> trace_id AND (SELECT n FROM k) <= ${maxMulti}
+),
+one AS (
+  SELECT t.run_id AS key, t.experiment_id, t.start_time, t.trace_id FROM traces t
+  WHERE ${one.join(' AND ')} AND (SELECT n FROM k) <= ${maxMulti}
+    AND NOT EXISTS (SELECT 1 FROM m WHERE m.key = t.run_id)
+  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${RARE_GROUPS + 1}
+),
+many AS (
+  SELECT m.key, n.experiment_id, n.start_time, n.trace_id
+  FROM m CROSS JOIN LATERAL (
+    SELECT n.experiment_id, n.start_time, n.trace_id FROM traces n WHERE n.run_id = m.key ${HEAD_ORDER}
+  ) n
+  WHERE ${many.join(' AND ')}
+),
+h AS (SELECT * FROM one UNION ALL SELECT * FROM many)
+SELECT * FROM (
+  SELECT h.key, h.experiment_id::text AS experiment_id, ${microsOf('h.start_time')} AS cursor_micros,
+    h.trace_id AS cursor_trace_id, false AS overflow
+  FROM h WHERE ${traceWhere(f, after, p, 'h').join(' AND ')}
+  ORDER BY h.start_time DESC, h.trace_id DESC LIMIT ${RARE_GROUPS + 1}
+) heads
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT n FROM k) > ${maxMulti}`,
+    values,
+  ];
+}
+
 const candidateOf = (r: Record<string, unknown>): Candidate => ({
   key: String(r.key),
   experimentId: String(r.experiment_id),
@@ -221,20 +279,37 @@ const newerFirst = (a: Candidate, b: Candidate): number => {
   return a.cursor.traceId > b.cursor.traceId ? -1 : a.cursor.traceId < b.cursor.traceId ? 1 : 0;
 };
 
+/** How a step finds its candidates (see the top); on overflow the page goes on to the next way. */
+type Way =
+  | { by: 'alone'; max: number }
+  | { by: 'rare'; which: number; max: number }
+  | { by: 'window'; traces: number };
+
+function ways(kind: GroupKind, f: GroupListFilter, tuning: GroupWalkTuning): Way[] {
+  const conditions = rareTraces(kind, f, () => '').length;
+  const max = tuning.maxRareTraces ?? MAX_RARE_TRACES;
+  const out: Way[] = [];
+  if (kind === 'run' && conditions > 0)
+    out.push({ by: 'alone', max: tuning.maxMultiRunTraces ?? MAX_MULTI_RUN_TRACES });
+  for (let which = 0; which < conditions; which++) out.push({ by: 'rare', which, max });
+  out.push({ by: 'window', traces: tuning.windowTraces ?? WINDOW_TRACES });
+  return out;
+}
+
 /**
  * One step: candidates below `after` newest first, and where the next step starts (null: none are left), or
- * 'overflow' when the rare traces (of condition `rare.which`) are too many to be the candidates.
+ * 'overflow' when this way does not apply (too many rare traces, or runs of several).
  */
 async function step(
   db: Queryable,
   kind: GroupKind,
   f: GroupListFilter,
   after: ListCursor | null,
-  rare: { which: number; max: number } | null,
-  windowTraces: number,
+  way: Way,
 ): Promise<{ found: Candidate[]; end: ListCursor | null } | 'overflow'> {
-  if (rare !== null) {
-    const sql = rareSql(kind, f, after, rare.which, rare.max);
+  if (way.by !== 'window') {
+    const sql =
+      way.by === 'alone' ? aloneSql(f, after, way.max) : rareSql(kind, f, after, way.which, way.max);
     const rows = (await db.query<Record<string, unknown>>(...sql)).rows;
     if (rows.some((r) => r.overflow === true)) return 'overflow';
     const found = rows.map(candidateOf).sort(newerFirst);
@@ -242,7 +317,7 @@ async function step(
     const kept = found.slice(0, RARE_GROUPS);
     return { found: kept, end: kept[kept.length - 1]!.cursor };
   }
-  const rows = (await db.query<Record<string, unknown>>(...windowSql(kind, f, after, windowTraces))).rows;
+  const rows = (await db.query<Record<string, unknown>>(...windowSql(kind, f, after, way.traces))).rows;
   const last = rows.find((r) => r.window_end === true);
   const count = last ? Number(last.window_rows) : 0;
   const found = rows
@@ -250,7 +325,7 @@ async function step(
     .map(candidateOf)
     .sort(newerFirst);
   const end =
-    last && count === windowTraces
+    last && count === way.traces
       ? { startMicros: String(last.cursor_micros), traceId: String(last.cursor_trace_id) }
       : null;
   return { found, end };
@@ -270,15 +345,14 @@ export async function groupPage<T>(
 ): Promise<{ rows: T[]; next: ListCursor | null }> {
   const out: T[] = [];
   let after = f.after;
-  // Each condition in turn (errors, then a run's state), until one has few enough traces below the cursor.
-  const conditions = rareTraces(kind, f, () => '').length;
-  const max = tuning.maxRareTraces ?? MAX_RARE_TRACES;
-  let rare = conditions > 0 ? { which: 0, max } : null;
+  // Each way in turn until one applies; what made one not apply (too many traces) only shrinks as the cursor moves
+  // on, so the page keeps to the way it reached. The window walk always applies.
+  const all = ways(kind, f, tuning);
+  let w = 0;
   for (let n = 0; n < MAX_STEPS; n++) {
-    const s = await step(db, kind, f, after, rare, tuning.windowTraces ?? WINDOW_TRACES);
+    const s = await step(db, kind, f, after, all[w]!);
     if (s === 'overflow') {
-      // Rare traces below a cursor only get fewer as the cursor moves on, so this holds for the page.
-      rare = rare!.which + 1 < conditions ? { which: rare!.which + 1, max } : null;
+      w++;
       n--;
       continue;
     }

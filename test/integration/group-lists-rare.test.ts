@@ -1,9 +1,9 @@
 // The runs and sessions lists' group filters (errors, a run's state) against the `runs` and `sessions` views, on
 // randomized tables: runs and sessions whose traces are spread far apart in time, failing traces older than their
 // group's newest, ties on the start time, traces with no start, several experiments. Each filter is walked page by
-// page both ways the list finds its groups — from the traces the filter needs (store/read/group-walk.ts) and, with
-// that path's limit lowered to a few traces, by walking windows of all traces — and must give the views' groups
-// in the list's order (newest trace first) with nothing repeated or lost across pages.
+// page every way the list finds its groups (store/read/group-walk.ts: runs of one at their rare trace, from all
+// the rare traces, by windows of all traces, and switching from windows to the rare traces mid-walk) and must
+// give the views' groups in the list's order (newest trace first) with nothing repeated or lost across pages.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -195,16 +195,18 @@ const SESSION_FILTERS: [string, Partial<GroupListFilter>][] = [
   ['errors, experiment one', { errors: true, experimentIds: ['1'] }],
   ['errors, a time range', { errors: true, from, to }],
 ];
-// By default the groups come from the rare traces (a few hundred at most here). With at most 40, a filter with
-// both errors and a state goes to the second condition when the first has more (seed 3: ~150 failing traces,
-// ~30 in state ERROR). With at most 2, pages start by walking windows and switch to the rare traces once two or
-// fewer are left below the cursor; with 0, windows (of 40 traces, so a page spans many and may end short of its
-// limit with a cursor) unless none are left.
+// By default runs of one trace are taken at their rare trace (the runs of several here are a few hundred) and
+// sessions come from all the rare traces. With no runs of several allowed, runs come from all the rare traces
+// too; with at most 40 of those, a filter with both errors and a state goes to the second condition when the
+// first has more (seed 3: ~150 failing traces, ~30 in state ERROR). With at most 2, pages start by walking
+// windows and switch to the rare traces once two or fewer are left below the cursor; with 0, windows (of 40
+// traces, so a page spans many and may end short of its limit with a cursor) unless none are left.
 const TUNINGS: [string, GroupWalkTuning][] = [
-  ['from the rare traces', {}],
-  ['from the rare traces, at most 40', { maxRareTraces: 40 }],
-  ['windows, then the rare traces', { maxRareTraces: 2 }],
-  ['by windows of 40', { maxRareTraces: 0, windowTraces: 40 }],
+  ['runs of one at their rare trace', {}],
+  ['from all the rare traces', { maxMultiRunTraces: 0 }],
+  ['from all the rare traces, at most 40', { maxMultiRunTraces: 0, maxRareTraces: 40 }],
+  ['windows, then the rare traces', { maxMultiRunTraces: 0, maxRareTraces: 2 }],
+  ['by windows of 40', { maxMultiRunTraces: 0, maxRareTraces: 0, windowTraces: 40 }],
 ];
 const limitsFor = (groups: number) => (groups <= 60 ? [1, 4, 50] : [7, 50]);
 
