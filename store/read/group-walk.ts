@@ -221,47 +221,51 @@ SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT n FROM n) > ${maxRare}`,
   ];
 }
 
+/** The runs of several traces (migration 013's index), or null when it holds more than `max` entries. */
+async function multiTraceRuns(db: Queryable, max: number): Promise<string[] | null> {
+  const r = await db.query<{ run_id: string }>(
+    `SELECT run_id FROM traces WHERE run_id <> trace_id LIMIT ${max + 1}`,
+  );
+  return r.rows.length > max ? null : [...new Set(r.rows.map((x) => x.run_id))];
+}
+
 /**
- * Runs only: the runs with a rare trace below `after`, newest head first (RARE_GROUPS + 1 at most), or one row with
- * `overflow` when more than `maxMulti` traces are in runs of several. A run of one trace is its own head, so those
- * come from walking the rare traces in list order — every condition on the one trace — as far as a page needs,
- * however many there are; the runs of several (few) are each placed by a probe for their newest trace and kept
- * when they have a trace meeting each condition.
+ * Runs only: the runs with a rare trace below `after`, newest head first (`groups` + 1 at most). A run of one
+ * trace is its own head, so those come from walking the rare traces in list order — every condition on the one
+ * trace — as far as a page needs, however many there are; the runs of several (`multi`, few) are each placed by a
+ * probe for their newest trace and kept when they have a trace meeting each condition. `multi` is a parameter, not
+ * a subquery: the planner cannot estimate `run_id <> trace_id` (it guesses nearly every row) and turned the
+ * exclusion into a sort of every rare trace; a bound array is a hashed filter on the ordered index scan.
  */
-function aloneSql(f: GroupListFilter, after: ListCursor | null, maxMulti: number): [string, unknown[]] {
+function aloneSql(
+  f: GroupListFilter,
+  after: ListCursor | null,
+  multi: string[],
+  groups: number,
+): [string, unknown[]] {
   const [values, p] = params();
   const rare = rareTraces('run', f, p);
+  const m = p(multi);
   const one = [...traceWhere(f, after, p, 't'), ...rare.map((r) => r('t'))];
   const many = rare.map((r) => `EXISTS (SELECT 1 FROM traces r WHERE r.run_id = m.key AND ${r('r')})`);
   return [
-    `WITH k AS MATERIALIZED (
-  SELECT count(*) AS n FROM (SELECT 1 FROM traces WHERE run_id <> trace_id LIMIT ${maxMulti + 1}) x
-),
-m AS MATERIALIZED (
-  SELECT DISTINCT run_id AS key FROM traces WHERE run_id <> trace_id AND (SELECT n FROM k) <= ${maxMulti}
-),
-one AS (
+    `WITH one AS (
   SELECT t.run_id AS key, t.experiment_id, t.start_time, t.trace_id FROM traces t
-  WHERE ${one.join(' AND ')} AND (SELECT n FROM k) <= ${maxMulti}
-    AND NOT EXISTS (SELECT 1 FROM m WHERE m.key = t.run_id)
-  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${RARE_GROUPS + 1}
+  WHERE ${one.join(' AND ')} AND NOT (t.run_id = ANY(${m}::text[]))
+  ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ${groups + 1}
 ),
 many AS (
   SELECT m.key, n.experiment_id, n.start_time, n.trace_id
-  FROM m CROSS JOIN LATERAL (
+  FROM unnest(${m}::text[]) AS m (key) CROSS JOIN LATERAL (
     SELECT n.experiment_id, n.start_time, n.trace_id FROM traces n WHERE n.run_id = m.key ${HEAD_ORDER}
   ) n
   WHERE ${many.join(' AND ')}
 ),
 h AS (SELECT * FROM one UNION ALL SELECT * FROM many)
-SELECT * FROM (
-  SELECT h.key, h.experiment_id::text AS experiment_id, ${microsOf('h.start_time')} AS cursor_micros,
-    h.trace_id AS cursor_trace_id, false AS overflow
-  FROM h WHERE ${traceWhere(f, after, p, 'h').join(' AND ')}
-  ORDER BY h.start_time DESC, h.trace_id DESC LIMIT ${RARE_GROUPS + 1}
-) heads
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, true WHERE (SELECT n FROM k) > ${maxMulti}`,
+SELECT h.key, h.experiment_id::text AS experiment_id, ${microsOf('h.start_time')} AS cursor_micros,
+  h.trace_id AS cursor_trace_id
+FROM h WHERE ${traceWhere(f, after, p, 'h').join(' AND ')}
+ORDER BY h.start_time DESC, h.trace_id DESC LIMIT ${groups + 1}`,
     values,
   ];
 }
@@ -308,13 +312,20 @@ async function step(
   way: Way,
 ): Promise<{ found: Candidate[]; end: ListCursor | null } | 'overflow'> {
   if (way.by !== 'window') {
-    const sql =
-      way.by === 'alone' ? aloneSql(f, after, way.max) : rareSql(kind, f, after, way.which, way.max);
+    // Walking the rare traces costs what it returns, so a page's worth (twice, for groups the aggregate drops);
+    // all the rare traces below the cursor are read whatever is returned, so many at once.
+    const groups = way.by === 'alone' ? Math.min(RARE_GROUPS, 2 * f.limit) : RARE_GROUPS;
+    let sql: [string, unknown[]];
+    if (way.by === 'alone') {
+      const multi = await multiTraceRuns(db, way.max);
+      if (multi === null) return 'overflow';
+      sql = aloneSql(f, after, multi, groups);
+    } else sql = rareSql(kind, f, after, way.which, way.max);
     const rows = (await db.query<Record<string, unknown>>(...sql)).rows;
     if (rows.some((r) => r.overflow === true)) return 'overflow';
     const found = rows.map(candidateOf).sort(newerFirst);
-    if (found.length <= RARE_GROUPS) return { found, end: null };
-    const kept = found.slice(0, RARE_GROUPS);
+    if (found.length <= groups) return { found, end: null };
+    const kept = found.slice(0, groups);
     return { found: kept, end: kept[kept.length - 1]!.cursor };
   }
   const rows = (await db.query<Record<string, unknown>>(...windowSql(kind, f, after, way.traces))).rows;
