@@ -6,11 +6,11 @@
  * Three ways to find the groups, with the same answer, tried in this order (each that does not apply says so, and
  * the page goes on to the next):
  *
- * - **Runs of one trace at their rare trace** (runs with `errors` / `state`): a filter on the group needs a trace
- *   of it ("rare" trace): a run in state X has a trace in state X, a group with a failed span has a trace with
- *   error_count > 0 (sum > 0 needs a positive term). A run of one trace is its own newest, so walking the rare
- *   traces in list order (the failing traces' partial index, the state index — migration 008) gives those runs in
- *   list order, as far as the page needs. The runs of several traces are listed by migration 013's index (their
+ * - **Runs of one trace at their rare trace** (the runs list): a filter on the group needs a trace of it ("rare"
+ *   trace): a run in state X has a trace in state X, a group with a failed span has a trace with error_count > 0
+ *   (sum > 0 needs a positive term); without such a filter every trace is one. A run of one trace is its own
+ *   newest, so walking the rare traces in list order (the failing traces' partial index, the state index —
+ *   migration 008 — or the list's own index) gives those runs in list order, as far as the page needs. The runs of several traces are listed by migration 013's index (their
  *   traces that are not the run's smallest id) and each placed by a probe for its newest trace; this way applies
  *   while they are few (MAX_MULTI_RUN_TRACES).
  * - **From all the rare traces below the cursor** (runs, and sessions with `errors`): every group the filter keeps
@@ -259,7 +259,7 @@ many AS (
   FROM unnest(${m}::text[]) AS m (key) CROSS JOIN LATERAL (
     SELECT n.experiment_id, n.start_time, n.trace_id FROM traces n WHERE n.run_id = m.key ${HEAD_ORDER}
   ) n
-  WHERE ${many.join(' AND ')}
+  WHERE ${['true', ...many].join(' AND ')}
 ),
 h AS (SELECT * FROM one UNION ALL SELECT * FROM many)
 SELECT h.key, h.experiment_id::text AS experiment_id, ${microsOf('h.start_time')} AS cursor_micros,
@@ -293,8 +293,7 @@ function ways(kind: GroupKind, f: GroupListFilter, tuning: GroupWalkTuning): Way
   const conditions = rareTraces(kind, f, () => '').length;
   const max = tuning.maxRareTraces ?? MAX_RARE_TRACES;
   const out: Way[] = [];
-  if (kind === 'run' && conditions > 0)
-    out.push({ by: 'alone', max: tuning.maxMultiRunTraces ?? MAX_MULTI_RUN_TRACES });
+  if (kind === 'run') out.push({ by: 'alone', max: tuning.maxMultiRunTraces ?? MAX_MULTI_RUN_TRACES });
   for (let which = 0; which < conditions; which++) out.push({ by: 'rare', which, max });
   out.push({ by: 'window', traces: tuning.windowTraces ?? WINDOW_TRACES });
   return out;

@@ -182,6 +182,9 @@ async function expectedSessions(f: GroupListFilter): Promise<SessionRow[]> {
 const from = new Date(T0 + 600_000);
 const to = new Date(T0 + 2_400_000);
 const RUN_FILTERS: [string, Partial<GroupListFilter>][] = [
+  ['no filter', {}],
+  ['experiment two', { experimentIds: ['2'] }],
+  ['a time range', { from, to }],
   ['errors', { errors: true }],
   ['state=ERROR', { state: 'ERROR' }],
   ['state=IN_PROGRESS', { state: 'IN_PROGRESS' }],
