@@ -22,5 +22,4 @@ UPDATE traces SET search_vector = (
     regexp_split_to_table(lexeme, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+') AS part
   WHERE part <> ''
 )
-WHERE search_vector::text ~ '[\x21-\x26\x28-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]'
-  OR search_vector::text ~ '[^'' ]{129}';
+WHERE search_vector::text ~ '[\x21-\x26\x28-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]|[^'' ]{129}';
