@@ -5,7 +5,8 @@
  * The rule: words are the maximal runs of letters, digits and combining marks (Unicode L, N, M: everything else —
  * spaces, punctuation, symbols, `_`, emoji — separates them); each is case-folded (upper then lower case by
  * Unicode's full mappings, the same in every Node and whatever the database's locale; final sigma as σ) and cut to
- * its first MAX_WORD_CHARS code points; a document's words are kept once each. A run of CJK characters is one word, as Postgres's own parser has it.
+ * its first MAX_WORD_CHARS code points; a document's words are kept once each. A run of CJK characters is one
+ * word, as Postgres's own parser has it.
  *
  * Why in the bridge and not `to_tsvector` in the database: Postgres's text-search parser costs more per trace row
  * than all the rest of the row's write (docs/performance.md, issue 18), and the bridge already holds the document.
@@ -120,14 +121,6 @@ function sameUnits(s: string, a: number, b: number, length: number): boolean {
   return true;
 }
 
-/** The words of `text` in order, repeats included. */
-function words(text: string): string[] {
-  const s = fold(text);
-  const out: string[] = [];
-  scan(s, (start, end) => out.push(s.slice(start, end)));
-  return out;
-}
-
 /**
  * The tsquery text for `q`: its first MAX_QUERY_WORDS distinct words, each a prefix (`refund` finds "refunds"),
  * all required; null when `q` has no word. Words hold no quote, backslash or operator (those separate words), and
@@ -135,7 +128,7 @@ function words(text: string): string[] {
  */
 export function queryText(q: string): string | null {
   const terms: string[] = [];
-  for (const w of new Set(words(q))) {
+  for (const w of documentWords(q)) {
     if (terms.length === MAX_QUERY_WORDS) break;
     terms.push(`'${w.replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`);
   }
