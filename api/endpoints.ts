@@ -96,7 +96,7 @@ async function traces({ db, scope, search }: EndpointRequest): Promise<Page<Trac
   params.done();
   let search_: string | null = null;
   if (q !== null) {
-    search_ = await searchQuery(db, q);
+    search_ = searchQuery(q);
     // Nothing searchable in q (only punctuation): nothing can match it.
     if (search_ === null) return { items: [], next_cursor: null };
   }

@@ -9,8 +9,9 @@
  *
  * `baseTraces` > 0: every run starts from a copy of one database pre-filled with that many trace rows (written by
  * SQL, bench/read-synthetic.ts, indexes built), so the indexes are maintained at a realistic size rather than
- * from empty (a GIN index costs more per insert as it grows). "Without" drops the indexes from its copy, and with
- * `withoutSearchVector` also the search vector's generation.
+ * from empty (a GIN index costs more per insert as it grows). "Without" drops the indexes from its copy. Both
+ * sides write the search vector, which the bridge computes (store/search-words.ts): its cost is the bridge's CPU
+ * per span, measured on both sides alike, not a difference between them.
  */
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -55,11 +56,6 @@ export interface IngestOptions extends LoadShape {
   warmupSeconds: number;
   /** Trace rows each run's database starts with (0: empty). */
   baseTraces: number;
-  /**
-   * "Without" also stops computing the search vector (a generated column: Postgres runs to_tsvector on every trace
-   * row written), so the pair measures the whole read side's write cost, not only its indexes.
-   */
-  withoutSearchVector: boolean;
 }
 
 const BASE_DB = 'bench_read_ingest_base';
@@ -72,9 +68,7 @@ async function ingestRun(
 ): Promise<IngestRate> {
   const name = 'bench_read_ingest';
   const template = opts.baseTraces > 0 ? BASE_DB : undefined;
-  const url = await freshDatabase(admin, server.url, name, withIndexes, template, {
-    dropSearchVector: !withIndexes && opts.withoutSearchVector,
-  });
+  const url = await freshDatabase(admin, server.url, name, withIndexes, template);
   const ports = await freePorts();
   const bridge = await startBridgeProcess({ build: 'dist', databaseUrl: url, ports, onSpawn: track });
   const counter = new pg.Client({ connectionString: url });

@@ -97,7 +97,7 @@ export async function committedSpans(client: pg.Client): Promise<number> {
 
 /**
  * Drops and re-creates database `name` on the server, migrated (the project's migrate), optionally without the read
- * indexes (and, with `dropSearchVector`, without computing the search vector); `template`: a copy of that database
+ * indexes; `template`: a copy of that database
  * (its files copied: no WAL for the copy) instead of an empty one.
  */
 export async function freshDatabase(
@@ -106,7 +106,6 @@ export async function freshDatabase(
   name: string,
   withIndexes: boolean,
   template?: string,
-  o: { dropSearchVector?: boolean } = {},
 ) {
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(
@@ -116,8 +115,6 @@ export async function freshDatabase(
   const db = connectPostgres({ connectionString: url, max: 1 });
   await migrate(db);
   if (!withIndexes) for (const idx of READ_INDEXES) await db.query(`DROP INDEX ${idx}`);
-  // A plain column from here on: rows written leave it NULL instead of running to_tsvector on their search text.
-  if (o.dropSearchVector) await db.query('ALTER TABLE traces ALTER COLUMN search_vector DROP EXPRESSION');
   await db.close();
   return url;
 }

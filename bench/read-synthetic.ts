@@ -21,7 +21,8 @@ export async function fillSynthetic(client: pg.Client, traces: number): Promise<
     await client.query(
       `INSERT INTO traces (trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano,
          end_time_unix_nano, duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
-         input_tokens, output_tokens, total_tokens, session_id, tags, run_id, search_text, span_types, models)
+         input_tokens, output_tokens, total_tokens, session_id, tags, run_id, search_text, span_types, models,
+         search_vector)
        SELECT id, i % 3, 'invoke_agent research_assistant', CASE WHEN i % 500 = 0 THEN 'ERROR' ELSE 'OK' END,
          st, st + d * interval '1 ms', ns, ns + (d * 1e6)::bigint, d, left(doc, 200), right(doc, 200),
          substr(id, 1, 16), 6, CASE WHEN i % 50 = 0 THEN 1 ELSE 0 END, 900, 300, 1200,
@@ -29,7 +30,9 @@ export async function fillSynthetic(client: pg.Client, traces: number): Promise<
            || CASE WHEN i % 1000 = 7 THEN '{"ticket":"rare"}'::jsonb ELSE '{}'::jsonb END,
          id, doc,
          CASE WHEN i % 200 = 3 THEN ARRAY['AGENT','CHAT_MODEL','RETRIEVER','TOOL'] ELSE ARRAY['AGENT','CHAT_MODEL','TOOL'] END,
-         ARRAY['gpt-4o']
+         ARRAY['gpt-4o'],
+         -- The document is lowercase words and single spaces: its words by the bridge's rule (search-words.ts).
+         array_to_tsvector(string_to_array(doc, ' '))
        FROM (
          SELECT i, md5(i::text || 'trace') AS id,
            '2025-01-01T00:00:00Z'::timestamptz + i * interval '30 ms' AS st,

@@ -3,7 +3,9 @@
  * decode (protobuf / JSON), validate + limit + mapSpan (and mapSpan alone), and the ways of handing the rows to
  * Postgres — JSON.stringify of the batch (the json_populate_recordset parameter), COPY text with bench/copy.ts's
  * encoder (the format the span writer sent until the fifth round), and binary COPY fields with
- * store/copy-binary.ts (what it sends now).
+ * store/copy-binary.ts (what it sends now); then the trace rows the writer computes from a request's spans (per
+ * trace) and, within them, the search words of its document (store/search-words.ts) — the share of
+ * the read side's write cost that is the bridge's, not Postgres's.
  *
  *   node --import tsx bench/stages.ts [--message-kb 1] [--iterations 40]
  */
@@ -17,8 +19,10 @@ import { decodeTraceRequestProtobufFast } from '../otlp/decode-protobuf.js';
 import type { DecodedTraceRequest } from '../otlp/model.js';
 import { limitSpan } from '../pipeline/limits.js';
 import { invalidSpanReason, withoutZeroParent } from '../pipeline/validate.js';
-import { SPAN_COLUMN_TYPES, SPAN_COLUMNS } from '../store/columns.js';
+import { SPAN_COLUMN_TYPES, SPAN_COLUMNS, type TraceFields } from '../store/columns.js';
 import { fieldsEncoder } from '../store/copy-binary.js';
+import { documentWords } from '../store/search-words.js';
+import { traceRowFromSpans } from '../store/trace-rows.js';
 import { copyCell, textKind } from './copy.js';
 import { buildTemplate, instantiate, newIdScheme } from './workload.js';
 
@@ -69,7 +73,7 @@ function time<T>(label: string, inputs: T[], fn: (x: T) => unknown): void {
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / perSpan;
   console.log(
-    `${label.padEnd(50)} ${cpu.toFixed(1).padStart(7)} µs/span CPU ${wall.toFixed(1).padStart(7)} wall${bytes ? `   ${Math.round(bytes / perSpan)} B/span out` : ''}`,
+    `${label.padEnd(58)} ${cpu.toFixed(1).padStart(7)} µs/span CPU ${wall.toFixed(1).padStart(7)} wall${bytes ? `   ${Math.round(bytes / perSpan)} B/span out` : ''}`,
   );
 }
 
@@ -107,3 +111,15 @@ const binaryFields = fieldsEncoder(SPAN_COLUMNS, SPAN_COLUMN_TYPES);
 time('binary COPY fields, a Buffer per row (store/copy-binary.ts)', mapped, (rows) =>
   rows.map((r) => binaryFields(r)),
 );
+// The mapper's rows are what the writer's TraceFields are read from (the store sanitizes them in between).
+const byTrace = mapped.map((rows) => {
+  const traces = new Map<string, TraceFields[]>();
+  for (const r of rows as unknown as TraceFields[])
+    traces.set(r.trace_id, [...(traces.get(r.trace_id) ?? []), r]);
+  return [...traces.values()];
+});
+time('trace rows (store/trace-rows.ts, with search words)', byTrace, (traces) =>
+  traces.map(traceRowFromSpans),
+);
+const documents = byTrace.map((traces) => traces.map((spans) => traceRowFromSpans(spans)?.search_text ?? ''));
+time('search words of the trace rows (store/search-words.ts)', documents, (docs) => docs.map(documentWords));

@@ -140,6 +140,7 @@ export const TRACE_COLUMN_TYPES = {
   search_text: 'text',
   span_types: 'text[]',
   models: 'text[]',
+  search_vector: 'tsvector',
 } as const satisfies Record<string, ColumnType>;
 
 export const TRACE_COLUMNS = columnsOf(TRACE_COLUMN_TYPES);

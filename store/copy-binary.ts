@@ -16,7 +16,15 @@
 /** The Postgres type of a column, as far as the encoder needs to know it. */
 import { cutToBytes } from './column-bounds.js';
 
-export type ColumnType = 'text' | 'jsonb' | 'text[]' | 'int8' | 'int4' | 'float8' | 'timestamptz';
+export type ColumnType =
+  | 'text'
+  | 'jsonb'
+  | 'text[]'
+  | 'int8'
+  | 'int4'
+  | 'float8'
+  | 'timestamptz'
+  | 'tsvector';
 
 /** The JS value a row holds for a column of each type (null or undefined: SQL NULL); store/columns.ts RowOf. */
 export interface ColumnValue {
@@ -29,6 +37,8 @@ export interface ColumnValue {
   float8: number;
   /** Nanoseconds since the Unix epoch. */
   timestamptz: bigint;
+  /** Distinct lexemes, without positions, in any order (search-words.ts documentWords). */
+  tsvector: readonly string[];
 }
 
 /** JSON texts already computed for some values (by identity), each exactly JSON.stringify of its value. */
@@ -151,6 +161,27 @@ class FieldWriter {
     this.buf.writeInt32BE(this.pos - at - 4, at);
   }
 
+  /**
+   * A tsvector without positions (tsvectorsend's form): the lexeme count, then each lexeme as NUL-terminated UTF-8
+   * and a zero position count. Postgres sorts the lexemes on receipt but keeps repeats: the caller's are distinct.
+   */
+  tsvector(lexemes: readonly string[], column: string): void {
+    this.reserve(8);
+    const at = this.pos;
+    this.buf.writeInt32BE(lexemes.length, at + 4);
+    this.pos += 8;
+    for (const lexeme of lexemes) {
+      if (typeof lexeme !== 'string' || lexeme === '' || lexeme.includes('\0'))
+        fail(column, 'tsvector', lexeme);
+      this.reserve(lexeme.length * 3 + 3);
+      this.pos += this.buf.write(lexeme, this.pos, 'utf8');
+      this.buf[this.pos++] = 0;
+      this.buf.writeUInt16BE(0, this.pos);
+      this.pos += 2;
+    }
+    this.buf.writeInt32BE(this.pos - at - 4, at);
+  }
+
   /** The bytes written since `from`, copied out (the scratch buffer is reused by the next row). */
   take(from: number): Buffer {
     const out = Buffer.allocUnsafe(this.pos - from);
@@ -241,6 +272,10 @@ function writeField(v: unknown, type: ColumnType, column: string, known: KnownJs
     case 'text[]':
       if (!Array.isArray(v)) fail(column, type, v);
       writer.textArray(v);
+      return;
+    case 'tsvector':
+      if (!Array.isArray(v)) fail(column, type, v);
+      writer.tsvector(v, column);
       return;
   }
 }

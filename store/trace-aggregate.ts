@@ -10,7 +10,26 @@
  * The name is the root span's, unless a span's trace tags name the trace (TRACE_NAME_TAG, trace-rows.ts).
  */
 import type { Queryable } from './db.js';
+import { documentWords } from './search-words.js';
 import { CHAT_SPAN_TYPES, MODEL_SPAN_TYPES, SEARCH_TEXT_MAX_CHARS, TRACE_NAME_TAG } from './trace-rows.js';
+
+/**
+ * The search documents of the traces (trace-rows.ts searchDocument): the distinct request / response previews of
+ * roots and model calls in span order, cut. Read first, so the bridge splits their words (search-words.ts) for the
+ * recompute below: the database never runs a text-search parser on a write.
+ */
+const SEARCH_TEXTS_SQL = `
+WITH search_parts AS (
+  SELECT DISTINCT ON (sp.trace_id, p.text) sp.trace_id, p.text, sp.start_time_unix_nano AS ns, sp.span_id, p.ord
+  FROM unnest($1::text[]) AS ids(trace_id)
+  JOIN spans sp ON sp.trace_id = ids.trace_id
+  CROSS JOIN LATERAL unnest(ARRAY[sp.request_preview, sp.response_preview]) WITH ORDINALITY AS p (text, ord)
+  WHERE p.text <> '' AND (sp.parent_span_id IS NULL OR sp.span_type = ANY($3::text[]))
+  ORDER BY sp.trace_id, p.text, sp.start_time_unix_nano, sp.span_id, p.ord
+)
+SELECT trace_id, left(string_agg(text, E'\\n' ORDER BY ns, span_id, ord), $2::integer) AS search_text
+FROM search_parts GROUP BY trace_id
+`;
 
 const RECOMPUTE_TRACES_SQL = `
 WITH s AS MATERIALIZED (
@@ -52,17 +71,10 @@ agg AS (
       '{}') AS models
   FROM s GROUP BY trace_id
 ),
--- The search document (trace-rows.ts searchText): distinct request / response previews of roots and model calls
--- in span order, cut.
-search_parts AS (
-  SELECT DISTINCT ON (s.trace_id, p.text) s.trace_id, p.text, s.start_time_unix_nano AS ns, s.span_id, p.ord
-  FROM s CROSS JOIN LATERAL unnest(ARRAY[s.request_preview, s.response_preview]) WITH ORDINALITY AS p (text, ord)
-  WHERE p.text <> '' AND (s.parent_span_id IS NULL OR s.span_type = ANY($5::text[]))
-  ORDER BY s.trace_id, p.text, s.start_time_unix_nano, s.span_id, p.ord
-),
+-- Each trace's search document and its words (SEARCH_TEXTS_SQL, then search-words.ts), space-separated: words
+-- hold no space.
 search AS (
-  SELECT trace_id, left(string_agg(text, E'\\n' ORDER BY ns, span_id, ord), $4::integer) AS search_text
-  FROM search_parts GROUP BY trace_id
+  SELECT * FROM unnest($1::text[], $4::text[], $5::text[]) AS se(trace_id, search_text, words)
 ),
 first_span AS (
   SELECT DISTINCT ON (trace_id) trace_id, name FROM s ORDER BY trace_id, start_time_unix_nano, span_id
@@ -106,7 +118,7 @@ INSERT INTO traces AS t (
   trace_id, experiment_id, name, state, start_time, end_time, start_time_unix_nano, end_time_unix_nano,
   duration_ms, request_preview, response_preview, root_span_id, span_count, error_count,
   input_tokens, output_tokens, total_tokens, session_id, user_id, tags, metadata, run_id, search_text,
-  span_types, models
+  span_types, models, search_vector
 )
 SELECT
   a.trace_id,
@@ -136,7 +148,8 @@ SELECT
   a.trace_id,
   se.search_text,
   a.span_types,
-  a.models
+  a.models,
+  array_to_tsvector(string_to_array(coalesce(se.words, ''), ' '))
 FROM agg a
 LEFT JOIN root r USING (trace_id)
 LEFT JOIN first_span f USING (trace_id)
@@ -170,17 +183,20 @@ ON CONFLICT (trace_id) DO UPDATE SET
   search_text = EXCLUDED.search_text,
   span_types = EXCLUDED.span_types,
   models = EXCLUDED.models,
+  search_vector = EXCLUDED.search_vector,
   updated_at = now()
 `;
 
 /** Recomputes the trace rows of `traceIds` (which the caller has locked) from their spans. */
 export async function recomputeTraces(tx: Queryable, traceIds: string[]): Promise<void> {
   if (traceIds.length === 0) return;
-  await tx.query(RECOMPUTE_TRACES_SQL, [
+  const found = await tx.query<{ trace_id: string; search_text: string }>(SEARCH_TEXTS_SQL, [
     traceIds,
-    MODEL_SPAN_TYPES,
-    TRACE_NAME_TAG,
     SEARCH_TEXT_MAX_CHARS,
     CHAT_SPAN_TYPES,
   ]);
+  const texts = new Map(found.rows.map((r) => [r.trace_id, r.search_text]));
+  const searchTexts = traceIds.map((id) => texts.get(id) ?? null);
+  const words = searchTexts.map((t) => (t === null ? null : documentWords(t).join(' ')));
+  await tx.query(RECOMPUTE_TRACES_SQL, [traceIds, MODEL_SPAN_TYPES, TRACE_NAME_TAG, searchTexts, words]);
 }

@@ -10,6 +10,7 @@
  * writer falls back to the SQL recompute for that trace.
  */
 import type { TraceFields, TraceRecord } from './columns.js';
+import { documentWords } from './search-words.js';
 
 /** The trace's search document is cut here (code points), as `left(…, $3)` in SQL. */
 export const SEARCH_TEXT_MAX_CHARS = 4000;
@@ -104,7 +105,7 @@ function distinctSorted(values: Iterable<unknown>): string[] {
  * index's share of each write — small), in span order (a span's request before its response), joined by newlines
  * and cut at SEARCH_TEXT_MAX_CHARS code points.
  */
-function searchText(ordered: Keyed[]): string | null {
+function searchDocument(ordered: Keyed[]): string | null {
   const seen = new Set<string>();
   const parts: string[] = [];
   let units = 0;
@@ -171,6 +172,7 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
   });
   const r = root?.span;
   const tags = mergeObjects(ordered, 'trace_tags');
+  const searchText = searchDocument([...keyed].sort(byStart));
   const tagged = tags[TRACE_NAME_TAG];
   return {
     trace_id: first.span.trace_id,
@@ -196,9 +198,11 @@ export function traceRowFromSpans(spans: TraceFields[]): TraceRecord | null {
     metadata: mergeObjects(ordered, 'trace_metadata'),
     // A new trace starts as a run of one; the writer joins it to linked runs afterwards (runs.ts).
     run_id: first.span.trace_id,
-    search_text: searchText([...keyed].sort(byStart)),
+    search_text: searchText,
     span_types: distinctSorted(spans.map((s) => s.span_type)),
     models: distinctSorted(spans.map((s) => s.model)),
+    // Never NULL (as when it was a generated column): a trace without a document has no words.
+    search_vector: documentWords(searchText ?? ''),
   };
 }
 

@@ -7,10 +7,12 @@
  * trace-id prefix is a range on the primary key. Values reach the SQL as parameters only; the statement is built
  * from fixed fragments, so the planner sees each filter's value (node-postgres plans unnamed statements with them).
  */
-import type { Database, Queryable } from '../db.js';
+import type { Database } from '../db.js';
 import type { TraceListRow, TraceState } from './rows.js';
 import { num, object, str, texts, time } from './values.js';
 
+/** The tsquery for `q`, split by the rule that split the documents: TraceListFilter.search. */
+export { queryText as searchQuery } from '../search-words.js';
 export type { TraceListRow, TraceState } from './rows.js';
 
 /** Already validated by the caller (api/); the store only builds SQL from it. */
@@ -83,22 +85,6 @@ export function traceItem(row: Record<string, unknown>): TraceListRow {
  * vector or a tags value costs about a microsecond a row.
  */
 const WALK_ROWS = 2000;
-
-const MAX_SEARCH_WORDS = 16;
-
-/**
- * The tsquery for `q`: its words as Postgres's own parser splits them (the parser that split the documents),
- * each a prefix, all required. Null when `q` holds no word. Built by the database, passed back as a parameter.
- */
-export async function searchQuery(db: Queryable, q: string): Promise<string | null> {
-  const r = await db.query<{ q: string | null }>(
-    `SELECT string_agg('''' || replace(replace(w, '\\', '\\\\'), '''', '''''') || ''':*', ' & ') AS q
-     FROM (SELECT w FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig, $1::text))) AS w
-           LIMIT ${MAX_SEARCH_WORDS}) words`,
-    [q],
-  );
-  return r.rows[0]?.q ?? null;
-}
 
 /** Microseconds since the Unix epoch → timestamptz, exactly (no double in between). */
 const fromMicros = (p: string) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`;

@@ -15,6 +15,7 @@ import type { DecodedTraceRequest } from '../../otlp/model.js';
 import { mapRequest } from '../../pipeline/map-request.js';
 import { SPAN_COLUMN_TYPES, TRACE_COLUMN_TYPES } from '../../store/columns.js';
 import { type ColumnType, copyBinary } from '../../store/copy-binary.js';
+import { documentWords } from '../../store/search-words.js';
 import { writeSpanBatch } from '../../store/span-writer.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 
@@ -34,6 +35,7 @@ const SQL_TYPES: Record<ColumnType, string> = {
   int4: 'integer',
   float8: 'double precision',
   timestamptz: 'timestamp with time zone',
+  tsvector: 'tsvector',
 };
 
 async function catalogTypes(table: string): Promise<Record<string, string>> {
@@ -54,6 +56,7 @@ const PROBE_TYPES: Record<string, ColumnType> = {
   i4: 'int4',
   f: 'float8',
   ts: 'timestamptz',
+  v: 'tsvector',
 };
 const PROBE_COLUMNS = ['id', ...Object.keys(PROBE_TYPES)];
 
@@ -82,6 +85,8 @@ const probeRow = fc.record({
       fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }).map(timestampColumn),
     ),
   ),
+  // Lexemes as the writer hands them over: a document's words (any code point, past U+FFFF too, for the order).
+  v: fc.option(fc.string({ unit: 'binary', maxLength: 200 }).map(documentWords)),
 });
 
 /** What Postgres's text input gets for the value: how the writer's COPY text spelled it. */
@@ -91,6 +96,7 @@ function textInput(v: unknown, type: ColumnType): unknown {
   if (type === 'text[]') return v; // node-postgres writes the array literal itself
   // The ISO text rows carried before the encoder took nanoseconds: the value stored must not have changed.
   if (type === 'timestamptz') return isoMicros(v as bigint);
+  if (type === 'tsvector') return v; // the lexemes as a text[], for array_to_tsvector
   return String(v);
 }
 
@@ -114,7 +120,9 @@ describe('binary COPY', () => {
       `CREATE TABLE probe_binary (id integer, ${columns}); CREATE TABLE probe_text (id integer, ${columns});`,
     );
     const params = Object.entries(PROBE_TYPES)
-      .map(([, t], i) => `$${i + 2}::${SQL_TYPES[t]}`)
+      .map(([, t], i) =>
+        t === 'tsvector' ? `array_to_tsvector($${i + 2}::text[])` : `$${i + 2}::${SQL_TYPES[t]}`,
+      )
       .join(', ');
     let id = 0;
     await fc.assert(

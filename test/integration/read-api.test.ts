@@ -298,6 +298,9 @@ describe('GET /api/v1/traces', () => {
       ['q=refund', ['other', 'refund']],
       ['q=REFUN', ['other', 'refund']],
       ['q=refund%20policy', ['refund']],
+      // Punctuation separates words, case does not matter: "Refunds?" is the word "refunds".
+      ['q=REFUNDS%3F', ['refund']],
+      ['q=%22your-policy%22', ['refund']],
       // A retriever's input is not user or assistant text: not in the search document (docs/api.md).
       ['q=shipping', []],
       ['q=%21%21%21', []],

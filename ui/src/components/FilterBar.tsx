@@ -41,6 +41,7 @@ export function FilterBar({
             type="search"
             name="q"
             placeholder="Search messages, inputs and outputs"
+            title="Traces whose user and assistant messages, or whose input and output, hold every word (or a word's beginning), in any case"
             aria-label="Search traces"
             value={q}
             onInput={(e) => setQ(e.currentTarget.value)}
