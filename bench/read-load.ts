@@ -24,6 +24,7 @@ export const READ_INDEXES = [
   'traces_search_idx',
   'traces_session_time_idx',
   'traces_session_response_idx',
+  'traces_multi_trace_run_idx',
 ];
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
