@@ -14,7 +14,7 @@ import { newIdScheme, SPANS_PER_REQUEST } from './workload.js';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 
-/** The indexes of migrations 008 and 011 that only the read side uses (what "without" drops). */
+/** The indexes of migrations 008, 011 and 013 that only the read side uses (what "without" drops). */
 export const READ_INDEXES = [
   'traces_state_start_id_idx',
   'traces_failed_start_id_idx',

@@ -10,9 +10,9 @@
  *   trace): a run in state X has a trace in state X, a group with a failed span has a trace with error_count > 0
  *   (sum > 0 needs a positive term); without such a filter every trace is one. A run of one trace is its own
  *   newest, so walking the rare traces in list order (the failing traces' partial index, the state index —
- *   migration 008 — or the list's own index) gives those runs in list order, as far as the page needs. The runs of several traces are listed by migration 013's index (their
- *   traces that are not the run's smallest id) and each placed by a probe for its newest trace; this way applies
- *   while they are few (MAX_MULTI_RUN_TRACES).
+ *   migration 008 — or the list's own index) gives those runs in list order, as far as the page needs. The runs
+ *   of several traces are listed by migration 013's index (their traces that are not the run's smallest id) and
+ *   each placed by a probe for its newest trace; this way applies while they are few (MAX_MULTI_RUN_TRACES).
  * - **From all the rare traces below the cursor** (runs, and sessions with `errors`): every group the filter keeps
  *   has a rare trace older than its head, hence older than the cursor, so when there are at most MAX_RARE_TRACES of
  *   them, their groups are the exact candidate set, sorted by head (one probe of the group index each). A rare
