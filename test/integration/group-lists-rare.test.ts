@@ -16,7 +16,9 @@ import {
 } from '../../store/read/group-rows.js';
 import { type GroupListFilter, type GroupWalkTuning, listRuns, listSessions } from '../../store/read/runs.js';
 import type { ListCursor } from '../../store/read/trace-list.js';
+import { seededRandom } from '../faults/support/load.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { allPages, EVERY_GROUP } from '../support/group-pages.js';
 
 let t: TestDatabase;
 
@@ -25,28 +27,6 @@ before(async () => {
   await t.db.exec(`INSERT INTO experiments (experiment_id, name) VALUES (1, 'one'), (2, 'two')`);
 });
 after(async () => t?.drop());
-
-const base: GroupListFilter = {
-  experimentIds: null,
-  state: null,
-  errors: false,
-  from: null,
-  to: null,
-  limit: 50,
-  after: null,
-};
-
-/** mulberry32: a small seeded generator, so a failing seed can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.parse('2025-03-01T00:00:00Z');
 
@@ -66,7 +46,7 @@ interface Row {
  * set now and then (ties broken by trace id), 1 in 60 with no start.
  */
 function dataset(seed: number, n: number, failRate: number): Row[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const hex = () => Array.from({ length: 32 }, () => '0123456789abcdef'[Math.floor(rnd() * 16)]).join('');
   const rows: Row[] = [];
   while (rows.length < n) {
@@ -120,22 +100,6 @@ async function load(rows: Row[]): Promise<void> {
     ],
   );
   await t.db.exec('ANALYZE traces');
-}
-
-async function walk<T>(
-  list: (f: GroupListFilter) => Promise<{ rows: T[]; next: ListCursor | null }>,
-  f: GroupListFilter,
-): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: ListCursor | null = null;
-  for (let page = 0; page < 2000; page++) {
-    const r = await list({ ...f, after: cursor });
-    assert.ok(r.rows.length <= f.limit);
-    all.push(...r.rows);
-    if (r.next === null) return all;
-    cursor = r.next;
-  }
-  throw new Error('more than 2000 pages');
 }
 
 /** What the list must hold: the view's groups whose newest trace has a start, in the list's filters, newest first. */
@@ -223,11 +187,15 @@ for (const [seed, n, failRate] of [
 
     it('lists the runs each group filter keeps, in order, over every page', async () => {
       for (const [name, filter] of RUN_FILTERS) {
-        const want = await expectedRuns({ ...base, ...filter });
+        const want = await expectedRuns({ ...EVERY_GROUP, ...filter });
         if (name === 'errors') assert.ok(want.length >= 5, `${want.length} failing runs`);
         for (const [how, tuning] of TUNINGS) {
           for (const limit of limitsFor(want.length)) {
-            const got = await walk((f) => listRuns(t.db, f, tuning), { ...base, ...filter, limit });
+            const got = await allPages((f) => listRuns(t.db, f, tuning), {
+              ...EVERY_GROUP,
+              ...filter,
+              limit,
+            });
             assert.deepEqual(got, want, `runs ${name}, ${how}, limit ${limit}`);
           }
         }
@@ -236,11 +204,15 @@ for (const [seed, n, failRate] of [
 
     it('lists the sessions each group filter keeps, in order, over every page', async () => {
       for (const [name, filter] of SESSION_FILTERS) {
-        const want = await expectedSessions({ ...base, ...filter });
+        const want = await expectedSessions({ ...EVERY_GROUP, ...filter });
         if (name === 'errors') assert.ok(want.length >= 3, `${want.length} failing sessions`);
         for (const [how, tuning] of TUNINGS) {
           for (const limit of limitsFor(want.length)) {
-            const got = await walk((f) => listSessions(t.db, f, tuning), { ...base, ...filter, limit });
+            const got = await allPages((f) => listSessions(t.db, f, tuning), {
+              ...EVERY_GROUP,
+              ...filter,
+              limit,
+            });
             assert.deepEqual(got, want, `sessions ${name}, ${how}, limit ${limit}`);
           }
         }
@@ -275,7 +247,7 @@ describe('a group sits at its newest trace, failing or not', () => {
       const pages: string[][] = [];
       let cursor: ListCursor | null = null;
       do {
-        const r = await listRuns(t.db, { ...base, errors: true, limit: 1, after: cursor }, tuning);
+        const r = await listRuns(t.db, { ...EVERY_GROUP, errors: true, limit: 1, after: cursor }, tuning);
         pages.push(r.rows.map((x) => x.run_id));
         cursor = r.next;
       } while (cursor !== null && pages.length < 10);
@@ -284,7 +256,11 @@ describe('a group sits at its newest trace, failing or not', () => {
         [[id('a')], [id('c')], [id('b')]],
         how,
       );
-      const sessions = await walk((f) => listSessions(t.db, f, tuning), { ...base, errors: true, limit: 1 });
+      const sessions = await allPages((f) => listSessions(t.db, f, tuning), {
+        ...EVERY_GROUP,
+        errors: true,
+        limit: 1,
+      });
       assert.deepEqual(
         sessions.map((s) => s.session_id),
         ['s', 'u'],
@@ -293,7 +269,7 @@ describe('a group sits at its newest trace, failing or not', () => {
       // A time range holds run a by its newest trace (t=100), though its failed trace (t=10) is outside.
       const ranged = await listRuns(
         t.db,
-        { ...base, errors: true, from: new Date(T0 + 60), to: new Date(T0 + 150) },
+        { ...EVERY_GROUP, errors: true, from: new Date(T0 + 60), to: new Date(T0 + 150) },
         tuning,
       );
       assert.deepEqual(

@@ -12,15 +12,10 @@ import {
   type SessionRow,
   sessionRow,
 } from '../../store/read/group-rows.js';
-import {
-  type GroupListFilter,
-  getSessions,
-  listRuns,
-  listSessions,
-  runTracePage,
-} from '../../store/read/runs.js';
+import { getSessions, listRuns, listSessions, runTracePage } from '../../store/read/runs.js';
 import type { ListCursor } from '../../store/read/trace-list.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { allPages, EVERY_GROUP } from '../support/group-pages.js';
 
 let t: TestDatabase;
 
@@ -58,31 +53,6 @@ before(async () => {
 });
 after(async () => t?.drop());
 
-const base: GroupListFilter = {
-  experimentIds: null,
-  state: null,
-  errors: false,
-  from: null,
-  to: null,
-  limit: 50,
-  after: null,
-};
-
-async function walk<T>(
-  list: (f: GroupListFilter) => Promise<{ rows: T[]; next: ListCursor | null }>,
-  f: GroupListFilter,
-): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: ListCursor | null = null;
-  for (let page = 0; page < 100; page++) {
-    const r = await list({ ...f, after: cursor });
-    all.push(...r.rows);
-    if (r.next === null) return all;
-    cursor = r.next;
-  }
-  throw new Error('more than 100 pages');
-}
-
 // Newest activity first: a group sits at its newest trace (start_time, trace_id).
 const NEWEST = (alias: string, where: string) => `(SELECT row(n.start_time, n.trace_id) FROM traces n
   WHERE ${where} ORDER BY n.start_time DESC, n.trace_id DESC LIMIT 1) ${alias}`;
@@ -110,12 +80,12 @@ describe('sessions list', () => {
     const want = await expectedSessions();
     assert.equal(want.length, 13);
     assert.equal(want.filter((s) => s.session_id === 'sess_0').length, 2, 'sess_0 in both experiments');
-    assert.deepEqual((await listSessions(t.db, base)).rows, want);
-    assert.deepEqual(await walk((f) => listSessions(t.db, f), { ...base, limit: 5 }), want);
+    assert.deepEqual((await listSessions(t.db, EVERY_GROUP)).rows, want);
+    assert.deepEqual(await allPages((f) => listSessions(t.db, f), { ...EVERY_GROUP, limit: 5 }), want);
   });
 
   it('covers the awkward groups the fixture sets up', async () => {
-    const rows = (await listSessions(t.db, base)).rows;
+    const rows = (await listSessions(t.db, EVERY_GROUP)).rows;
     const of = (id: string, exp = '1') => rows.find((s) => s.session_id === id && s.experiment_id === exp)!;
     assert.equal(of('sess_3').request_preview, null, 'no trace of sess_3 has a request');
     assert.equal(of('sess_4').response_preview, null, 'no trace of sess_4 has a response');
@@ -127,9 +97,12 @@ describe('sessions list', () => {
   it('filters on failed spans and on experiment', async () => {
     const failed = await expectedSessions('g.error_count > 0');
     assert.equal(failed.length, 1);
-    assert.deepEqual(await walk((f) => listSessions(t.db, f), { ...base, errors: true, limit: 3 }), failed);
     assert.deepEqual(
-      await walk((f) => listSessions(t.db, f), { ...base, experimentIds: ['2'], limit: 3 }),
+      await allPages((f) => listSessions(t.db, f), { ...EVERY_GROUP, errors: true, limit: 3 }),
+      failed,
+    );
+    assert.deepEqual(
+      await allPages((f) => listSessions(t.db, f), { ...EVERY_GROUP, experimentIds: ['2'], limit: 3 }),
       await expectedSessions('g.experiment_id = 2'),
     );
   });
@@ -154,20 +127,20 @@ describe('runs list', () => {
     const want = await expectedRuns();
     assert.ok(want.length > 30);
     assert.ok(want.some((r) => r.state === 'IN_PROGRESS') && want.some((r) => r.state === 'ERROR'));
-    assert.deepEqual((await listRuns(t.db, { ...base, limit: 200 })).rows, want);
-    assert.deepEqual(await walk((f) => listRuns(t.db, f), { ...base, limit: 7 }), want);
+    assert.deepEqual((await listRuns(t.db, { ...EVERY_GROUP, limit: 200 })).rows, want);
+    assert.deepEqual(await allPages((f) => listRuns(t.db, f), { ...EVERY_GROUP, limit: 7 }), want);
   });
 
   it('filters on state and on failed spans', async () => {
     for (const state of ['ERROR', 'IN_PROGRESS', 'OK'] as const) {
       assert.deepEqual(
-        await walk((f) => listRuns(t.db, f), { ...base, state, limit: 4 }),
+        await allPages((f) => listRuns(t.db, f), { ...EVERY_GROUP, state, limit: 4 }),
         await expectedRuns(`r.state = '${state}'`),
         state,
       );
     }
     assert.deepEqual(
-      await walk((f) => listRuns(t.db, f), { ...base, errors: true, limit: 4 }),
+      await allPages((f) => listRuns(t.db, f), { ...EVERY_GROUP, errors: true, limit: 4 }),
       await expectedRuns('r.error_count > 0'),
     );
   });
