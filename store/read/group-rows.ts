@@ -13,7 +13,7 @@
  * running, or its root's output never came) or some trace has no end is that session's heap read in end order.
  */
 import type { Queryable } from '../db.js';
-import type { RunRow, SessionRow, TraceState } from './rows.js';
+import type { GroupTotals, RunRow, SessionRow, TraceState } from './rows.js';
 import { isoSql } from './trace-list.js';
 import { num, str } from './values.js';
 
@@ -38,6 +38,19 @@ export const SESSION_COLUMNS = `
   g.trace_count, g.error_count, g.input_tokens, g.output_tokens, g.total_tokens,
   g.request_preview, g.response_preview`;
 
+/** The summed columns of a run or session row (RUN_COLUMNS, SESSION_COLUMNS). */
+function groupTotals(row: Record<string, unknown>): GroupTotals {
+  return {
+    trace_count: Number(row.trace_count),
+    failed_span_count: Number(row.error_count),
+    input_tokens: num(row.input_tokens),
+    output_tokens: num(row.output_tokens),
+    total_tokens: num(row.total_tokens),
+    request_preview: str(row.request_preview),
+    response_preview: str(row.response_preview),
+  };
+}
+
 export function runRow(row: Record<string, unknown>): RunRow {
   return {
     run_id: String(row.run_id),
@@ -48,14 +61,8 @@ export function runRow(row: Record<string, unknown>): RunRow {
     start_time: str(row.start_time),
     end_time: str(row.end_time),
     duration_ms: num(row.duration_ms),
-    trace_count: Number(row.trace_count),
     span_count: Number(row.span_count),
-    failed_span_count: Number(row.error_count),
-    input_tokens: num(row.input_tokens),
-    output_tokens: num(row.output_tokens),
-    total_tokens: num(row.total_tokens),
-    request_preview: str(row.request_preview),
-    response_preview: str(row.response_preview),
+    ...groupTotals(row),
   };
 }
 
@@ -66,13 +73,7 @@ export function sessionRow(row: Record<string, unknown>): SessionRow {
     experiment_name: String(row.experiment_name),
     first_time: str(row.first_time),
     last_time: str(row.last_time),
-    trace_count: Number(row.trace_count),
-    failed_span_count: Number(row.error_count),
-    input_tokens: num(row.input_tokens),
-    output_tokens: num(row.output_tokens),
-    total_tokens: num(row.total_tokens),
-    request_preview: str(row.request_preview),
-    response_preview: str(row.response_preview),
+    ...groupTotals(row),
   };
 }
 

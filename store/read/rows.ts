@@ -151,33 +151,8 @@ export interface SpanContentRow {
   derived: Record<string, unknown> | null;
 }
 
-/** A run in a list (the `runs` view's values). */
-export interface RunRow {
-  run_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  name: string | null;
-  state: TraceState;
-  start_time: string | null;
-  end_time: string | null;
-  duration_ms: number | null;
-  trace_count: number;
-  span_count: number;
-  failed_span_count: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  request_preview: string | null;
-  response_preview: string | null;
-}
-
-/** A session in a list (the `sessions` view's values). */
-export interface SessionRow {
-  session_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  first_time: string | null;
-  last_time: string | null;
+/** What the runs and sessions lists sum over a group's traces. */
+export interface GroupTotals {
   trace_count: number;
   failed_span_count: number;
   input_tokens: number | null;
@@ -186,6 +161,28 @@ export interface SessionRow {
   /** The first trace's request and the last trace's response. */
   request_preview: string | null;
   response_preview: string | null;
+}
+
+/** A run in a list (the `runs` view's values). */
+export interface RunRow extends GroupTotals {
+  run_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  name: string | null;
+  state: TraceState;
+  start_time: string | null;
+  end_time: string | null;
+  duration_ms: number | null;
+  span_count: number;
+}
+
+/** A session in a list (the `sessions` view's values). */
+export interface SessionRow extends GroupTotals {
+  session_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  first_time: string | null;
+  last_time: string | null;
 }
 
 /**
