@@ -123,7 +123,10 @@ export const openApiDocument = {
       get: {
         summary: 'Traces, newest first',
         parameters: [
-          query('q', 'Words in the trace’s user / assistant text (each a prefix, all required).'),
+          query(
+            'q',
+            'Words in the trace’s user / assistant text (each a prefix, any case, all required; the first 16 count).',
+          ),
           experiment,
           query('state', 'Trace state.', state),
           query('errors', 'true: only traces with a failed span.', { type: 'boolean' }),
